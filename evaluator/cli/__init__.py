@@ -1,0 +1,13 @@
+"""`opsguard` command line. Each command lives in its own module and registers itself on `app`."""
+
+from importlib import import_module
+
+from evaluator.cli.app import app, main
+
+# One module per command; importing a module registers its command.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+for _name in COMMAND_MODULES:
+    import_module(f"evaluator.cli.{_name}")
+
+__all__ = ["app", "main"]

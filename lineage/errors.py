@@ -1,0 +1,74 @@
+"""Exceptions raised by `lineage`, one tree so callers can catch at the level they need.
+
+    LineageError
+    ├── ConfigError              bad or unreadable opsguard.toml / settings
+    ├── SnapshotError            no live snapshot, unreadable or corrupt snapshot file
+    ├── UnknownNodeError         node ids the snapshot does not know (carries them)
+    ├── CronError                malformed DataWorks cron expression (carries it)
+    └── DataWorksError           the DataWorks API failed for good (after retries)
+        ├── CredentialsError     missing, unknown or wrongly signed access key
+        ├── AccessDeniedError    the key may not read that workspace
+        └── ApiUnavailableError  throttling / 5xx / network that outlived the retries
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class LineageError(Exception):
+    """Base of every error `lineage` raises on purpose."""
+
+
+class ConfigError(LineageError):
+    """A configuration file or setting is wrong; the message names the file and key."""
+
+
+class SnapshotError(LineageError):
+    """A metadata snapshot is missing or unreadable; the message says which and what to run."""
+
+
+class UnknownNodeError(LineageError, KeyError):
+    """Node ids not present in the snapshot. `node_ids` holds every unknown id asked for."""
+
+    def __init__(self, node_ids: Iterable[int]):
+        self.node_ids = tuple(node_ids)
+        shown = ", ".join(str(n) for n in self.node_ids[:5])
+        more = f" (+{len(self.node_ids) - 5} more)" if len(self.node_ids) > 5 else ""
+        super().__init__(f"unknown node id(s) in the snapshot: {shown}{more}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.args[0]
+
+
+class CronError(LineageError, ValueError):
+    """A cron expression DataWorks would not accept. `expression` holds it."""
+
+    def __init__(self, expression: str, reason: str):
+        self.expression = expression
+        self.reason = reason
+        super().__init__(f"bad cron expression {expression!r}: {reason}")
+
+
+class DataWorksError(LineageError):
+    """A DataWorks API call failed for good. `code`, `status` and `action` say which and how."""
+
+    def __init__(self, message: str, *, action: str = "", code: str = "", status: int | None = None,
+                 request_id: str = ""):
+        self.action = action
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        super().__init__(message)
+
+
+class CredentialsError(DataWorksError):
+    """The access key is missing, unknown, or its secret does not sign correctly."""
+
+
+class AccessDeniedError(DataWorksError):
+    """The access key is valid but may not read what was asked (HTTP 403)."""
+
+
+class ApiUnavailableError(DataWorksError):
+    """Throttling, server errors or network failures that outlived every retry."""

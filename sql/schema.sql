@@ -1,0 +1,91 @@
+-- Metadata snapshot schema: one DuckDB file per sync, never modified after publish.
+-- Column names are DataWorks API field names in snake_case. `idx` is a dense 0..n-1 position
+-- per node, assigned by the sync in node_id order, so the graph index loads edges as plain arrays.
+
+CREATE TABLE projects (
+    project_id          BIGINT NOT NULL,
+    project_name        VARCHAR,
+    project_identifier  VARCHAR
+);
+
+CREATE TABLE nodes (
+    idx                 INTEGER NOT NULL,   -- dense position, 0..n-1, in node_id order
+    node_id             BIGINT NOT NULL,
+    node_name           VARCHAR,
+    project_id          BIGINT,
+    cron_express        VARCHAR,
+    scheduler_type      VARCHAR,            -- NORMAL | MANUAL | PAUSE | SKIP
+    program_type        VARCHAR,
+    owner_id            VARCHAR,
+    priority            INTEGER,
+    baseline_id         BIGINT,
+    repeatability       BOOLEAN,
+    res_group_name      VARCHAR,
+    res_group_identifier VARCHAR,
+    business_id         BIGINT,
+    related_flow_id     BIGINT,
+    file_id             BIGINT,
+    connection          VARCHAR,
+    description         VARCHAR,
+    create_time         BIGINT,             -- epoch ms, as the API returns it
+    modify_time         BIGINT,
+    deploy_date         BIGINT,
+    listed              BOOLEAN NOT NULL    -- false: only seen as a parent/child of a synced node
+);
+
+-- Sorted by (parent_idx, child_idx); the ids are kept for readers who do not want the idx join.
+CREATE TABLE edges (
+    parent_idx          INTEGER NOT NULL,
+    child_idx           INTEGER NOT NULL,
+    parent_id           BIGINT NOT NULL,
+    child_id            BIGINT NOT NULL
+);
+
+CREATE TABLE instances (
+    instance_id         BIGINT,
+    node_id             BIGINT NOT NULL,
+    bizdate             DATE NOT NULL,
+    status              VARCHAR,
+    begin_running_time  BIGINT,             -- epoch ms
+    finish_time         BIGINT              -- epoch ms
+);
+
+CREATE TABLE baselines (
+    baseline_id         BIGINT NOT NULL,
+    baseline_name       VARCHAR,
+    priority            INTEGER,
+    project_id          BIGINT
+);
+
+CREATE TABLE baseline_nodes (
+    baseline_id         BIGINT NOT NULL,
+    node_id             BIGINT NOT NULL
+);
+
+CREATE TABLE project_options (
+    project_id          BIGINT NOT NULL,
+    option_value        VARCHAR            -- the extension's per-workspace options, a JSON string
+);
+
+CREATE TABLE sync_info (
+    snapshot_id         VARCHAR NOT NULL,
+    source              VARCHAR NOT NULL,   -- endpoint synced from, or 'fixture:<name>'
+    mode                VARCHAR NOT NULL,   -- full | incremental
+    started_at          TIMESTAMPTZ NOT NULL,
+    finished_at         TIMESTAMPTZ NOT NULL,
+    duration_seconds    DOUBLE NOT NULL,
+    project_ids         BIGINT[] NOT NULL,
+    project_count       INTEGER NOT NULL,
+    node_count          INTEGER NOT NULL,
+    edge_count          INTEGER NOT NULL,
+    instance_count      BIGINT NOT NULL,
+    baseline_count      INTEGER NOT NULL,
+    api_calls           INTEGER NOT NULL,
+    api_retries         INTEGER NOT NULL,
+    api_errors          INTEGER NOT NULL,   -- calls that failed for good (the sync then fails)
+    throttled           INTEGER NOT NULL,
+    history_from        DATE,               -- oldest bizdate held in `instances`
+    history_to          DATE,               -- newest bizdate held in `instances`
+    history_bizdates_fetched INTEGER NOT NULL,
+    previous_snapshot_id VARCHAR
+);

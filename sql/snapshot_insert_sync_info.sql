@@ -1,0 +1,7 @@
+INSERT INTO sync_info VALUES (
+    $snapshot_id, $source, $mode, $started_at, $finished_at, $duration_seconds, $project_ids,
+    $project_count, (SELECT count(*) FROM nodes), (SELECT count(*) FROM edges),
+    (SELECT count(*) FROM instances), (SELECT count(*) FROM baselines), $api_calls, $api_retries,
+    $api_errors, $throttled, (SELECT min(bizdate) FROM instances), (SELECT max(bizdate) FROM instances),
+    $history_bizdates_fetched, $previous_snapshot_id
+);
