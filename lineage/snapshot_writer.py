@@ -125,8 +125,11 @@ class SnapshotWriter:
             con.executemany("INSERT INTO projects VALUES (?, ?, ?)", list(self._projects.values()))
         if self._baselines:
             con.executemany("INSERT INTO baselines VALUES (?, ?, ?, ?)", list(self._baselines.values()))
-        if self._baseline_nodes:
-            con.executemany("INSERT INTO baseline_nodes VALUES (?, ?)", sorted(self._baseline_nodes))
+        listed_members = pa.table({"baseline_id": pa.array([b for b, _ in self._baseline_nodes], pa.int64()),
+                                   "node_id": pa.array([n for _, n in self._baseline_nodes], pa.int64())})
+        con.register("staging_baseline_nodes", listed_members)
+        con.execute(sql.load("snapshot_insert_baseline_nodes"))
+        con.unregister("staging_baseline_nodes")
         finished = datetime.now(UTC)
         con.execute(sql.load("snapshot_insert_sync_info"), {
             "snapshot_id": snapshot_id, "source": counters.source, "mode": counters.mode,

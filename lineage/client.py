@@ -1,0 +1,190 @@
+"""The DataWorks OpenAPI (2020-05-18) as opsguard uses it: the real SDK, one attempt per call,
+with our own rate limit, retries and error mapping around it (REFERENCE.md §6: the SDK retries
+nothing and reports `Success: false` without raising).
+
+The SDK costs ~0.8 s to import, so it is imported when a client is built, never at module import.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.config import DataWorksSettings, parse_endpoint
+from lineage.credentials import AccessKey, ChainCredentials
+from lineage.errors import AccessDeniedError, ApiUnavailableError, CredentialsError, DataWorksError
+from lineage.rate_limit import TokenBucket
+from lineage.retry import Failure, FailureKind, backoff_seconds, classify
+
+__all__ = ["ApiStats", "DataWorksClient", "PAGE_SIZE"]
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 100  # the largest page ListNodes / ListInstances accept
+
+
+@dataclass
+class ApiStats:
+    """Counters shared by every thread of one client."""
+
+    calls: int = 0
+    retries: int = 0
+    throttled: int = 0
+    errors: int = 0
+    by_action: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, action: str, *, retry: bool = False, throttled: bool = False, error: bool = False) -> None:
+        with self._lock:
+            if retry:
+                self.retries += 1
+            elif error:
+                self.errors += 1
+            else:
+                self.calls += 1
+                self.by_action[action] += 1
+            if throttled:
+                self.throttled += 1
+
+
+class DataWorksClient:
+    """Typed calls for the actions opsguard needs. Thread-safe; share one per sync or server."""
+
+    def __init__(self, settings: DataWorksSettings, credentials: AccessKey | ChainCredentials, *,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+        from alibabacloud_dataworks_public20200518 import models
+        from alibabacloud_dataworks_public20200518.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+        from darabonba.runtime import RuntimeOptions
+
+        self.settings = settings
+        self.models = models
+        endpoint, protocol = parse_endpoint(settings.endpoint) if settings.endpoint else ("", settings.protocol)
+        config = Config(region_id=settings.region, protocol=protocol,
+                        connect_timeout=settings.connect_timeout_ms, read_timeout=settings.read_timeout_ms,
+                        **credentials.sdk_config_kwargs())
+        if endpoint:
+            config.endpoint = endpoint
+        self.endpoint = endpoint or f"dataworks.{settings.region}.aliyuncs.com"
+        self._sdk = Client(config)
+        self._runtime = RuntimeOptions(autoretry=False, max_attempts=1,
+                                       max_idle_conns=max(4, settings.concurrency * 2))
+        self.stats = ApiStats()
+        self.bucket = TokenBucket(settings.rate_limit, burst=max(1.0, settings.rate_limit / 20))
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    # -- one call, retried ----------------------------------------------------------------------
+    def call(self, action: str, request: Any) -> dict[str, Any]:
+        """Run SDK method `<action>_with_options` with retries; return the response body as a dict."""
+        method = getattr(self._sdk, _snake(action) + "_with_options")
+        attempts = self.settings.max_attempts
+        for attempt in range(1, attempts + 1):
+            self.bucket.acquire()
+            self.stats.add(action)
+            failure = self._attempt(method, request)
+            if isinstance(failure, dict):
+                return failure
+            if not failure.retryable or attempt == attempts:
+                self.stats.add(action, error=True)
+                raise _as_error(action, failure, attempt)
+            delay = backoff_seconds(attempt, failure, rng=self._rng)
+            throttled = failure.kind is FailureKind.THROTTLED
+            self.stats.add(action, retry=True, throttled=throttled)
+            log.debug("%s attempt %d failed (%s %s); retrying in %.2fs", action, attempt, failure.status,
+                      failure.code, delay)
+            if throttled:
+                self.bucket.pause(delay)  # everyone slows down, not only this thread
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _attempt(self, method: Callable[..., Any], request: Any) -> dict[str, Any] | Failure:
+        from darabonba.exceptions import ResponseException
+        from Tea.exceptions import TeaException
+
+        try:
+            response = method(request, self._runtime)
+        except ResponseException as exc:  # ClientException / ServerException / ThrottlingException
+            return classify(getattr(exc, "code", None), getattr(exc, "status_code", None),
+                            getattr(exc, "message", "") or str(exc), request_id=getattr(exc, "request_id", "") or "",
+                            retry_after_ms=getattr(exc, "retry_after", None))
+        except (TeaException, OSError) as exc:  # network failure, non-JSON body
+            return classify(None, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, network=True)
+        body = response.body.to_map() if response.body is not None else {}
+        if body.get("Success") is False:
+            return classify(str(body.get("ErrorCode") or body.get("Code") or "Success=false"),
+                            body.get("HttpStatusCode"), str(body.get("ErrorMessage") or body.get("Message") or ""),
+                            request_id=str(body.get("RequestId") or ""))
+        return body
+
+    # -- the actions ------------------------------------------------------------------------------
+    def list_projects_page(self, page: int) -> tuple[list[dict[str, Any]], int]:
+        body = self.call("ListProjects", self.models.ListProjectsRequest(page_number=page, page_size=PAGE_SIZE))
+        result = body.get("PageResult") or {}
+        return list(result.get("ProjectList") or []), int(result.get("TotalCount") or 0)
+
+    def list_nodes_page(self, project_id: int, page: int) -> tuple[list[dict[str, Any]], int]:
+        request = self.models.ListNodesRequest(project_id=project_id, project_env=self.settings.project_env,
+                                               page_number=page, page_size=PAGE_SIZE)
+        data = self.call("ListNodes", request).get("Data") or {}
+        return list(data.get("Nodes") or []), int(data.get("TotalCount") or 0)
+
+    def get_node_parents(self, node_id: int) -> list[dict[str, Any]]:
+        request = self.models.GetNodeParentsRequest(node_id=node_id, project_env=self.settings.project_env)
+        return list((self.call("GetNodeParents", request).get("Data") or {}).get("Nodes") or [])
+
+    def get_node_children(self, node_id: int) -> list[dict[str, Any]]:
+        request = self.models.GetNodeChildrenRequest(node_id=node_id, project_env=self.settings.project_env)
+        return list((self.call("GetNodeChildren", request).get("Data") or {}).get("Nodes") or [])
+
+    def list_instances_page(self, project_id: int, bizdate: str, page: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of a workspace's instances of one bizdate (`yyyy-MM-dd`)."""
+        request = self.models.ListInstancesRequest(project_id=project_id, project_env=self.settings.project_env,
+                                                   bizdate=f"{bizdate} 00:00:00", page_number=page,
+                                                   page_size=PAGE_SIZE)
+        data = self.call("ListInstances", request).get("Data") or {}
+        return list(data.get("Instances") or []), int(data.get("TotalCount") or 0)
+
+    def list_baselines_page(self, project_id: int, page: int) -> tuple[list[dict[str, Any]], int]:
+        request = self.models.ListBaselinesRequest(project_id=project_id, page_number=page, page_size=PAGE_SIZE)
+        data = self.call("ListBaselines", request).get("Data") or {}
+        return list(data.get("Baselines") or []), int(data.get("TotalCount") or 0)
+
+    def get_option_value(self, project_id: int, extension_code: str) -> str | None:
+        request = self.models.GetOptionValueForProjectRequest(project_id=str(project_id),
+                                                              extension_code=extension_code)
+        return self.call("GetOptionValueForProject", request).get("OptionValue")
+
+    def update_workbench_event_result(self, message_id: str, extension_code: str, check_result: str,
+                                      tip: str) -> None:
+        """Answer an extension-point event: DataWorks unblocks (OK) or stops (FAIL) the operation."""
+        request = self.models.UpdateWorkbenchEventResultRequest(
+            message_id=message_id, extension_code=extension_code, check_result=check_result,
+            check_result_tip=tip)
+        self.call("UpdateWorkbenchEventResult", request)
+
+
+def _snake(action: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
+
+
+def _as_error(action: str, failure: Failure, attempts: int) -> DataWorksError:
+    where = f"{action}: HTTP {failure.status} {failure.code}".rstrip()
+    detail = f"{where}: {failure.message}" if failure.message else where
+    kwargs = {"action": action, "code": failure.code, "status": failure.status, "request_id": failure.request_id}
+    if failure.kind is FailureKind.CREDENTIALS:
+        return CredentialsError(f"DataWorks rejected the credentials ({failure.code}): check "
+                                f"ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET", **kwargs)
+    if failure.kind is FailureKind.FORBIDDEN:
+        return AccessDeniedError(f"access denied: {detail}", **kwargs)
+    if failure.kind is FailureKind.CLOCK:
+        return DataWorksError(f"DataWorks rejected the request time; is this machine's clock right? ({detail})",
+                              **kwargs)
+    if failure.retryable:
+        return ApiUnavailableError(f"DataWorks unavailable after {attempts} attempts: {detail}", **kwargs)
+    return DataWorksError(f"DataWorks rejected the request: {detail}", **kwargs)
