@@ -29,6 +29,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Guard for DataWorks Operation Center: impact of freezes and undeploys, size of backfills."""
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 DataDirOption = Annotated[
     Path | None,

@@ -1,0 +1,93 @@
+"""The retry policy and the token bucket, on a fake clock: no network, no sleeping."""
+
+import random
+
+import pytest
+
+from lineage.rate_limit import TokenBucket
+from lineage.retry import FailureKind, backoff_seconds, classify
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("code", "status", "kind"), [
+    ("Throttling.User", 429, FailureKind.THROTTLED),
+    ("Throttling.Api", 400, FailureKind.THROTTLED),
+    ("InternalError.System", 500, FailureKind.TRANSIENT),
+    ("SignatureNonceUsed", 400, FailureKind.TRANSIENT),
+    ("SignatureDoesNotMatch", 400, FailureKind.CREDENTIALS),
+    ("InvalidAccessKeyId.NotFound", 404, FailureKind.CREDENTIALS),
+    ("Forbidden.Access", 403, FailureKind.FORBIDDEN),
+    ("InvalidTimeStamp.Expired", 400, FailureKind.CLOCK),
+    ("InvalidParameter", 400, FailureKind.REJECTED),
+    ("1234567890123", 400, FailureKind.REJECTED),
+])
+def test_failures_are_sorted_by_what_to_do(code, status, kind):
+    failure = classify(code, status)
+    assert failure.kind is kind
+    assert failure.retryable == (kind in {FailureKind.THROTTLED, FailureKind.TRANSIENT})
+
+
+def test_network_failures_are_transient():
+    assert classify(None, None, "connection refused", network=True).kind is FailureKind.TRANSIENT
+
+
+def test_retry_after_from_the_server_wins_over_backoff():
+    failure = classify("Throttling.User", 429, retry_after_ms=2500)
+    assert backoff_seconds(5, failure) == 2.5
+
+
+def test_backoff_grows_exponentially_with_full_jitter_and_a_cap():
+    failure = classify("InternalError.System", 500)
+    rng = random.Random(7)
+    ceilings = []
+    for attempt in range(1, 12):
+        delays = [backoff_seconds(attempt, failure, base=0.2, cap=10.0, rng=rng) for _ in range(200)]
+        assert min(delays) >= 0
+        ceilings.append(max(delays))
+    assert ceilings[0] <= 0.2 and ceilings[2] <= 0.8
+    assert ceilings[-1] <= 10.0 and ceilings[-1] > 5.0  # capped, yet jittered up to the cap
+    assert len({round(d, 6) for d in delays}) > 100  # jitter: not one fixed value
+
+
+def test_bucket_paces_calls_at_the_rate():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=50, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(101):
+        bucket.acquire()
+    assert clock.now == pytest.approx(100 / 50)
+
+
+def test_bucket_burst_then_steady_rate():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        bucket.acquire()
+    assert clock.now == 0.0
+    for _ in range(10):
+        bucket.acquire()
+    assert clock.now == pytest.approx(1.0)
+
+
+def test_pause_holds_every_caller_back():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=1000, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.pause(3.0)
+    bucket.acquire()
+    assert clock.now == pytest.approx(3.0)
+
+
+def test_bucket_rejects_a_non_positive_rate():
+    with pytest.raises(ValueError):
+        TokenBucket(rate=0)
