@@ -1,0 +1,185 @@
+"""Checkpoints and verdicts: the worst checkpoint status wins; the tip is one short line for the panel.
+
+The JSON shape is DESIGN.md "JSON shapes" (`Verdict.to_json`); extra keys (`operator`, `wire_result`,
+`ignored`, `notes`) are additions, never renames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable",
+           "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
+
+TIP_LIMIT = 300  # REFERENCE.md §2: CheckResultTip should stay within a few hundred characters
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Status(StrEnum):
+    """A checkpoint's or verdict's result; `rank` orders them OK < WARN < FAIL."""
+
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2}
+_TIP_PREFIX = {Status.OK: "OK: ", Status.WARN: "WARNING: ", Status.FAIL: "FAIL: "}
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most severe status; OK for none.
+
+    >>> worst([Status.OK, Status.WARN, Status.OK]), worst([])
+    (<Status.WARN: 'WARN'>, <Status.OK: 'OK'>)
+    """
+    return max(statuses, key=_RANK.__getitem__, default=Status.OK)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One judged aspect of an event: `message` for a human (one line), `facts` for machines (complete)."""
+
+    name: str
+    status: Status
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"name", "status", "message", "facts"}` with plain JSON values."""
+        return {"name": self.name, "status": self.status.value, "message": self.message,
+                "facts": jsonable(self.facts)}
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """Which metadata snapshot judged the event and how old it was (None for hand-built graphs)."""
+
+    id: str
+    synced_at: datetime | None
+    age_seconds: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+                "age_seconds": None if self.age_seconds is None else round(self.age_seconds, 3)}
+
+
+EMPTY_IMPACT: Mapping[str, Any] = MappingProxyType({
+    "nodes": [], "downstream_count": 0, "max_depth": 0, "cross_project_count": 0, "baseline_ids": [],
+    "high_priority_count": 0, "owners": []})
+EMPTY_BACKFILL: Mapping[str, Any] = MappingProxyType({
+    "node_count": 0, "dry_run_node_count": 0, "bizdate_count": 0, "instance_count": 0,
+    "run_instance_count": 0, "estimated_hours": 0.0, "downstream_not_included_count": 0})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to one event. `result` is the worst checkpoint; `wire_result` what DataWorks is sent."""
+
+    message_id: str | None
+    event_code: str | None
+    project_id: int | None
+    result: Status
+    wire_result: str
+    tip: str
+    checkpoints: tuple[Checkpoint, ...]
+    snapshot: SnapshotInfo
+    latency_ms: float
+    operator: str | None = None
+    impact: Mapping[str, Any] | None = None
+    backfill: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+    ignored: bool = False
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The checkpoint called `name`; KeyError if no check of that name ran."""
+        for checkpoint in self.checkpoints:
+            if checkpoint.name == name:
+                return checkpoint
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`)."""
+        return {
+            "message_id": self.message_id, "event_code": self.event_code, "project_id": self.project_id,
+            "result": self.result.value, "tip": self.tip,
+            "checkpoints": [c.to_json() for c in self.checkpoints],
+            "impact": jsonable(self.impact if self.impact is not None else EMPTY_IMPACT),
+            "backfill": jsonable(self.backfill if self.backfill is not None else EMPTY_BACKFILL),
+            "snapshot": self.snapshot.to_json(), "latency_ms": round(self.latency_ms, 3),
+            "operator": self.operator, "wire_result": self.wire_result, "notes": list(self.notes),
+            "ignored": self.ignored,
+        }
+
+
+def make_tip(result: Status, checkpoints: Sequence[Checkpoint], notes: Sequence[str] = (),
+             limit: int = TIP_LIMIT) -> str:
+    """One panel line: result prefix, notes, then the worst checkpoints' messages, cut to `limit` chars.
+
+    >>> cps = [Checkpoint("a", Status.OK, "2 nodes below"), Checkpoint("b", Status.WARN, "owner x affected")]
+    >>> make_tip(Status.WARN, cps)
+    'WARNING: owner x affected'
+    >>> make_tip(Status.OK, cps[:1])
+    'OK: 2 nodes below'
+    """
+    if result is Status.OK:
+        ranked = [c for c in checkpoints if c.status is Status.OK][:1]
+    else:
+        ranked = sorted((c for c in checkpoints if c.status is not Status.OK), key=lambda c: -c.status.rank)
+    parts = [" ".join(n.split()) for n in notes] + [" ".join(c.message.split()) for c in ranked]
+    prefix = _TIP_PREFIX[result]
+    if not parts:
+        return prefix + "nothing to report"
+    tip = prefix
+    for i, part in enumerate(parts):
+        candidate = tip + ("; " if i else "") + part
+        rest = len(parts) - i - 1
+        suffix = f" (+{rest} more)" if rest else ""
+        if len(candidate) + len(suffix) <= limit:
+            tip = candidate
+            continue
+        if i == 0:  # the first part alone is too long: cut it
+            room = limit - len(tip) - len(suffix) - 1
+            tip = tip + part[:max(room, 0)].rstrip() + "…"
+            return tip + suffix
+        return tip + f" (+{len(parts) - i} more)"
+    return tip
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values from facts (numpy, tuples, sets, dates, enums, mappings).
+
+    >>> jsonable({"ids": np.array([1, 2]), "when": date(2026, 1, 2), "s": Status.OK, "x": float("nan")})
+    {'ids': [1, 2], 'when': '2026-01-02', 's': 'OK', 'x': None}
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.dtype.kind in "iub" else jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return [jsonable(v) for v in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return str(value)
