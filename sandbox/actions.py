@@ -1,0 +1,318 @@
+"""DataWorks 2020-05-18 OpenAPI actions answered from a ``ServedWorkspace``.
+
+Each handler takes the workspace, the request (merged query + form parameters, all
+strings, as the SDK sends them) and the results list, and returns the JSON body in the
+shape the SDK's ``*ResponseBody.from_map`` reads. Errors are ``ApiError``:
+400 ``MissingParameter`` / ``InvalidParameter`` (e.g. PageSize > 100),
+404 ``InvalidProjectId.NotFound`` / ``InvalidNodeId.NotFound`` / ``InvalidBaselineId.NotFound``,
+403 ``Forbidden.Access`` for projects outside ``allowed_projects``.
+
+``Bizdate``/``CycTime`` of instances are epoch ms in UTC+8 (``DATAWORKS_TZ``), as the API returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sandbox.api_error import ApiError, invalid, missing
+from sandbox.served_workspace import ServedWorkspace
+from sandbox.workspace_schedule import midnight_ms
+
+MAX_PAGE_SIZE = 100
+ENVIRONMENTS = ("PROD", "DEV")
+CHECK_RESULTS = ("OK", "FAIL")
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    action: str
+    params: Mapping[str, str]
+    request_id: str
+    allowed_projects: frozenset[int] | None = None
+
+
+Handler = Callable[[ServedWorkspace, ApiRequest, list], dict]
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+def _int(req: ApiRequest, name: str, default: int | None = None) -> int:
+    raw = req.params.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise missing(name)
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(name, raw, "not an integer") from None
+
+
+def _str(req: ApiRequest, name: str) -> str:
+    raw = req.params.get(name)
+    if not raw:
+        raise missing(name)
+    return raw
+
+
+def _page(req: ApiRequest, default_size: int = 10) -> tuple[int, int]:
+    number, size = _int(req, "PageNumber", 1), _int(req, "PageSize", default_size)
+    if number < 1:
+        raise invalid("PageNumber", number, "must be >= 1")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise invalid("PageSize", size, f"must be between 1 and {MAX_PAGE_SIZE}")
+    return number, size
+
+
+def _prod(req: ApiRequest) -> bool:
+    """True for PROD (the default); DEV is an empty environment in the emulator."""
+    env = req.params.get("ProjectEnv") or "PROD"
+    if env not in ENVIRONMENTS:
+        raise invalid("ProjectEnv", env, "must be PROD or DEV")
+    return env == "PROD"
+
+
+def _allowed(req: ApiRequest, project_id: int) -> None:
+    if req.allowed_projects is not None and project_id not in req.allowed_projects:
+        raise ApiError(403, "Forbidden.Access", f"You are not authorized to access project {project_id}.")
+
+
+def _project(ws: ServedWorkspace, req: ApiRequest) -> int:
+    project_id = _int(req, "ProjectId")
+    if project_id not in ws.project_ids:
+        raise ApiError(404, "InvalidProjectId.NotFound", f"The project {project_id} does not exist.")
+    _allowed(req, project_id)
+    return project_id
+
+
+def _node(ws: ServedWorkspace, req: ApiRequest) -> dict:
+    node_id = _int(req, "NodeId")
+    node = ws.nodes.get(node_id) if _prod(req) else None
+    if node is None:
+        raise ApiError(404, "InvalidNodeId.NotFound", f"The node {node_id} does not exist.")
+    _allowed(req, node["ProjectId"])
+    return node
+
+
+def _bizdate(req: ApiRequest, name: str) -> date:
+    raw = _str(req, name)
+    try:
+        return datetime.strptime(raw[:10], "%Y-%m-%d").date()
+    except ValueError:
+        raise invalid(name, raw, "must be yyyy-MM-dd HH:mm:ss") from None
+
+
+def _flag(raw: str | None) -> bool | None:
+    return None if raw in (None, "") else raw.lower() == "true"
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+def render_node(node: dict) -> dict:
+    """A ``ListNodes``/``GetNode`` record; fields the fixture lacks get DataWorks-like defaults."""
+    get = node.get
+    return {
+        "NodeId": node["NodeId"], "NodeName": node["NodeName"], "ProjectId": node["ProjectId"],
+        "CronExpress": get("CronExpress", ""), "SchedulerType": node["SchedulerType"],
+        "ProgramType": get("ProgramType", ""), "OwnerId": get("OwnerId", ""), "Priority": get("Priority", 1),
+        "BaselineId": get("BaselineId"), "Repeatability": get("Repeatability", True),
+        "ResGroupName": get("ResGroupName", ""), "ResGroupIdentifier": get("ResGroupIdentifier", ""),
+        "Connection": get("Connection", ""), "Description": get("Description", ""),
+        "BusinessId": get("BusinessId"), "RelatedFlowId": get("RelatedFlowId", get("BusinessId")),
+        "FileId": get("FileId"), "FileType": get("FileType"), "FileVersion": get("FileVersion", 1),
+        "DqcType": get("DqcType", 0), "DqcDescription": get("DqcDescription", ""),
+        "ParamValues": get("ParamValues", ""), "RepeatMode": get("RepeatMode", 1),
+        "RepeatInterval": get("RepeatInterval", 60000), "CreateTime": get("CreateTime"),
+        "ModifyTime": get("ModifyTime"), "DeployDate": get("DeployDate", get("ModifyTime")),
+    }
+
+
+def render_relative(node: dict) -> dict:
+    """A ``GetNodeParents``/``GetNodeChildren`` record."""
+    get = node.get
+    return {"NodeId": node["NodeId"], "NodeName": node["NodeName"], "ProjectId": node["ProjectId"],
+            "CronExpress": get("CronExpress", ""), "SchedulerType": node["SchedulerType"],
+            "OwnerId": get("OwnerId", ""), "Priority": get("Priority", 1), "BaselineId": get("BaselineId"),
+            "ProgramType": get("ProgramType", ""), "Repeatability": get("Repeatability", True)}
+
+
+def render_instance(inst: dict, node: dict | None, bizdate_ms: int) -> dict:
+    get = (node or {}).get
+    cyc = inst.get("CycTime") or bizdate_ms + 86_400_000
+    begin = inst.get("BeginRunningTime")
+    return {
+        "InstanceId": inst["InstanceId"], "NodeId": inst["NodeId"], "NodeName": get("NodeName", ""),
+        "Bizdate": bizdate_ms, "CycTime": cyc, "Status": inst["Status"], "BeginWaitTimeTime": cyc,
+        "BeginWaitResTime": begin, "BeginRunningTime": begin, "FinishTime": inst.get("FinishTime"),
+        "DagType": "SCHEDULER", "TaskType": get("SchedulerType", "NORMAL"), "Priority": get("Priority", 1),
+        "BaselineId": get("BaselineId"), "Repeatability": get("Repeatability", True),
+        "BusinessId": get("BusinessId"), "RelatedFlowId": get("RelatedFlowId", get("BusinessId")),
+        "ParamValues": get("ParamValues", ""), "Connection": get("Connection", ""),
+        "DqcType": get("DqcType", 0), "CreateTime": cyc - 86_400_000, "ModifyTime": inst.get("FinishTime") or cyc,
+    }
+
+
+def _paged(items: list, number: int, size: int) -> list:
+    return items[(number - 1) * size:number * size]
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+def list_projects(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    number, size = _page(req)
+    projects = [p for p in ws.projects
+                if req.allowed_projects is None or p["ProjectId"] in req.allowed_projects]
+    page = [{"ProjectId": p["ProjectId"], "ProjectName": p.get("ProjectName", ""),
+             "ProjectIdentifier": p.get("ProjectIdentifier", p.get("ProjectName", "")),
+             "ProjectDescription": p.get("ProjectDescription", ""), "ProjectStatus": 0,
+             "ProjectStatusCode": "AVAILABLE", "IsDefault": 0, "DisableDevelopment": False,
+             "UseProxyOdpsAccount": False, "TablePrivacyMode": 0}
+            for p in _paged(projects, number, size)]
+    return {"RequestId": req.request_id,
+            "PageResult": {"PageNumber": number, "PageSize": size, "TotalCount": len(projects), "ProjectList": page}}
+
+
+def list_nodes(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    project_id = _project(ws, req)
+    number, size = _page(req)
+    ids = ws.nodes_by_project.get(project_id, []) if _prod(req) else []
+    wanted = {k: req.params.get(p) for k, p in (("SchedulerType", "SchedulerType"), ("ProgramType", "ProgramType"),
+                                                 ("OwnerId", "Owner")) if req.params.get(p)}
+    name_part = req.params.get("NodeName")
+    if wanted or name_part:
+        ids = [i for i in ids if all(ws.nodes[i].get(k) == v for k, v in wanted.items())
+               and (not name_part or name_part in ws.nodes[i]["NodeName"])]
+    page = [render_node(ws.nodes[i]) for i in _paged(ids, number, size)]
+    return _data(req, {"PageNumber": number, "PageSize": size, "TotalCount": len(ids), "Nodes": page})
+
+
+def get_node(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    return _data(req, render_node(_node(ws, req)))
+
+
+def get_node_parents(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    node = _node(ws, req)
+    ids = sorted(ws.parents.get(node["NodeId"], ()))
+    return _data(req, {"Nodes": [render_relative(ws.nodes[i]) for i in ids]})
+
+
+def get_node_children(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    node = _node(ws, req)
+    ids = sorted(ws.children.get(node["NodeId"], ()))
+    return _data(req, {"Nodes": [render_relative(ws.nodes[i]) for i in ids]})
+
+
+def list_instances(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    project_id = _project(ws, req)
+    if req.params.get("Bizdate"):
+        begin = end = _bizdate(req, "Bizdate")
+    else:
+        if not req.params.get("BeginBizdate") and not req.params.get("EndBizdate"):
+            raise missing("Bizdate")
+        begin, end = _bizdate(req, "BeginBizdate"), _bizdate(req, "EndBizdate")
+        if end < begin:
+            raise invalid("EndBizdate", req.params["EndBizdate"], "is before BeginBizdate")
+    number, size = _page(req)
+    node_id, status = req.params.get("NodeId"), req.params.get("Status")
+    if not _prod(req):
+        buckets: list[list[dict]] = []
+    elif node_id:
+        lo, hi, nid = begin.isoformat(), end.isoformat(), _int(req, "NodeId")
+        in_project = ws.nodes.get(nid, {}).get("ProjectId", project_id) == project_id
+        buckets = [[i for i in ws.instances_by_node.get(nid, ()) if in_project and lo <= i["Bizdate"] <= hi]]
+    else:
+        buckets = ws.instances_between(project_id, begin, end)
+    if status:
+        buckets = [[i for i in b if i["Status"] == status] for b in buckets]
+    total = sum(len(b) for b in buckets)
+    page, skip = [], (number - 1) * size
+    for bucket in buckets:
+        if skip >= len(bucket):
+            skip -= len(bucket)
+            continue
+        page.extend(bucket[skip:skip + size - len(page)])
+        skip = 0
+        if len(page) >= size:
+            break
+    ms = {b: midnight_ms(date.fromisoformat(b)) for b in {i["Bizdate"] for i in page}}
+    rendered = [render_instance(i, ws.nodes.get(i["NodeId"]), ms[i["Bizdate"]]) for i in page]
+    return _data(req, {"PageNumber": number, "PageSize": size, "TotalCount": total, "Instances": rendered})
+
+
+def list_baselines(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    project_id = _project(ws, req)
+    number, size = _page(req)
+    items = ws.baselines_by_project.get(project_id, [])
+    owner, search = req.params.get("Owner"), req.params.get("SearchText")
+    priorities = {int(p) for p in req.params.get("Priority", "").split(",") if p.strip().isdigit()}
+    types = {t for t in req.params.get("BaselineTypes", "").split(",") if t}
+    enable = _flag(req.params.get("Enable"))
+    items = [b for b in items
+             if (not owner or b.get("Owner") == owner) and (not search or search in b.get("BaselineName", ""))
+             and (not priorities or b.get("Priority") in priorities)
+             and (not types or b.get("BaselineType", "DAILY") in types)
+             and (enable is None or b.get("Enabled", True) == enable)]
+    page = [{"BaselineId": b["BaselineId"], "BaselineName": b.get("BaselineName", ""),
+             "BaselineType": b.get("BaselineType", "DAILY"), "Enabled": b.get("Enabled", True),
+             "Owner": b.get("Owner", ""), "Priority": b.get("Priority", 1), "ProjectId": project_id,
+             "AlertEnabled": True, "AlertMarginThreshold": 30,
+             "OverTimeSettings": [{"Cycle": 1, "Time": "08:00"}]}
+            for b in _paged(items, number, size)]
+    return _data(req, {"PageNumber": number, "PageSize": size, "TotalCount": len(items), "Baselines": page})
+
+
+def list_nodes_by_baseline(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    baseline_id = _int(req, "BaselineId")
+    baseline = ws.baselines.get(baseline_id)
+    if baseline is None:
+        raise ApiError(404, "InvalidBaselineId.NotFound", f"The baseline {baseline_id} does not exist.")
+    nodes = [ws.nodes[i] for i in baseline.get("NodeIds", ()) if i in ws.nodes]
+    for n in nodes:
+        _allowed(req, n["ProjectId"])
+    return _data(req, [{"NodeId": n["NodeId"], "NodeName": n["NodeName"], "Owner": n.get("OwnerId", ""),
+                        "ProjectId": n["ProjectId"]} for n in nodes])
+
+
+def get_option_value_for_project(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    project_id = _project(ws, req)
+    _str(req, "ExtensionCode")
+    return {"RequestId": req.request_id, "OptionValue": ws.options.get(str(project_id), "{}")}
+
+
+def update_workbench_event_result(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    record = {"MessageId": _str(req, "MessageId"), "ExtensionCode": _str(req, "ExtensionCode"),
+              "CheckResult": _str(req, "CheckResult"), "CheckResultTip": req.params.get("CheckResultTip", ""),
+              "RequestId": req.request_id, "ReceivedAt": int(time.time() * 1000)}
+    if record["CheckResult"] not in CHECK_RESULTS:
+        raise invalid("CheckResult", record["CheckResult"], "Operation Center accepts OK or FAIL")
+    results.append(record)
+    return {"RequestId": req.request_id, "Success": True}
+
+
+def _data(req: ApiRequest, data: object) -> dict:
+    return {"RequestId": req.request_id, "Success": True, "HttpStatusCode": 200, "Data": data}
+
+
+ACTIONS: dict[str, Handler] = {
+    "ListProjects": list_projects,
+    "ListNodes": list_nodes,
+    "GetNode": get_node,
+    "GetNodeParents": get_node_parents,
+    "GetNodeChildren": get_node_children,
+    "ListInstances": list_instances,
+    "ListBaselines": list_baselines,
+    "ListNodesByBaseline": list_nodes_by_baseline,
+    "GetOptionValueForProject": get_option_value_for_project,
+    "UpdateWorkbenchEventResult": update_workbench_event_result,
+}
+
+
+def dispatch(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    handler = ACTIONS.get(req.action)
+    if handler is None:
+        raise ApiError(404, "InvalidAction.NotFound",
+                       f"Specified api {req.action!r} is not found, please check your url and method.")
+    return handler(ws, req, results)
