@@ -1,0 +1,308 @@
+"""The lineage graph of one snapshot: a numpy index for the hot path, networkx for notebooks.
+
+Positions (`idx`) are the snapshot's dense node positions, in node_id order, so the sorted node_id
+array maps ids to positions with `np.searchsorted`. The cycle DAG leaves MANUAL nodes out: no
+traversal enters or leaves them. PAUSE (frozen) and SKIP (dry-run) nodes are in the DAG.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, NewType
+
+import numpy as np
+import pyarrow as pa
+
+from lineage._bfs import Csr, bfs
+from lineage.cron import CronTable
+from lineage.errors import SnapshotError, UnknownNodeError
+from lineage.graph_load import GraphData, load_records, load_snapshot
+from lineage.history import RunHistory
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["NodeId", "NodeInfo", "Reach", "LineageGraph"]
+
+NodeId = NewType("NodeId", int)
+
+_CODED = ("scheduler_type", "program_type", "owner_id", "cron_express")
+_INT_COLUMNS = {"project_id": np.int64, "priority": np.int32, "baseline_id": np.int64}
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node's attributes, built on demand from the columns (never stored per node)."""
+
+    node_id: int
+    node_name: str | None
+    project_id: int | None
+    owner_id: str | None
+    priority: int | None
+    baseline_id: int | None
+    scheduler_type: str | None
+    cron_express: str | None
+    program_type: str | None
+    listed: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Reach:
+    """A multi-source BFS result, start nodes excluded, sorted by depth then position."""
+
+    idx: np.ndarray    # int32 positions reached
+    depth: np.ndarray  # int32 shortest hop count from the nearest start (>= 1)
+    via: np.ndarray    # int32 position of the neighbour through which each was first reached
+
+    def __len__(self) -> int:
+        return int(self.idx.shape[0])
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+class LineageGraph:
+    """Graph questions about one snapshot, answered from integer-indexed arrays.
+
+    >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}, {"node_id": 3}], [(1, 2), (2, 3)])
+    >>> g.node_ids(g.descendants([1]).idx).tolist(), g.node(3).scheduler_type
+    ([2, 3], 'NORMAL')
+    """
+
+    def __init__(self, data: GraphData):
+        nodes = data.nodes
+        self.snapshot_id: str = data.snapshot_id
+        self.synced_at: datetime | None = data.synced_at
+        self.history_to: date | None = data.history_to
+        ids = nodes["node_id"].to_numpy()
+        if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            raise SnapshotError(f"snapshot {self.snapshot_id}: nodes are not stored in node_id order")
+        self.node_count: int = int(ids.size)
+        self._ids = _frozen(np.ascontiguousarray(ids, dtype=np.int64))
+        self._names = nodes["node_name"].combine_chunks()
+        self._codes: dict[str, np.ndarray] = {}
+        self._categories: dict[str, tuple[str, ...]] = {}
+        for col in _CODED:
+            encoded = nodes[col].combine_chunks().dictionary_encode()
+            self._codes[col] = _frozen(encoded.indices.fill_null(-1).to_numpy().astype(np.int32))
+            self._categories[col] = tuple(encoded.dictionary.to_pylist())
+        self._ints = {col: _frozen(nodes[col].fill_null(-1).to_numpy().astype(kind))
+                      for col, kind in _INT_COLUMNS.items()}
+        self._listed = _frozen(nodes["listed"].fill_null(True).to_numpy(zero_copy_only=False).astype(bool))
+        self.is_manual = self._scheduler_mask("MANUAL")
+        self.is_paused = self._scheduler_mask("PAUSE")
+        self.is_skipped = self._scheduler_mask("SKIP")
+        in_dag = ~(self.is_manual[data.parent] | self.is_manual[data.child])
+        self._down = Csr.from_edges(data.parent[in_dag], data.child[in_dag], self.node_count)
+        self._up = self._down.reversed()
+        self.edge_count: int = int(in_dag.sum())
+        projects, self._project_code = np.unique(self._ints["project_id"], return_inverse=True)
+        self._projects = _frozen(projects)
+        self._member_ptr = _frozen(np.concatenate(([0], np.cumsum(np.bincount(data.member_idx,
+                                                                                  minlength=self.node_count)))))
+        self._member_ids = _frozen(data.member_baseline)
+        self._in_baseline = _frozen((np.diff(self._member_ptr) > 0) | (self._ints["baseline_id"] > 0))
+        runtimes = data.runtimes
+        self._median = _frozen(runtimes["median_seconds"].fill_null(np.nan).to_numpy())
+        self._group_median = _frozen(runtimes["group_median_seconds"].fill_null(np.nan).to_numpy())
+        self._last_success = _frozen(runtimes["last_success_bizdate"].to_numpy(zero_copy_only=False))
+        self._history = RunHistory(data.history, self.node_count)
+        self._lock = threading.Lock()
+        self._nx: nx.DiGraph | None = None
+        self._cron_table: CronTable | None = None
+        self._objects: dict[str, np.ndarray] = {}
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def from_snapshot(cls, path: str | os.PathLike[str]) -> LineageGraph:
+        """The graph of a snapshot file, read-only via Arrow; raises `SnapshotError` if unreadable."""
+        return cls(load_snapshot(path))
+
+    @classmethod
+    def from_records(cls, nodes: Iterable[Mapping[str, Any]], edges: Iterable[tuple[int, int]],
+                     instances: Iterable[Mapping[str, Any]] = (), baselines: Mapping[int, Iterable[int]] | None = None,
+                     snapshot_id: str = "test", synced_at: datetime | None = None) -> LineageGraph:
+        """A graph of snake_case node dicts (`node_id` required, `scheduler_type` default NORMAL) and id pairs.
+
+        `instances` are dicts of node_id, bizdate (date), status, begin_running_time / finish_time (epoch
+        ms); `baselines` maps baseline id → member node ids. Edges naming unknown nodes raise UnknownNodeError.
+
+        >>> LineageGraph.from_records([{"node_id": 5, "priority": 8}], []).node(5).priority
+        8
+        """
+        return cls(load_records(nodes, edges, instances, baselines, snapshot_id, synced_at))
+
+    # -- ids and attributes --------------------------------------------------------------------
+    def __contains__(self, node_id: object) -> bool:
+        try:
+            return self._position(int(node_id)) >= 0  # type: ignore[call-overload]
+        except (TypeError, ValueError, OverflowError):
+            return False
+
+    def _position(self, node_id: int) -> int:
+        pos = int(np.searchsorted(self._ids, node_id))
+        return pos if pos < self.node_count and self._ids[pos] == node_id else -1
+
+    def positions(self, node_ids: Iterable[int]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """(int32 positions of the known ids in the order given, unknown ids deduplicated).
+
+        >>> LineageGraph.from_records([{"node_id": 7}, {"node_id": 9}], []).positions([9, 8, 7])
+        (array([1, 0], dtype=int32), (8,))
+        """
+        wanted = np.asarray(list(node_ids) if not isinstance(node_ids, np.ndarray) else node_ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._ids, wanted), max(self.node_count - 1, 0))
+        found = self._ids[pos] == wanted if self.node_count else np.zeros(wanted.shape, dtype=bool)
+        unknown = tuple(dict.fromkeys(wanted[~found].tolist()))
+        return pos[found].astype(np.int32), unknown
+
+    def node_ids(self, idx: np.ndarray) -> np.ndarray:
+        """int64 node ids of positions `idx`."""
+        return self._ids[idx]
+
+    def node(self, node_id: int) -> NodeInfo:
+        """The attributes of one node; raises `UnknownNodeError` when the snapshot lacks it."""
+        i = self._position(int(node_id))
+        if i < 0:
+            raise UnknownNodeError([node_id])
+        ints = {col: int(a[i]) if a[i] >= 0 else None for col, a in self._ints.items()}
+        text = {col: self._categories[col][c] if (c := self._codes[col][i]) >= 0 else None for col in _CODED}
+        return NodeInfo(node_id=int(self._ids[i]), node_name=self._names[i].as_py(), listed=bool(self._listed[i]),
+                        **ints, **text)
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-position attribute array: ids/ints (-1 for null), strings as objects (None for null), masks.
+
+        >>> LineageGraph.from_records([{"node_id": 1, "owner_id": "ann"}, {"node_id": 2}], []).column("owner_id")
+        array(['ann', None], dtype=object)
+        """
+        if name == "node_id":
+            return self._ids
+        if name in self._ints:
+            return self._ints[name]
+        if name in ("is_manual", "is_paused", "is_skipped", "listed"):
+            return getattr(self, name) if name != "listed" else self._listed
+        if name in self._codes or name == "node_name":
+            if name not in self._objects:
+                if name == "node_name":
+                    values = np.array(self._names.to_pylist() + [None], dtype=object)[:-1]
+                else:
+                    values = np.array([*self._categories[name], None], dtype=object)[self._codes[name]]
+                self._objects[name] = _frozen(values)
+            return self._objects[name]
+        raise KeyError(f"no node column {name!r}")
+
+    def codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """(int32 codes per position, -1 for null; the distinct values) of a string column."""
+        return self._codes[name], self._categories[name]
+
+    def project_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(dense project code per position, the distinct project ids with -1 for null) for bincounts."""
+        return self._project_code, self._projects
+
+    def _scheduler_mask(self, value: str) -> np.ndarray:
+        cats = self._categories["scheduler_type"]
+        code = cats.index(value) if value in cats else -2
+        return _frozen(self._codes["scheduler_type"] == code)
+
+    # -- traversals ----------------------------------------------------------------------------
+    def descendants(self, node_ids: Iterable[int], max_depth: int | None = None) -> Reach:
+        """All nodes reachable from `node_ids` (unknown ids ignored), the nodes themselves excluded."""
+        return self.descendants_of_positions(self.positions(node_ids)[0], max_depth)
+
+    def ancestors(self, node_ids: Iterable[int], max_depth: int | None = None) -> Reach:
+        """All nodes `node_ids` depend on (unknown ids ignored); `via` is the child it was reached from."""
+        return self.ancestors_of_positions(self.positions(node_ids)[0], max_depth)
+
+    def descendants_of_positions(self, idx: np.ndarray, max_depth: int | None = None) -> Reach:
+        """`descendants` for positions instead of ids."""
+        return Reach(*bfs(self._down, idx, _check_depth(max_depth)))
+
+    def ancestors_of_positions(self, idx: np.ndarray, max_depth: int | None = None) -> Reach:
+        """`ancestors` for positions instead of ids."""
+        return Reach(*bfs(self._up, idx, _check_depth(max_depth)))
+
+    def children(self, i: int) -> np.ndarray:
+        """Positions of the cycle-DAG children of position `i`."""
+        return self._down.indices[self._down.indptr[i]:self._down.indptr[i + 1]]
+
+    def parents(self, i: int) -> np.ndarray:
+        """Positions of the cycle-DAG parents of position `i`."""
+        return self._up.indices[self._up.indptr[i]:self._up.indptr[i + 1]]
+
+    def baselines_of(self, idx: np.ndarray) -> np.ndarray:
+        """Sorted distinct baseline ids of positions `idx` (their own baseline_id and baseline_nodes membership)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        idx = idx[self._in_baseline[idx]]
+        lo, hi = self._member_ptr[idx], self._member_ptr[idx + 1]
+        count = hi - lo
+        offsets = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        own = self._ints["baseline_id"][idx]
+        both = np.concatenate((self._member_ids[offsets], own[own > 0]))
+        return np.unique(both)
+
+    # -- run history ---------------------------------------------------------------------------
+    def median_runtime_seconds(self) -> np.ndarray:
+        """Median run time per position over its finished instances, NaN where it has none."""
+        return self._median
+
+    def fallback_runtime_seconds(self) -> np.ndarray:
+        """Median of the per-node medians of the same workspace and program type, NaN where none has history."""
+        return self._group_median
+
+    def last_success_bizdate(self, node_id: int) -> date | None:
+        """The newest bizdate with a successful instance of the node, None when the history has none."""
+        value = self._last_success[self._require(node_id)]
+        return None if np.isnat(value) else value.astype(object)
+
+    def instance_history(self, node_id: int) -> list[tuple[date, str]]:
+        """(bizdate, status) of every instance of the node in the history, oldest first."""
+        return self._history.of(self._require(node_id))
+
+    def _require(self, node_id: int) -> int:
+        i = self._position(int(node_id))
+        if i < 0:
+            raise UnknownNodeError([node_id])
+        return i
+
+    # -- derived, built once on demand ---------------------------------------------------------
+    def cron_table(self) -> CronTable:
+        """The distinct cron expressions of `codes("cron_express")` parsed into one `CronTable`."""
+        if self._cron_table is None:
+            self._cron_table = CronTable.build(self._categories["cron_express"])
+        return self._cron_table
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The cycle DAG as a networkx DiGraph keyed by node id, NodeInfo fields as node attributes (cached)."""
+        with self._lock:
+            if self._nx is None:
+                self._nx = self._build_networkx()
+            return self._nx
+
+    def _build_networkx(self) -> nx.DiGraph:
+        import networkx as nx
+
+        keep = np.flatnonzero(~self.is_manual)
+        cols = {name: self.column(name)[keep].tolist() for name in
+                ("node_name", "project_id", "owner_id", "priority", "baseline_id", "scheduler_type",
+                 "cron_express", "program_type", "listed")}
+        for name in ("project_id", "priority", "baseline_id"):
+            cols[name] = [v if v >= 0 else None for v in cols[name]]
+        graph = nx.DiGraph(snapshot_id=self.snapshot_id)
+        names = list(cols)
+        graph.add_nodes_from((nid, dict(zip(names, values)))
+                             for nid, *values in zip(self._ids[keep].tolist(), *cols.values()))
+        src = np.repeat(np.arange(self.node_count), np.diff(self._down.indptr))
+        graph.add_edges_from(zip(self._ids[src].tolist(), self._ids[self._down.indices].tolist()))
+        return graph
+
+
+def _check_depth(max_depth: int | None) -> int | None:
+    if max_depth is not None and max_depth < 0:
+        raise ValueError(f"max_depth must be >= 0, got {max_depth}")
+    return max_depth
