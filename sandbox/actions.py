@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sandbox.api_error import ApiError, invalid, missing
+from sandbox.api_records import render_instance, render_node, render_relative
 from sandbox.served_workspace import ServedWorkspace
 from sandbox.workspace_schedule import midnight_ms
 
@@ -107,52 +108,6 @@ def _bizdate(req: ApiRequest, name: str) -> date:
 
 def _flag(raw: str | None) -> bool | None:
     return None if raw in (None, "") else raw.lower() == "true"
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-def render_node(node: dict) -> dict:
-    """A ``ListNodes``/``GetNode`` record; fields the fixture lacks get DataWorks-like defaults."""
-    get = node.get
-    return {
-        "NodeId": node["NodeId"], "NodeName": node["NodeName"], "ProjectId": node["ProjectId"],
-        "CronExpress": get("CronExpress", ""), "SchedulerType": node["SchedulerType"],
-        "ProgramType": get("ProgramType", ""), "OwnerId": get("OwnerId", ""), "Priority": get("Priority", 1),
-        "BaselineId": get("BaselineId"), "Repeatability": get("Repeatability", True),
-        "ResGroupName": get("ResGroupName", ""), "ResGroupIdentifier": get("ResGroupIdentifier", ""),
-        "Connection": get("Connection", ""), "Description": get("Description", ""),
-        "BusinessId": get("BusinessId"), "RelatedFlowId": get("RelatedFlowId", get("BusinessId")),
-        "FileId": get("FileId"), "FileType": get("FileType"), "FileVersion": get("FileVersion", 1),
-        "DqcType": get("DqcType", 0), "DqcDescription": get("DqcDescription", ""),
-        "ParamValues": get("ParamValues", ""), "RepeatMode": get("RepeatMode", 1),
-        "RepeatInterval": get("RepeatInterval", 60000), "CreateTime": get("CreateTime"),
-        "ModifyTime": get("ModifyTime"), "DeployDate": get("DeployDate", get("ModifyTime")),
-    }
-
-
-def render_relative(node: dict) -> dict:
-    """A ``GetNodeParents``/``GetNodeChildren`` record."""
-    get = node.get
-    return {"NodeId": node["NodeId"], "NodeName": node["NodeName"], "ProjectId": node["ProjectId"],
-            "CronExpress": get("CronExpress", ""), "SchedulerType": node["SchedulerType"],
-            "OwnerId": get("OwnerId", ""), "Priority": get("Priority", 1), "BaselineId": get("BaselineId"),
-            "ProgramType": get("ProgramType", ""), "Repeatability": get("Repeatability", True)}
-
-
-def render_instance(inst: dict, node: dict | None, bizdate_ms: int) -> dict:
-    get = (node or {}).get
-    cyc = inst.get("CycTime") or bizdate_ms + 86_400_000
-    begin = inst.get("BeginRunningTime")
-    return {
-        "InstanceId": inst["InstanceId"], "NodeId": inst["NodeId"], "NodeName": get("NodeName", ""),
-        "Bizdate": bizdate_ms, "CycTime": cyc, "Status": inst["Status"], "BeginWaitTimeTime": cyc,
-        "BeginWaitResTime": begin, "BeginRunningTime": begin, "FinishTime": inst.get("FinishTime"),
-        "DagType": "SCHEDULER", "TaskType": get("SchedulerType", "NORMAL"), "Priority": get("Priority", 1),
-        "BaselineId": get("BaselineId"), "Repeatability": get("Repeatability", True),
-        "BusinessId": get("BusinessId"), "RelatedFlowId": get("RelatedFlowId", get("BusinessId")),
-        "ParamValues": get("ParamValues", ""), "Connection": get("Connection", ""),
-        "DqcType": get("DqcType", 0), "CreateTime": cyc - 86_400_000, "ModifyTime": inst.get("FinishTime") or cyc,
-    }
 
 
 def _paged(items: list, number: int, size: int) -> list:

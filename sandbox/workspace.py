@@ -137,21 +137,18 @@ def _node_dicts(ids: np.ndarray, ids_py: list[int], names: np.ndarray, project_i
                 rng: np.random.Generator) -> list[dict]:
     """ListNodes-shaped records, ordered by NodeId (string columns are object arrays).
 
-    21 keys keep each dict in CPython's 464-byte size class (22+ keys take 832 bytes, which
-    matters at 1M nodes); the emulator derives ``Description`` (empty), ``RelatedFlowId``
-    (= ``BusinessId``) and ``DeployDate`` (= ``ModifyTime``) when a node lacks them.
+    The keys are the snapshot's node columns plus ``ParamValues``: 21 keys keep each dict in
+    CPython's 464-byte size class (22+ keys take 832 bytes, which matters at 1M nodes). The
+    emulator gives the other ListNodes fields (``DqcType``, ``RepeatMode``...) defaults.
     """
     n = ids.shape[0]
     end_ms = int(datetime(end.year, end.month, end.day, tzinfo=timezone.utc).timestamp() * 1000)
     create = end_ms - rng.integers(40 * _DAY_MS, 1000 * _DAY_MS, size=n)
     modify = create + (rng.random(n) * (end_ms - 30 * _DAY_MS - create)).astype(np.int64)
     repeat = rng.random(n) < 0.85
-    repeat_mode = np.where(repeat, np.where(rng.random(n) < 0.8, 1, 2), 0)
-    repeat_interval = np.array([60_000, 120_000, 300_000, 600_000], dtype=object)[rng.integers(0, 4, size=n)]
     res_group = rng.choice(len(RES_GROUPS), size=n, p=[0.55, 0.2, 0.15, 0.1])
     flow = 3_000_000 + project * 1_000 + rng.integers(0, 60, size=n)
     file_id = 500_000_000 + rng.permutation(n) * 3
-    dqc = (rng.random(n) < 0.1).astype(np.int64)
     conn = np.full(n, "", dtype=object)
     for t in {t for t, _ in PROGRAM_TYPES + PROGRAM_TYPES_ODS}:
         is_t = program_type == t
@@ -163,14 +160,13 @@ def _node_dicts(ids: np.ndarray, ids_py: list[int], names: np.ndarray, project_i
     order = np.argsort(ids, kind="stable")
     cols = [[ids_py[k] for k in order.tolist()]] + [c[order].tolist() for c in (
         names, project_id, cron, scheduler_type, program_type, owner_id, priority, baseline, repeat, rg_name,
-        rg_ident, conn, flow, file_id, dqc, params, repeat_mode, repeat_interval, create, modify)]
+        rg_ident, conn, flow, file_id, params, create, modify)]
     return [
         {"NodeId": i, "NodeName": nm, "ProjectId": pj, "CronExpress": cr, "SchedulerType": st,
          "ProgramType": pt, "OwnerId": ow, "Priority": pr, "BaselineId": bl, "Repeatability": rp,
-         "ResGroupName": rn, "ResGroupIdentifier": ri, "Connection": cn, "BusinessId": fl, "FileId": fi,
-         "DqcType": dq, "ParamValues": pv, "RepeatMode": rm, "RepeatInterval": rv, "CreateTime": ct,
-         "ModifyTime": mt}
-        for (i, nm, pj, cr, st, pt, ow, pr, bl, rp, rn, ri, cn, fl, fi, dq, pv, rm, rv, ct, mt) in zip(*cols)
+         "ResGroupName": rn, "ResGroupIdentifier": ri, "Connection": cn, "Description": "", "BusinessId": fl,
+         "RelatedFlowId": fl, "FileId": fi, "ParamValues": pv, "CreateTime": ct, "ModifyTime": mt, "DeployDate": mt}
+        for (i, nm, pj, cr, st, pt, ow, pr, bl, rp, rn, ri, cn, fl, fi, pv, ct, mt) in zip(*cols)
     ]
 
 
