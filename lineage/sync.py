@@ -222,7 +222,7 @@ class _SyncJob:
             con = open_snapshot(previous.path)
             try:
                 table = con.execute(sql.load("snapshot_previous_instances"),
-                                    {"refetch_from": bizdates[0], "keep_from": keep_from}).fetch_arrow_table()
+                                    {"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
             finally:
                 con.close()
             self.writer.add_instance_table(table)
