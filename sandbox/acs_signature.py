@@ -2,7 +2,8 @@
 
 Matches ``alibabacloud_tea_openapi.utils.Utils.get_authorization`` byte for byte:
 
-    canonical request = METHOD \\n path \\n canonical query \\n canonical headers \\n signed headers \\n hex sha256(body)
+    canonical request = METHOD \\n path \\n canonical query \\n canonical headers \\n
+                        signed headers \\n hex sha256(body)
     canonical query   = decoded params sorted by name, ``name=quote(value, safe="~")`` joined by ``&``
                         (so a space is ``%20`` even though the URL carried ``+``)
     canonical headers = for each signed header (lower-cased, sorted): ``name:value.strip()\\n``
@@ -47,7 +48,11 @@ class Authorization:
 
 
 def canonical_query(params: Mapping[str, str]) -> str:
-    """Sorted, re-encoded query parameters (values already URL-decoded)."""
+    """Sorted, re-encoded query parameters (values already URL-decoded).
+
+    >>> canonical_query({"b": "x y", "a": "1+1~", "c": "/"})
+    'a=1%2B1~&b=x%20y&c=%2F'
+    """
     return "&".join(f"{quote(k, safe='~')}={quote(params[k], safe='~')}" for k in sorted(params))
 
 

@@ -44,7 +44,13 @@ API_VERSION = "2020-05-18"
 
 
 class Emulator:
-    """Serves a fixture dict on a loopback port; a context manager that starts and stops it."""
+    """Serves a fixture dict on a loopback port; a context manager that starts and stops it.
+
+    >>> from sandbox.workspace import generate_workspace
+    >>> with Emulator(generate_workspace(60, days=0)) as emu:
+    ...     emu.url.startswith("http://127.0.0.1:"), emu.stats()["requests"]
+    (True, 0)
+    """
 
     def __init__(self, fixture: dict, *, access_key_id: str = "test-ak", access_key_secret: str = "test-secret",
                  host: str = "127.0.0.1", port: int = 0, qps: float | None = None, error_rate: float = 0.0,

@@ -121,6 +121,11 @@ def _is_number(value: object) -> bool:
 
 def faults_from(qps: float | None = None, error_rate: float = 0.0, latency_ms: float = 0.0,
                 actions: Iterable[str] | None = None, retry_after_ms: int | None = None) -> Faults:
-    """``Faults`` from keyword settings (``actions`` as any iterable of names)."""
+    """``Faults`` from keyword settings (``actions`` as any iterable of names).
+
+    >>> f = faults_from(error_rate=1.0, actions=["UpdateWorkbenchEventResult"])
+    >>> f.applies_to("UpdateWorkbenchEventResult"), f.applies_to("ListNodes")
+    (True, False)
+    """
     return Faults(qps=qps, error_rate=error_rate, latency_ms=latency_ms,
                   actions=None if actions is None else frozenset(actions), retry_after_ms=retry_after_ms)

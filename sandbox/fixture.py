@@ -47,7 +47,15 @@ def load_workspace(path: str | os.PathLike) -> dict:
 
 
 def validate_workspace(data: Any, source: str = "<fixture>") -> dict:
-    """Check a fixture dict; fill optional sections; return it."""
+    """Check a fixture dict; fill optional sections; return it.
+
+    >>> validate_workspace({"projects": [{"ProjectId": 1}], "nodes": [], "edges": []})["instances"]
+    []
+    >>> validate_workspace({"projects": [], "nodes": [], "edges": [[1, 2]]}, "ws.json")
+    Traceback (most recent call last):
+    ...
+    sandbox.fixture.WorkspaceFixtureError: ws.json: edges[0]: names unknown node 1
+    """
     if not isinstance(data, dict):
         raise WorkspaceFixtureError(source, f"top level must be a JSON object, got {_kind(data)}")
     for key in _TOP_REQUIRED:

@@ -67,7 +67,11 @@ def generate_test_keypair(bits: int = 2048) -> tuple[bytes, bytes]:
 
 
 def string_to_sign(url: str, headers: dict[str, str], body: bytes) -> bytes:
-    """URL, the official signature headers present (in order), the raw body, each line-terminated."""
+    """URL, the official signature headers present (in order), the raw body, each line-terminated.
+
+    >>> string_to_sign("https://h/p?q=1", {H_METHOD: "HMAC-SHA1", H_TIMESTAMP: "1700000000000"}, b'{}')
+    b'https://h/p?q=1\\nx-eventbridge-signature-timestamp: 1700000000000\\nx-eventbridge-signature-method: HMAC-SHA1\\n{}\\n'
+    """
     lines = "".join(f"{name}: {headers[name]}\n" for name in SIGNED_HEADERS if name in headers)
     return f"{url}\n{lines}".encode("utf-8") + body + b"\n"
 

@@ -25,7 +25,7 @@ from sandbox.cli_args import OneLineArgumentParser, fail
 from sandbox.fixture import WorkspaceFixtureError, load_workspace
 from sandbox.workspace_graph import build_graph
 from sandbox.workspace_history import bizdate_range, generate_instances, node_run_medians
-from sandbox.workspace_nodes import (BASELINE_ID_BASE, PROGRAM_TYPES, PROGRAM_TYPES_ODS, RES_GROUPS, SAMPLE_OWNER, Baselines, connection_of,
+from sandbox.workspace_nodes import (PROGRAM_TYPES, PROGRAM_TYPES_ODS, RES_GROUPS, Baselines, connection_of,
                                      draw_baselines, draw_owners, draw_priorities, draw_program_types,
                                      draw_scheduler_types, node_names, project_domains)
 from sandbox.workspace_schedule import draw_schedules, with_daily_time
@@ -51,6 +51,12 @@ def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: d
     """Fixture dict of a workspace with ``nodes`` nodes and ``days`` bizdates of history.
 
     ``end_bizdate`` (default: yesterday, UTC) is the newest bizdate with instances.
+
+    >>> fx = generate_workspace(60, seed=1, days=2, end_bizdate=date(2026, 11, 19))
+    >>> len(fx["nodes"]), len(fx["projects"]), sorted({i["Bizdate"] for i in fx["instances"]})
+    (60, 3, ['2026-11-18', '2026-11-19'])
+    >>> next(n["NodeName"] for n in fx["nodes"] if n["NodeId"] == 700000000101)
+    'ods_trade_order_di'
     """
     if nodes < MIN_NODES:
         raise ValueError(f"nodes must be >= {MIN_NODES}, got {nodes}")

@@ -54,11 +54,11 @@ def project_domains(n_projects: int) -> list[str]:
 
 def draw_owners(n_nodes: int, project: np.ndarray, n_projects: int,
                 rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
-    """A few dozen owner ids; each project mostly worked on by a dozen of them."""
+    """A few dozen owner ids (``owners[0]`` is ``SAMPLE_OWNER``); each project mostly worked on by a dozen."""
     n_owners = int(np.clip(n_nodes // 400, 24, 60))
-    numbers = rng.choice(np.arange(1, 1000), size=n_owners, replace=False)
-    numbers[0] = 42
-    owners = [f"2031{k:011d}" for k in numbers.tolist()]
+    pool = np.arange(1, 1000)
+    numbers = rng.choice(pool[pool != int(SAMPLE_OWNER[4:])], size=n_owners - 1, replace=False)
+    owners = [SAMPLE_OWNER] + [f"{SAMPLE_OWNER[:4]}{k:011d}" for k in numbers.tolist()]
     per_project = min(12, n_owners)
     subsets = np.stack([rng.choice(n_owners, size=per_project, replace=False) for _ in range(n_projects)])
     if 0 not in subsets[0]:
@@ -141,7 +141,8 @@ def node_names(layer: np.ndarray, n_layers: int, project: np.ndarray, kind: np.n
     entity = rng.integers(0, len(_ENTITIES), size=n)
     pick = rng.integers(0, 5, size=n) % np.array([len(_DAILY_SUFFIX[p]) for p in _LAYER_PREFIXES])[prefix]
     pick[kind != 0] = 0  # one code per distinct base name
-    code = ((prefix * len(DOMAINS) + domain) * len(_ENTITIES) + entity) * 8 * 5 + np.where(kind == 3, 2, kind).astype(np.int64) * 5 + pick
+    name_kind = np.where(kind == 3, 2, kind).astype(np.int64)  # both minute kinds are named "mi"
+    code = (((prefix * len(DOMAINS) + domain) * len(_ENTITIES) + entity) * 8 + name_kind) * 5 + pick
     uniq, inverse = np.unique(code, return_inverse=True)
     base = np.array([_base_name(int(c)) for c in uniq], dtype=object)
     # occurrence number of each node within its base name, in position order

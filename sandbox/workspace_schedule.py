@@ -152,7 +152,11 @@ def _cron_string(kind: int, start: int, step: int, count: int, weekdays: int, mo
 
 
 def midnight_ms(run_date: date) -> int:
-    """Epoch ms of 00:00 of ``run_date`` in DataWorks time (UTC+8)."""
+    """Epoch ms of 00:00 of ``run_date`` in DataWorks time (UTC+8).
+
+    >>> midnight_ms(date(2020, 5, 25))  # the SDK's documented Bizdate example
+    1590336000000
+    """
     return int(datetime(run_date.year, run_date.month, run_date.day, tzinfo=DATAWORKS_TZ).timestamp() * 1000)
 
 
