@@ -242,8 +242,7 @@ def _validate(doc: Mapping[str, Any], source: str, *, text: str | None, path: tu
             for rkey, rvalue in value.items():
                 rline = _locate(text, (*path, key), rkey) if text else None
                 if rkey not in expected:
-                    raise PolicyError(source, f"unknown key (rule keys: {', '.join(k for k in _RULE_KEYS if k in expected)})",
-                                      key=f"{full}.{rkey}", line=rline)
+                    raise PolicyError(source, _unknown(rkey, expected), key=f"{full}.{rkey}", line=rline)
                 _check_rule_value(rkey, rvalue, source, f"{full}.{rkey}", rline)
         else:
             _check_setting(key, value, expected, source, full, line)
@@ -309,17 +308,53 @@ def _options_doc(options: str | Mapping[str, Any], where: str) -> Mapping[str, A
         raise PolicyError(where, f"expected a JSON object, got {_kind(options)}")
     # The options may hold other settings of the extension; opsguard's live under "opsguard" when nested.
     nested = options.get("opsguard")
-    return nested if isinstance(nested, Mapping) else options
+    doc: dict[str, Any] = {}
+    for key, value in (nested if isinstance(nested, Mapping) else options).items():
+        key = str(key)
+        if key in _OPTION_ALIASES:
+            target, convert = _OPTION_ALIASES[key]
+            key, value = target, convert(value)
+        rule, dot, setting = key.partition(".")
+        if dot and rule in _DEFAULT_DOC and isinstance(_DEFAULT_DOC[rule], Mapping):
+            doc.setdefault(rule, {})[setting] = value   # flat form: {"backfill-volume.fail": 5000}
+        elif isinstance(value, Mapping) and isinstance(doc.get(key), dict):
+            doc[key].update(value)
+        else:
+            doc[key] = dict(value) if isinstance(value, Mapping) else value
+    return doc
+
+
+def _max_to_fail(value: Any) -> Any:
+    """A "max allowed" count becomes the fail threshold just above it (non-numbers are left for validation)."""
+    return value + 1 if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# Option names the demo workspace (sandbox) and early deployments write, mapped onto policy keys.
+_OPTION_ALIASES: dict[str, tuple[str, Any]] = {
+    "warnAsFail": ("warn_as", lambda v: ("FAIL" if v else "OK") if isinstance(v, bool) else v),
+    "impact.max_downstream": ("downstream-blocked.fail", _max_to_fail),
+    "backfill.max_run_instances": ("backfill-volume.fail", _max_to_fail),
+}
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`, rule tables merged key by key. An override that lowers only `fail`
+    below the inherited `warn` lowers `warn` with it (a tighter workspace stays consistent)."""
     merged = dict(base)
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = {**merged[key], **value}
+            table = {**merged[key], **value}
+            warn, fail = _threshold(table.get("warn")), _threshold(table.get("fail"))
+            if "warn" not in value and _is_number(warn) and _is_number(fail) and warn > fail:
+                table["warn"] = fail
+            merged[key] = table
         else:
             merged[key] = value
     return merged
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _setting(doc: Mapping[str, Any], key: str) -> Any:
@@ -375,7 +410,10 @@ def _locate(text: str | None, table: tuple[str, ...], key: str) -> int | None:
 
 def _unknown(key: str, known: Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
-    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key (see default_policy.toml)"
+    if close:
+        return f"unknown key; did you mean {close[0]!r}?"
+    return f"unknown key (expected one of {', '.join(known)})" if len(known) <= 6 else \
+        "unknown key (see default_policy.toml)"
 
 
 def _kind(value: Any) -> str:

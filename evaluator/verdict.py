@@ -56,6 +56,7 @@ class Checkpoint:
     status: Status
     message: str
     facts: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+    summary: str = ""   # a few words for the panel tip when the message does not fit; "" = the message
 
     def to_json(self) -> dict[str, Any]:
         """`{"name", "status", "message", "facts"}` with plain JSON values."""
@@ -138,24 +139,31 @@ def make_tip(result: Status, checkpoints: Sequence[Checkpoint], notes: Sequence[
         ranked = [c for c in checkpoints if c.status is Status.OK][:1]
     else:
         ranked = sorted((c for c in checkpoints if c.status is not Status.OK), key=lambda c: -c.status.rank)
-    parts = [" ".join(n.split()) for n in notes] + [" ".join(c.message.split()) for c in ranked]
+    parts = [(_line(n), _line(n)) for n in notes] + [(_line(c.message), _line(c.summary or c.message))
+                                                      for c in ranked]
     prefix = _TIP_PREFIX[result]
     if not parts:
         return prefix + "nothing to report"
+    # The first part in full if the others' summaries still fit; otherwise everything as summaries.
+    full = [parts[0][0]] + [short for _, short in parts[1:]]
+    chosen = full if len(prefix + "; ".join(full)) <= limit else [short for _, short in parts]
     tip = prefix
-    for i, part in enumerate(parts):
+    for i, part in enumerate(chosen):
         candidate = tip + ("; " if i else "") + part
-        rest = len(parts) - i - 1
+        rest = len(chosen) - i - 1
         suffix = f" (+{rest} more)" if rest else ""
         if len(candidate) + len(suffix) <= limit:
             tip = candidate
             continue
         if i == 0:  # the first part alone is too long: cut it
             room = limit - len(tip) - len(suffix) - 1
-            tip = tip + part[:max(room, 0)].rstrip() + "…"
-            return tip + suffix
-        return tip + f" (+{len(parts) - i} more)"
+            return tip + part[:max(room, 0)].rstrip() + "…" + suffix
+        return tip + f" (+{len(chosen) - i} more)"
     return tip
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def jsonable(value: Any) -> Any:

@@ -140,3 +140,19 @@ def test_every_rule_in_the_default_policy_has_a_check():
     from evaluator.checks import CHECKS, check_name
 
     assert {check_name(c) for c in CHECKS} == set(default_policy().rules)
+
+
+def test_an_override_lowering_only_fail_lowers_warn_with_it():
+    policy = parse_policy("[projects.5.backfill-volume]\nfail = 100\n")
+    assert (policy.for_project(5).rule("backfill-volume").warn, policy.for_project(5).rule("backfill-volume").fail) \
+        == (100, 100)
+
+
+def test_extension_options_in_flat_form_and_the_demo_workspace_aliases():
+    policy = parse_policy("use_extension_options = true\n")
+    flat = policy.for_project(7, '{"backfill-hours.warn": 5}')
+    assert flat.rule("backfill-hours").warn == 5
+    demo = policy.for_project(215001, '{"warnAsFail": true, "backfill.max_run_instances": 5000, '
+                                      '"impact.max_downstream": 500}')
+    assert demo.warn_as is Status.FAIL
+    assert demo.rule("backfill-volume").fail == 5001 and demo.rule("downstream-blocked").fail == 501

@@ -1,0 +1,72 @@
+"""The checks, one module each, named for what they judge; `CHECKS` is the order they run in.
+
+A check is a pure function `(event, graph, policy, now) -> Checkpoint | None`: None when the check
+does not apply to the event or its rule is disabled. Its checkpoint name is its rule name in the
+policy. `evaluate(..., checks=CHECKS)` lets callers pick another tuple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeAlias
+
+from evaluator.checks.backfill_excluded_needed import backfill_excluded_needed
+from evaluator.checks.backfill_future_bizdates import backfill_future_bizdates
+from evaluator.checks.backfill_hours import backfill_hours
+from evaluator.checks.backfill_parallelism import backfill_parallelism
+from evaluator.checks.backfill_selection import backfill_selection
+from evaluator.checks.backfill_span import backfill_span
+from evaluator.checks.backfill_stale_downstream import backfill_stale_downstream
+from evaluator.checks.backfill_volume import backfill_volume
+from evaluator.checks.baselines_downstream import baselines_downstream
+from evaluator.checks.cross_workspace_downstream import cross_workspace_downstream
+from evaluator.checks.downstream_blocked import downstream_blocked
+from evaluator.checks.downstream_orphaned import downstream_orphaned
+from evaluator.checks.high_priority_downstream import high_priority_downstream
+from evaluator.checks.other_owners_downstream import other_owners_downstream
+from evaluator.checks.snapshot_freshness import snapshot_freshness
+from evaluator.checks.unfreeze_baselines_at_risk import unfreeze_baselines_at_risk
+from evaluator.checks.unfreeze_catch_up import unfreeze_catch_up
+from evaluator.checks.unknown_nodes import unknown_nodes
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+__all__ = ["CHECKS", "Check", "check_name"]
+
+Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
+
+CHECKS: tuple[Check, ...] = (
+    # freeze-node / undeploy-node
+    downstream_blocked,
+    downstream_orphaned,
+    high_priority_downstream,
+    baselines_downstream,
+    cross_workspace_downstream,
+    other_owners_downstream,
+    # unfreeze-node
+    unfreeze_catch_up,
+    unfreeze_baselines_at_risk,
+    # backfill-data
+    backfill_volume,
+    backfill_hours,
+    backfill_span,
+    backfill_future_bizdates,
+    backfill_parallelism,
+    backfill_selection,
+    backfill_stale_downstream,
+    backfill_excluded_needed,
+    # every event
+    unknown_nodes,
+    snapshot_freshness,
+)
+
+
+def check_name(check: Check) -> str:
+    """The checkpoint (and policy rule) name of a check function.
+
+    >>> check_name(downstream_blocked)
+    'downstream-blocked'
+    """
+    return getattr(check, "__name__", type(check).__name__).replace("_", "-")

@@ -1,0 +1,67 @@
+"""backfill-excluded-needed: excluded (dry-run) nodes that selected, running nodes depend on — those run
+on inputs the backfill did not rebuild. (backfill-data)
+
+An excluded node is needed when one of its children is selected and runs, or is itself an excluded node
+that is needed (dry-run chains pass stale data on). Non-selected children do not count: they do not run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-excluded-needed"
+
+
+def excluded_needed(graph: LineageGraph, selection: tuple[int, ...], excluded: tuple[int, ...]) -> dict[int, list[int]]:
+    """Excluded node id → the selected, running children that read its dry-run output (needed ones only)."""
+    selected = set(selection)
+    dry = [n for n in excluded if n in selected and n in graph]
+    if not dry:
+        return {}
+    dry_set = set(dry)
+    run = selected - dry_set
+    children = {e: graph.node_ids(graph.descendants([e], max_depth=1).idx).tolist() for e in dry}
+    readers = {e: [c for c in kids if c in run] for e, kids in children.items()}
+    needed = {e for e, r in readers.items() if r}
+    changed = True
+    while changed:  # an excluded node feeding a needed excluded node is needed too
+        changed = False
+        for e, kids in children.items():
+            if e not in needed and any(c in needed for c in kids):
+                needed.add(e)
+                changed = True
+    return {e: readers[e] for e in dry if e in needed}
+
+
+def backfill_excluded_needed(event: object, graph: LineageGraph, policy: Policy,
+                             now: datetime) -> Checkpoint | None:
+    """Graded on the number of excluded nodes whose dry-run output selected, running nodes consume."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    est = backfill_estimate(event, graph, policy)
+    needed = excluded_needed(graph, est.node_ids, event.exclude_node_ids)
+    outside = [n for n in event.exclude_node_ids if n not in set(est.node_ids)]
+    readers = sorted({c for kids in needed.values() for c in kids})
+    facts = {"needed": needed, "excluded_in_selection": est.dry_run_node_count,
+             "excluded_outside_selection": outside, "affected_node_ids": np.array(readers, dtype=np.int64)}
+    if not needed:
+        message = ("no selected node runs on a dry-run node's output" if est.dry_run_node_count
+                   else "no node excluded")
+    else:
+        names = [graph.node(n).node_name or str(n) for n in list(needed)[:3]]
+        message = (f"{plural(len(needed), 'excluded node')} ({shown_list(names, total=len(needed))}) feed "
+                   f"{plural(len(readers), 'selected node')} that run on inputs the backfill did not rebuild")
+    return judge(rule, policy, event.operator, len(needed), message, facts,
+                 f"{plural(len(needed), 'excluded node')} feed running nodes")

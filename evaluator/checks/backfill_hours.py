@@ -1,0 +1,32 @@
+"""backfill-hours: estimated compute hours of the instances that run. (backfill-data)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-hours"
+
+
+def backfill_hours(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Graded on `estimated_hours` (median run times); says how many nodes had no history to go on."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    est = backfill_estimate(event, graph, policy)
+    hours = float(est.estimated_hours)
+    facts = {"estimated_hours": round(hours, 3), "nodes_without_history": est.nodes_without_history,
+             "default_runtime_seconds": policy.default_runtime_seconds}
+    message = f"~{hours:,.1f} compute hours estimated from median run times"
+    if est.nodes_without_history:
+        message += (f" ({plural(est.nodes_without_history, 'node')} without history: workspace median "
+                    f"or {policy.default_runtime_seconds / 60:g} min assumed)")
+    return judge(rule, policy, event.operator, hours, message, facts, f"~{hours:,.0f} compute hours")

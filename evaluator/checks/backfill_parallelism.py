@@ -1,0 +1,36 @@
+"""backfill-parallelism: instances queued at once = parallel groups x run instances per bizdate. (backfill-data)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-parallelism"
+
+
+def backfill_parallelism(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Graded on min(parallel groups, bizdates) x the busiest bizdate's run instances (a combination rule)."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    est = backfill_estimate(event, graph, policy)
+    groups = event.parallel_group if event.is_parallel else 1
+    at_once = min(groups, max(est.bizdate_count, 1))
+    per_bizdate = max(est.per_bizdate_run_instances, default=0)
+    concurrent = at_once * per_bizdate
+    facts = {"is_parallel": event.is_parallel, "parallel_group": event.parallel_group,
+             "bizdates_at_once": at_once, "max_run_instances_per_bizdate": per_bizdate,
+             "concurrent_instances": concurrent}
+    mode = f"{plural(at_once, 'bizdate')} in parallel" if at_once > 1 else "one bizdate at a time"
+    message = (f"up to {plural(concurrent, 'instance')} queued at once ({mode} x "
+               f"{plural(per_bizdate, 'run instance')} per bizdate)")
+    return judge(rule, policy, event.operator, concurrent, message, facts,
+                 f"{plural(concurrent, 'instance')} at once")

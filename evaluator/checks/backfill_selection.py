@@ -1,0 +1,42 @@
+"""backfill-selection: which nodes the backfill covers; when DataWorks did not say, assume the worst
+and say so ("Never widen silently"). (backfill-data)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, plural, subject
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-selection"
+ALL_DOWNSTREAM = "all-downstream"
+
+
+def selection_note(event: Backfill, graph: LineageGraph, node_count: int) -> str:
+    """The sentence that must reach the tip when includeNodeIds was missing or empty."""
+    missing = "missing" if event.include_node_ids is None else "empty"
+    return (f"includeNodeIds {missing}: assumed root {subject(graph, (event.root_node_id,))} + all downstream "
+            f"({plural(node_count, 'node')})")
+
+
+def backfill_selection(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Measure 1 when the selection was assumed (root + all downstream), else 0; names the mode."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    estimate = backfill_estimate(event, graph, policy)
+    assumed = estimate.selection_mode == ALL_DOWNSTREAM
+    facts = {"selection_mode": estimate.selection_mode, "assumed": assumed, "node_count": estimate.node_count,
+             "include_sent": event.include_node_ids is not None, "node_ids": estimate.node_ids}
+    if assumed:
+        message = selection_note(event, graph, estimate.node_count)
+    else:
+        message = (f"{plural(estimate.node_count, 'node')} selected by the operator "
+                   f"(root {subject(graph, (event.root_node_id,))})")
+    return judge(rule, policy, event.operator, 1 if assumed else 0, message, facts)

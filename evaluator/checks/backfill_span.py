@@ -1,0 +1,32 @@
+"""backfill-span: days from the first to the last bizdate. (backfill-data)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-span"
+
+
+def backfill_span(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Graded on (last bizdate - first bizdate + 1) days over all periods; overlaps count once."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    first = min(p.begin for p in event.periods)
+    last = max(p.end for p in event.periods)
+    span = (last - first).days + 1
+    distinct = backfill_estimate(event, graph, policy).bizdate_count
+    facts = {"first_bizdate": first, "last_bizdate": last, "span_days": span, "bizdate_count": distinct,
+             "periods": [{"begin": p.begin, "end": p.end} for p in event.periods]}
+    gaps = f", {distinct:,} of them backfilled" if distinct != span else ""
+    message = f"bizdates span {plural(span, 'day')} ({first} to {last}{gaps})"
+    return judge(rule, policy, event.operator, span, message, facts, f"bizdates span {plural(span, 'day')}")

@@ -1,0 +1,38 @@
+"""backfill-stale-downstream: descendants of the selection left out of it keep stale data. (backfill-data)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.judging import active_rule, judge, name_nodes, plural
+from evaluator.events import Backfill
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "backfill-stale-downstream"
+
+
+def backfill_stale_downstream(event: object, graph: LineageGraph, policy: Policy,
+                              now: datetime) -> Checkpoint | None:
+    """Graded on `downstream_not_included_count`; frozen and dry-run ones are counted apart in facts."""
+    if not isinstance(event, Backfill):
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    est = backfill_estimate(event, graph, policy)
+    idx, _ = graph.positions(est.downstream_not_included)
+    frozen, dry = int(graph.is_paused[idx].sum()), int(graph.is_skipped[idx].sum())
+    facts = {"downstream_not_included_count": est.downstream_not_included_count,
+             "node_ids": est.downstream_not_included, "frozen": frozen, "dry_run": dry}
+    count = est.downstream_not_included_count
+    if not count:
+        message = "every descendant of the selection is backfilled too"
+    else:
+        apart = ", ".join(p for p in (f"{frozen:,} frozen" if frozen else "", f"{dry:,} dry-run" if dry else "") if p)
+        message = (f"{plural(count, 'descendant')} of the selection not included keep stale data"
+                   f"{f' ({apart} among them)' if apart else ''}: {name_nodes(graph, idx)}")
+    return judge(rule, policy, event.operator, count, message, facts,
+                 f"{plural(count, 'descendant')} left stale")

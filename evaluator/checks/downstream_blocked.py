@@ -1,0 +1,42 @@
+"""downstream-blocked: a freeze stops every descendant; how many live ones, how deep. (freeze-node)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import downstream
+from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
+from evaluator.events import EventCode, NodeOperation
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "downstream-blocked"
+
+
+def downstream_blocked(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Graded on live (NORMAL) descendants that would wait forever; frozen/dry-run ones counted apart."""
+    if not isinstance(event, NodeOperation) or event.code is not EventCode.FREEZE_NODE:
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    down = downstream(event, graph, policy)
+    counts = down.counts()
+    live_idx = down.live_idx
+    already = graph.node_ids(down.start_idx[graph.is_paused[down.start_idx]]).tolist()
+    facts = {**counts, "by_depth": down.impact.by_depth, "blocked_node_ids": graph.node_ids(live_idx),
+             "frozen_node_ids": graph.node_ids(down.idx[down.paused]),
+             "dry_run_node_ids": graph.node_ids(down.idx[down.skipped]), "already_frozen": already}
+    what = f"freezing {subject(graph, event.node_ids)}"
+    rest = split_phrase(counts["frozen"], counts["dry_run"])
+    summary = f"{what} blocks {plural(counts['live'], 'live downstream node')}"
+    if counts["live"] == 0:
+        message = f"{what} blocks no live downstream node{rest}"
+    else:
+        order = [down.depth[down.live]]
+        message = f"{summary} (depth {counts['max_depth']}{rest}): {name_nodes(graph, live_idx, order=order)}"
+        summary += f" ({name_nodes(graph, live_idx, order=order, cap=2)})"
+    if already:
+        message += f"; {plural(len(already), 'node')} already frozen in the snapshot"
+    return judge(rule, policy, event.operator, counts["live"], message, facts, summary)

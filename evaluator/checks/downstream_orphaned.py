@@ -1,0 +1,46 @@
+"""downstream-orphaned: undeploying leaves live descendants without their upstream. (undeploy-node)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evaluator.checks.derived import downstream
+from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
+from evaluator.events import EventCode, NodeOperation
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "downstream-orphaned"
+
+
+def downstream_orphaned(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+    """Graded on live descendants of the undeployed nodes; direct children (the orphans) are listed."""
+    if not isinstance(event, NodeOperation) or event.code is not EventCode.UNDEPLOY_NODE:
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    down = downstream(event, graph, policy)
+    counts = down.counts()
+    child = down.depth == 1
+    live_children = down.idx[child & down.live]
+    facts = {**counts, "orphaned_children": graph.node_ids(down.idx[child]),
+             "live_orphaned_children": graph.node_ids(live_children),
+             "live_node_ids": graph.node_ids(down.live_idx),
+             "frozen_node_ids": graph.node_ids(down.idx[down.paused]),
+             "dry_run_node_ids": graph.node_ids(down.idx[down.skipped])}
+    what = f"undeploying {subject(graph, event.node_ids)}"
+    rest = split_phrase(counts["frozen"], counts["dry_run"])
+    children = plural(int(live_children.size), 'live child', 'live children')
+    summary = f"{what} orphans {children}"
+    if counts["live"] == 0:
+        message = f"{what} orphans no live node{rest}"
+    else:
+        below = counts["live"] - live_children.size
+        message = (f"{summary}{': ' + name_nodes(graph, live_children) if live_children.size else ''}"
+                   f" and cuts off {plural(below, 'more live node')} below (depth {counts['max_depth']}{rest})")
+        if live_children.size:
+            summary += f" ({name_nodes(graph, live_children, cap=2)})"
+        summary += f", {plural(counts['live'], 'live node')} in all"
+    return judge(rule, policy, event.operator, counts["live"], message, facts, summary)

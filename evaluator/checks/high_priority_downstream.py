@@ -1,0 +1,40 @@
+"""high-priority-downstream: live descendants with priority >= `high_priority`. (freeze-node, undeploy-node)"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from evaluator.checks.derived import downstream
+from evaluator.checks.judging import active_rule, judge, name_nodes, plural
+from evaluator.events import EventCode, NodeOperation
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "high-priority-downstream"
+STOPPING_CODES = frozenset({EventCode.FREEZE_NODE, EventCode.UNDEPLOY_NODE})
+
+
+def high_priority_downstream(event: object, graph: LineageGraph, policy: Policy,
+                             now: datetime) -> Checkpoint | None:
+    """Graded on the live high-priority descendants a freeze or undeploy would stop; highest named first."""
+    if not isinstance(event, NodeOperation) or event.code not in STOPPING_CODES:
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    down = downstream(event, graph, policy)
+    live_idx = down.live_idx
+    priority = graph.column("priority")[live_idx]
+    high = priority >= policy.high_priority
+    idx = live_idx[high]
+    facts = {"high_priority": policy.high_priority, "count": int(idx.size), "node_ids": graph.node_ids(idx),
+             "by_priority": dict(sorted(Counter(priority[high].tolist()).items(), reverse=True))}
+    if not idx.size:
+        message = f"no live high-priority (>= {policy.high_priority}) node downstream"
+    else:
+        names = name_nodes(graph, idx, order=[down.depth[down.live][high], -priority[high]])
+        message = f"{plural(int(idx.size), 'live high-priority node')} (>= {policy.high_priority}) downstream: {names}"
+    return judge(rule, policy, event.operator, int(idx.size), message, facts,
+                 f"{plural(int(idx.size), 'high-priority node')} below")

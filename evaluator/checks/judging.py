@@ -1,0 +1,98 @@
+"""How a check turns a measure into a checkpoint: the rule's thresholds, operator exemptions, and the
+phrasing every message shares (counts with thousands separators, a few node names and "+N more")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from evaluator.policy import Policy, Rule
+from evaluator.verdict import Checkpoint, Status
+from lineage.graph import LineageGraph
+
+__all__ = ["active_rule", "judge", "plural", "name_nodes", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
+
+MESSAGE_NAMES = 3  # node names a message spells out before "+N more" (the full list is in facts)
+
+
+def active_rule(policy: Policy, name: str) -> Rule | None:
+    """The enabled rule called `name`, or None when the policy switched it off."""
+    rule = policy.rule(name)
+    return rule if rule.enabled else None
+
+
+def judge(rule: Rule, policy: Policy, operator: str | None, measure: float, message: str,
+          facts: Mapping[str, Any], summary: str = "") -> Checkpoint:
+    """A checkpoint graded by `rule` on `measure`; an exempt operator turns WARN/FAIL into OK, saying so.
+
+    >>> from evaluator.policy import default_policy
+    >>> p = default_policy()
+    >>> judge(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).status
+    <Status.FAIL: 'FAIL'>
+    >>> judge(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).message
+    'blocks 250 nodes (limit 200)'
+    """
+    status = rule.grade(measure)
+    facts = {"measure": measure, "warn_at": rule.warn, "fail_at": rule.fail, **facts}
+    limit = rule.limit_for(status)
+    if status is not Status.OK and policy.is_exempt(rule, operator):
+        facts["exempt"] = True
+        facts["status_without_exemption"] = status.value
+        return Checkpoint(rule.name, Status.OK, f"{message} (operator {operator} is exempt)", facts)
+    if limit is not None and limit > 1:
+        bound = f" (limit {limit:,g})" if status is Status.FAIL else f" (warn at {limit:,g})"
+        message, summary = message + bound, (summary + bound if summary else "")
+    return Checkpoint(rule.name, status, message, facts, summary)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 node`, `2,000 nodes`.
+
+    >>> plural(1, "node"), plural(2000, "node"), plural(2, "dry-run node")
+    ('1 node', '2,000 nodes', '2 dry-run nodes')
+    """
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def shown_list(names: Sequence[str], total: int | None = None, cap: int = MESSAGE_NAMES) -> str:
+    """`a, b, c +N more` — a capped list for a human.
+
+    >>> shown_list(["a", "b", "c", "d"]), shown_list(["a"], total=5)
+    ('a, b, c +1 more', 'a +4 more')
+    """
+    total = len(names) if total is None else total
+    shown = ", ".join(names[:cap])
+    rest = total - min(len(names), cap)
+    return f"{shown} +{rest:,} more" if rest > 0 else shown
+
+
+def name_nodes(graph: LineageGraph, idx: np.ndarray, *, order: Iterable[np.ndarray] = (),
+               cap: int = MESSAGE_NAMES) -> str:
+    """Names of the first `cap` positions (after sorting by the `order` keys, last key primary) + "N more"."""
+    keys = list(order)
+    if keys and idx.size > 1:
+        idx = idx[np.lexsort(keys)]
+    ids = graph.node_ids(idx[:cap]).tolist()
+    return shown_list([_label(graph, n) for n in ids], total=int(idx.size), cap=cap)
+
+
+def _label(graph: LineageGraph, node_id: int) -> str:
+    info = graph.node(node_id)
+    return info.node_name or str(node_id)
+
+
+def subject(graph: LineageGraph, node_ids: Sequence[int]) -> str:
+    """How a message names the event's nodes: `ods_x`, or `3 nodes (a, b, c)`."""
+    labels = [_label(graph, n) if n in graph else str(n) for n in node_ids[:MESSAGE_NAMES]]
+    if len(node_ids) == 1:
+        return labels[0]
+    return f"{len(node_ids):,} nodes ({shown_list(labels, total=len(node_ids))})"
+
+
+def split_phrase(frozen: int, dry_run: int) -> str:
+    """`; also 3 frozen, 1 dry-run` — the not-live part of a count, reported apart."""
+    parts = [f"{frozen:,} frozen"] if frozen else []
+    parts += [f"{dry_run:,} dry-run"] if dry_run else []
+    return f"; also {', '.join(parts)}" if parts else ""

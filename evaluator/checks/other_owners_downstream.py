@@ -1,0 +1,40 @@
+"""other-owners-downstream: owners of live descendants other than the operator. (freeze, undeploy)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from evaluator.checks.derived import downstream
+from evaluator.checks.high_priority_downstream import STOPPING_CODES
+from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.events import NodeOperation
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "other-owners-downstream"
+
+
+def other_owners_downstream(event: object, graph: LineageGraph, policy: Policy,
+                            now: datetime) -> Checkpoint | None:
+    """Graded on the number of distinct owners (not the operator) of live descendants; most affected first."""
+    if not isinstance(event, NodeOperation) or event.code not in STOPPING_CODES:
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    down = downstream(event, graph, policy)
+    codes, names = graph.codes("owner_id")
+    counts = np.bincount(codes[down.live_idx] + 1, minlength=len(names) + 1)[1:]
+    ranked = dict(sorted(((names[c], int(counts[c])) for c in np.flatnonzero(counts).tolist()
+                          if names[c] != event.operator), key=lambda item: (-item[1], item[0])))
+    facts = {"operator": event.operator, "owners": ranked}
+    if not ranked:
+        message = "no other owner's live node downstream"
+    else:
+        listed = [f"{owner} ({n:,})" for owner, n in ranked.items()]
+        message = f"live downstream nodes of {plural(len(ranked), 'other owner')}: {shown_list(listed)}"
+    return judge(rule, policy, event.operator, len(ranked), message, facts,
+                 f"{plural(len(ranked), 'other owner')} affected")

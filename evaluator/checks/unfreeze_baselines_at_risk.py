@@ -1,0 +1,36 @@
+"""unfreeze-baselines-at-risk: baselines whose nodes take part in the catch-up burst. (unfreeze-node)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.unfreeze_catch_up import catch_up
+from evaluator.events import EventCode, NodeOperation
+from evaluator.policy import Policy
+from evaluator.verdict import Checkpoint
+from lineage.graph import LineageGraph
+
+NAME = "unfreeze-baselines-at-risk"
+
+
+def unfreeze_baselines_at_risk(event: object, graph: LineageGraph, policy: Policy,
+                               now: datetime) -> Checkpoint | None:
+    """Graded on baselines of the nodes that catch up (none when nothing catches up)."""
+    if not isinstance(event, NodeOperation) or event.code is not EventCode.UNFREEZE_NODE:
+        return None
+    rule = active_rule(policy, NAME)
+    if rule is None:
+        return None
+    burst = catch_up(event, graph, policy, now)
+    ids = np.unique(graph.baselines_of(burst.run_idx)) if burst.run_instances else np.zeros(0, np.int64)
+    facts = {"baseline_ids": ids, "run_instances": burst.run_instances}
+    if not ids.size:
+        message = "no baseline at risk from the catch-up"
+    else:
+        message = (f"{plural(int(ids.size), 'baseline')} at risk: the catch-up competes with "
+                   f"{shown_list([str(b) for b in ids.tolist()])} for resources")
+    return judge(rule, policy, event.operator, int(ids.size), message, facts,
+                 f"{plural(int(ids.size), 'baseline')} at risk")
