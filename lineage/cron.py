@@ -91,7 +91,6 @@ def _mask(values: Sequence[int] | range) -> int:
     return out
 
 
-@lru_cache(maxsize=65536)
 def parse_cron(expression: str) -> CronSpec:
     """The parsed form of a DataWorks cron; raises `CronError` naming the expression when malformed.
 
@@ -102,8 +101,17 @@ def parse_cron(expression: str) -> CronSpec:
     ...
     lineage.errors.CronError: bad cron expression '00 30 05 * *': expected 6 fields (7 with a year), got 5
     """
+    return _parse(_checked(expression))
+
+
+def _checked(expression: object) -> str:
     if not isinstance(expression, str):
         raise CronError(repr(expression), f"expected a string, got {type(expression).__name__}")
+    return expression
+
+
+@lru_cache(maxsize=65536)
+def _parse(expression: str) -> CronSpec:
     parts = expression.split()
     if not parts:
         raise CronError(expression, "empty expression")
@@ -164,27 +172,35 @@ def _value(expression: str, text: str, name: str, lo: int, hi: int, names: dict[
     return value
 
 
-@lru_cache(maxsize=65536)
 def fire_times(expression: str, run_date: date) -> tuple[time, ...]:
     """Fire times of `expression` on `run_date`, ascending (empty when it does not fire that day).
 
     >>> [t.isoformat() for t in fire_times("00 00-59/10 8-17 * * ?", date(2026, 11, 20))][:3]
     ['08:00:00', '08:10:00', '08:20:00']
     """
-    spec = parse_cron(expression)
+    return _fire_times(_checked(expression), run_date)
+
+
+@lru_cache(maxsize=65536)
+def _fire_times(expression: str, run_date: date) -> tuple[time, ...]:
+    spec = _parse(expression)
     if not spec.matches(run_date):
         return ()
     return tuple(time(h, m, s) for h in spec.hours for m in spec.minutes for s in spec.seconds)
 
 
-@lru_cache(maxsize=65536)
 def fires_on(expression: str, run_date: date) -> int:
     """Number of instances `expression` generates on `run_date` (DataWorks weekday 1 = Monday).
 
     >>> fires_on("00 15 * * * ?", date(2026, 11, 20)), fires_on("00 05 00 * * 2,5", date(2026, 11, 16))
     (24, 0)
     """
-    spec = parse_cron(expression)
+    return _fires_on(_checked(expression), run_date)
+
+
+@lru_cache(maxsize=65536)
+def _fires_on(expression: str, run_date: date) -> int:
+    spec = _parse(expression)
     return spec.fires_per_day if spec.matches(run_date) else 0
 
 
@@ -219,7 +235,7 @@ class CronTable:
                 errors[row] = "no cron expression"
                 continue
             try:
-                spec = parse_cron(text)
+                spec = parse_cron(text)  # cached per distinct expression
             except CronError as exc:
                 errors[row] = str(exc)
                 continue

@@ -20,7 +20,8 @@ import pyarrow as pa
 from lineage._bfs import Csr, bfs
 from lineage.cron import CronTable
 from lineage.errors import SnapshotError, UnknownNodeError
-from lineage.graph_load import GraphData, load_records, load_snapshot
+from lineage.graph_load import GraphData, load_snapshot
+from lineage.graph_records import load_records
 from lineage.history import RunHistory
 
 if TYPE_CHECKING:

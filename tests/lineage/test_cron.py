@@ -1,0 +1,178 @@
+"""DataWorks cron: every REFERENCE.md §4 example, malformed expressions, and a brute-force oracle."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage.cron import CronTable, fire_times, fires_on, parse_cron
+from lineage.errors import CronError
+
+FRI = date(2026, 11, 20)  # a Friday
+MON, TUE = date(2026, 11, 16), date(2026, 11, 17)
+
+
+def test_daily_fires_once_at_its_time():
+    assert fire_times("00 30 05 * * ?", FRI) == (time(5, 30),)
+
+
+def test_hourly_fires_24_times_at_quarter_past():
+    times = fire_times("00 15 * * * ?", FRI)
+    assert len(times) == 24 and times[0] == time(0, 15) and times[-1] == time(23, 15)
+
+
+def test_every_ten_minutes_fires_144_times():
+    assert fires_on("00 00/10 * * * ?", FRI) == 144
+
+
+def test_windowed_every_ten_minutes_from_8_to_17_fires_60_times():
+    times = fire_times("00 00-59/10 8-17 * * ?", FRI)
+    assert len(times) == 60 and times[0] == time(8, 0) and times[-1] == time(17, 50)
+
+
+def test_seven_field_form_with_year_wildcard_is_the_same_schedule():
+    assert fire_times("00 00-59/10 8-17 * * * ?", FRI) == fire_times("00 00-59/10 8-17 * * ?", FRI)
+
+
+def test_monthly_fires_on_the_first_only():
+    assert fire_times("00 20 00 1 * ?", date(2026, 12, 1)) == (time(0, 20),)
+    assert fires_on("00 20 00 1 * ?", date(2026, 12, 2)) == 0
+
+
+def test_quarterly_fires_on_the_first_of_jan_apr_jul_oct():
+    firing = [d for d in (date(2026, m, 1) for m in range(1, 13)) if fires_on("00 10 00 1 1-12/3 ?", d)]
+    assert [d.month for d in firing] == [1, 4, 7, 10]
+    assert fires_on("00 10 00 1 1-12/3 ?", date(2026, 4, 2)) == 0
+
+
+def test_weekly_2_and_5_means_tuesday_and_friday_because_1_is_monday():
+    week = [MON + timedelta(days=k) for k in range(7)]
+    assert [d.strftime("%a") for d in week if fires_on("00 05 00 * * 2,5", d)] == ["Tue", "Fri"]
+
+
+def test_weekday_7_is_sunday_and_names_are_accepted():
+    sunday = date(2026, 11, 22)
+    assert fires_on("00 00 01 * * 7", sunday) == 1
+    assert fires_on("00 00 01 * * SUN", sunday) == 1
+    assert fires_on("00 00 01 * * MON-FRI", sunday) == 0
+    assert fires_on("00 00 01 1 JAN ?", date(2027, 1, 1)) == 1
+
+
+def test_day_of_month_and_weekday_both_restricted_means_both_must_match():
+    assert fires_on("00 00 01 20 * 5", FRI) == 1      # the 20th and a Friday
+    assert fires_on("00 00 01 20 * 2", FRI) == 0      # the 20th but not a Tuesday
+    assert fires_on("00 00 01 17 * 2", TUE) == 1
+
+
+def test_the_31st_does_not_fire_in_a_30_day_month():
+    assert fires_on("00 00 01 31 * ?", date(2026, 11, 30)) == 0
+
+
+@pytest.mark.parametrize("expression, reason", [
+    ("", "empty"),
+    ("   ", "empty"),
+    ("00 30 05 * *", "expected 6 fields"),
+    ("00 30 05 * * ? * 1", "expected 6 fields"),
+    ("00 30 05 * * ? 2026", "year field"),
+    ("00 60 05 * * ?", "out of range"),
+    ("00 30 24 * * ?", "out of range"),
+    ("00 30 05 0 * ?", "out of range"),
+    ("00 30 05 * 13 ?", "out of range"),
+    ("00 30 05 * * 0", "out of range"),
+    ("00 30 05 * * 8", "out of range"),
+    ("00 00/0 * * * ?", "step"),
+    ("00 00/x * * * ?", "step"),
+    ("00 00/61 * * * ?", "step"),
+    ("00 30-10 * * * ?", "backwards"),
+    ("00 3a * * * ?", "bad minute value"),
+    ("00 ? * * * ?", "only allowed"),
+    ("00 30 05 L * ?", "bad day-of-month value"),
+    ("00 30 05 * * 2#1", "bad day-of-week value"),
+    ("00 1,,2 05 * * ?", "bad minute value"),
+])
+def test_malformed_expressions_raise_cron_error_naming_the_expression(expression, reason):
+    with pytest.raises(CronError) as err:
+        parse_cron(expression)
+    assert reason in str(err.value)
+    assert err.value.expression == expression
+    assert repr(expression) in str(err.value)
+
+
+@pytest.mark.parametrize("value", [None, 5, ["00 30 05 * * ?"]])
+def test_non_string_expressions_raise_cron_error(value):
+    with pytest.raises(CronError, match="expected a string"):
+        parse_cron(value)
+
+
+def test_parsing_is_cached_per_expression():
+    assert parse_cron("00 31 05 * * ?") is parse_cron("00 31 05 * * ?")
+
+
+def test_cron_table_counts_match_fires_on_and_flag_bad_expressions():
+    exprs = ["00 30 05 * * ?", "00 05 00 * * 2,5", "00 10 00 1 1-12/3 ?", None, "bad"]
+    days = [date(2026, 1, 1) + timedelta(days=k) for k in range(40)]
+    table = CronTable.build(exprs)
+    counts = table.counts(days)
+    for row, expr in enumerate(exprs[:3]):
+        assert counts[row].tolist() == [fires_on(expr, d) for d in days]
+    assert counts[3:].sum() == 0 and table.valid.tolist() == [True, True, True, False, False]
+    assert set(table.errors) == {3, 4}
+
+
+# -- brute force: scan every minute of the day with a naive, independent field matcher -----------
+
+def _item_matches(item: str, value: int, lo: int, hi: int) -> bool:
+    base, _, step = item.partition("/")
+    if base in ("*", "?"):
+        first, last = lo, hi
+    elif "-" in base:
+        first, last = (int(x) for x in base.split("-"))
+    else:
+        first = int(base)
+        last = hi if step else first
+    return first <= value <= last and (value - first) % int(step or 1) == 0
+
+
+def _matches(field: str, value: int, lo: int, hi: int) -> bool:
+    return any(_item_matches(item, value, lo, hi) for item in field.split(","))
+
+
+def naive_fire_count(expression: str, day: date) -> int:
+    sec, minute, hour, dom, month, dow = expression.split()[:6]
+    if not (_matches(month, day.month, 1, 12) and _matches(dom, day.day, 1, 31)
+            and _matches(dow, day.isoweekday(), 1, 7)):
+        return 0
+    per_minute = sum(1 for s in range(60) if _matches(sec, s, 0, 59))
+    return per_minute * sum(1 for t in range(24 * 60) if _matches(hour, t // 60, 0, 23)
+                            and _matches(minute, t % 60, 0, 59))
+
+
+def field_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+    value = st.integers(lo, hi)
+    span = st.tuples(value, value).map(sorted)
+    item = st.one_of(
+        value.map(str),
+        span.map(lambda ab: f"{ab[0]}-{ab[1]}"),
+        st.tuples(value, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0]}/{t[1]}"),
+        st.tuples(span, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0][0]}-{t[0][1]}/{t[1]}"),
+        st.integers(1, hi - lo + 1).map(lambda s: f"*/{s}"),
+    )
+    return st.one_of(st.just("*"), st.lists(item, min_size=1, max_size=3).map(",".join))
+
+
+cron_expressions = st.builds(
+    lambda s, m, h, dom, mon, dow, q: f"{s} {m} {h} {dom} {mon} {dow}" if not q else f"{s} {m} {h} {dom} {mon} ?",
+    st.sampled_from(["0", "00", "30", "0/30"]), field_text(0, 59), field_text(0, 23),
+    st.one_of(st.just("?"), field_text(1, 31)), field_text(1, 12), field_text(1, 7), st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(cron_expressions, st.dates(date(2024, 1, 1), date(2027, 12, 31)))
+def test_fire_count_equals_a_brute_force_scan_of_the_day(expression, day):
+    expected = naive_fire_count(expression, day)
+    assert fires_on(expression, day) == expected
+    assert len(fire_times(expression, day)) == expected
+    assert CronTable.build([expression]).counts([day]).item() == expected
