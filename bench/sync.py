@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="opsguard-bench-sync-") as tmp:
-        workspace = generate_workspace(args.nodes, seed=args.seed, days=1)
+        # History ends yesterday in DataWorks time, the bizdate a first sync with history_days=1 fetches.
+        yesterday = datetime.now(timezone(timedelta(hours=8))).date() - timedelta(days=1)
+        workspace = generate_workspace(args.nodes, seed=args.seed, days=1, end_bizdate=yesterday)
         workspace_file = Path(tmp) / "workspace.json"
         workspace_file.write_text(json.dumps(workspace))
         proc, url = start_emulator(workspace_file, args.qps)
