@@ -177,7 +177,7 @@ def list_instances(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
     elif node_id:
         lo, hi, nid = begin.isoformat(), end.isoformat(), _int(req, "NodeId")
         in_project = ws.nodes.get(nid, {}).get("ProjectId", project_id) == project_id
-        buckets = [[i for i in ws.instances_by_node.get(nid, ()) if in_project and lo <= i["Bizdate"] <= hi]]
+        buckets = [[i for i in ws.instances_of_node(nid) if in_project and lo <= i["Bizdate"] <= hi]]
     else:
         buckets = ws.instances_between(project_id, begin, end)
     if status:

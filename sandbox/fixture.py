@@ -159,21 +159,33 @@ def _check_edges(items: list, nodes: set[int], fail: _Reporter) -> None:
 
 
 def _check_instances(items: list, nodes: set[int], fail: _Reporter) -> None:
-    seen: set[int] = set()
+    """Fast path for the common case (millions of well-formed records); details on the first bad one."""
     required = {"InstanceId": _is_id, "NodeId": _is_id, "Bizdate": lambda v: isinstance(v, str),
                 "Status": lambda v: isinstance(v, str)}
-    for i in range(len(items)):
-        rec = _record(items, i, "instances", fail, required)
-        if rec["InstanceId"] in seen:
-            fail(f"instances[{i}]", f"duplicate InstanceId {rec['InstanceId']}")
-        seen.add(rec["InstanceId"])
+    good_dates: set[str] = set()
+    seen: set[int] = set()
+    for i, rec in enumerate(items):
+        try:
+            ok = (type(rec["InstanceId"]) is int and type(rec["NodeId"]) is int
+                  and type(rec["Bizdate"]) is str and type(rec["Status"]) is str)
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            _record(items, i, "instances", fail, required)
         if rec["NodeId"] not in nodes:
             fail(f"instances[{i}]", f"names unknown node {rec['NodeId']}")
-        if not _BIZDATE.match(rec["Bizdate"]):
-            fail(f"instances[{i}].Bizdate", f"must be YYYY-MM-DD, got {rec['Bizdate']!r}")
+        bizdate = rec["Bizdate"]
+        if bizdate not in good_dates:
+            if not _BIZDATE.match(bizdate):
+                fail(f"instances[{i}].Bizdate", f"must be YYYY-MM-DD, got {bizdate!r}")
+            good_dates.add(bizdate)
         for key in ("BeginRunningTime", "FinishTime", "CycTime"):
-            if rec.get(key) is not None and not _is_id(rec[key]):
-                fail(f"instances[{i}].{key}", f"must be epoch ms, got {_kind(rec[key])}")
+            value = rec.get(key)
+            if value is not None and type(value) is not int:
+                fail(f"instances[{i}].{key}", f"must be epoch ms, got {_kind(value)}")
+        seen.add(rec["InstanceId"])
+        if len(seen) != i + 1:
+            fail(f"instances[{i}]", f"duplicate InstanceId {rec['InstanceId']}")
 
 
 def _check_baselines(items: list, nodes: set[int], fail: _Reporter) -> None:

@@ -1,8 +1,8 @@
 """The workspace the emulator serves: a fixture indexed once for the queries the API makes.
 
 Indexes: projects in fixture order; nodes by id and, per project, in fixture order;
-parents/children per node (across projects); instances per (project, bizdate) and per
-node, sorted ``(Bizdate, NodeId, CycTime, InstanceId)``; baselines per project.
+parents/children per node (across projects); instances per (project, bizdate) sorted by
+``(NodeId, InstanceId)`` (and per node, built on first use); baselines per project.
 Small mutations (``update_node``, ``remove_node``, ``add_edge``, ``remove_edge``) keep the
 indexes consistent; the emulator serialises them with request handling.
 """
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from operator import itemgetter
 
 
 class UnknownNodeError(KeyError):
     """A mutation named a node the workspace does not have."""
 
 
-def _instance_key(inst: dict) -> tuple:
-    return (inst["NodeId"], inst.get("CycTime") or 0, inst["InstanceId"])
+_BY_NODE_THEN_ID = itemgetter("NodeId", "InstanceId")
+_BY_BIZDATE_THEN_ID = itemgetter("Bizdate", "InstanceId")
 
 
 class ServedWorkspace:
@@ -38,15 +39,12 @@ class ServedWorkspace:
             self.parents[child].append(parent)
             self.children[parent].append(child)
         self.instances: dict[tuple[int, str], list[dict]] = defaultdict(list)
-        self.instances_by_node: dict[int, list[dict]] = defaultdict(list)
-        nodes = self.nodes
+        project_of = {node_id: node["ProjectId"] for node_id, node in self.nodes.items()}
         for inst in fixture.get("instances", ()):
-            self.instances[(nodes[inst["NodeId"]]["ProjectId"], inst["Bizdate"])].append(inst)
-            self.instances_by_node[inst["NodeId"]].append(inst)
+            self.instances[(project_of[inst["NodeId"]], inst["Bizdate"])].append(inst)
         for bucket in self.instances.values():
-            bucket.sort(key=_instance_key)
-        for bucket in self.instances_by_node.values():
-            bucket.sort(key=lambda i: (i["Bizdate"], i.get("CycTime") or 0, i["InstanceId"]))
+            bucket.sort(key=_BY_NODE_THEN_ID)
+        self._instances_by_node: dict[int, list[dict]] | None = None  # built on first use
         self.baselines: dict[int, dict] = {b["BaselineId"]: b for b in fixture.get("baselines", ())}
         self.baselines_by_project: dict[int, list[dict]] = defaultdict(list)
         for b in self.baselines.values():
@@ -60,6 +58,18 @@ class ServedWorkspace:
             if node_id in self.nodes:
                 return self.nodes[node_id]["ProjectId"]
         return None
+
+    def instances_of_node(self, node_id: int) -> list[dict]:
+        """A node's instances ordered by (Bizdate, InstanceId); the index is built on first use."""
+        if self._instances_by_node is None:
+            by_node: dict[int, list[dict]] = defaultdict(list)
+            for key in sorted(self.instances):
+                for inst in self.instances[key]:
+                    by_node[inst["NodeId"]].append(inst)
+            for bucket in by_node.values():
+                bucket.sort(key=_BY_BIZDATE_THEN_ID)
+            self._instances_by_node = by_node
+        return self._instances_by_node.get(node_id, [])
 
     def instances_between(self, project_id: int, begin: date, end: date) -> list[list[dict]]:
         """Per-bizdate instance lists of a project, oldest bizdate first (not copied)."""
