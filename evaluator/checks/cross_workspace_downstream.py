@@ -32,8 +32,7 @@ def cross_workspace_downstream(event: object, graph: LineageGraph, policy: Polic
     other = ~np.isin(live_projects, home)
     ids, counts = np.unique(live_projects[other], return_counts=True)
     by_project = dict(sorted(zip(ids.tolist(), counts.tolist()), key=lambda item: (-item[1], item[0])))
-    facts = {"home_project_ids": home, "count": int(other.sum()), "by_project": by_project,
-             "node_ids": graph.node_ids(down.live_idx[other])}
+    facts = {"home_project_ids": home, "count": int(other.sum()), "by_project": by_project}
     if not by_project:
         message = "no live downstream node in another workspace"
     else:
