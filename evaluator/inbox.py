@@ -1,0 +1,191 @@
+"""The durable inbox: one push in, one answer out — and the event committed before any 2xx.
+
+Order of checks for `POST /events` (first failure answers):
+size (413) → content type (415) → authentication (401; 409 for a replayed signature) → JSON and
+fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
+
+- extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202;
+  a message id already stored → 200 with what is known (its verdict), never judged again; with an
+  explicit recheck flag (`x-opsguard-recheck: true` or `?recheck=true`) → a new generation, judged and
+  reported again → 202. A Recheck from DataWorks (new message id, same `extensionBizId`, INFERRED) is
+  a new message: judged afresh; its verdict names the earlier message (`recheck_of`).
+- regular `node-change-*` events: stored with their `node_overlay` row in the same transaction → 200;
+  the graph includes them before the next evaluation. No verdict is reported: they block nothing.
+- unknown codes, instance operations: `ignored` with the reason → 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
+from evaluator.graphs import GraphHolder
+from evaluator.metrics import Metrics
+from evaluator.server_config import RECHECK_HEADER
+from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, utcnow
+from evaluator.state_writer import Accept, Accepted, AcceptOutcome, RecordRejected, StateWriter
+from evaluator.webhook import Authenticator, AuthFailure, Verified
+from evaluator.worker import EvalJob, Worker
+
+__all__ = ["Push", "Reply", "Inbox", "ACCEPTED_MEDIA_TYPES"]
+
+log = logging.getLogger(__name__)
+ACCEPTED_MEDIA_TYPES = ("application/json", "application/cloudevents+json")
+_BODY_HEAD = 512
+_TRUE = ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class Push:
+    """One `POST /events` as received: the raw body, lower-cased headers, the URL that was called."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    url: str
+    remote_addr: str | None = None
+    recheck: bool = False
+    declared_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The HTTP answer: status and a JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class Inbox:
+    """Turns pushes into stored inbox rows and answers (blocking: waits for the commit)."""
+
+    def __init__(self, writer: StateWriter, store: StateStore, auth: Authenticator, graphs: GraphHolder,
+                 worker: Worker, metrics: Metrics, *, max_body_bytes: int = 256 * 1024,
+                 details_url: Callable[[str], str] = lambda mid: f"/checks/{mid}"):
+        self.writer, self.store, self.auth, self.graphs, self.worker = writer, store, auth, graphs, worker
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.details_url = details_url
+
+    def too_large(self, push: Push) -> Reply:
+        """The answer for a body over the limit (the server stops reading it)."""
+        return self._reject(push, 413, "too-large", f"body exceeds {self.max_body_bytes} bytes")
+
+    def receive(self, push: Push) -> Reply:
+        """Check, store and answer one push."""
+        started = time.perf_counter()
+        try:
+            return self._receive(push)
+        finally:
+            self.metrics.accept_seconds.observe(time.perf_counter() - started)
+
+    def _receive(self, push: Push) -> Reply:
+        if len(push.body) > self.max_body_bytes:
+            return self.too_large(push)
+        media = push.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media not in ACCEPTED_MEDIA_TYPES:
+            return self._reject(push, 415, "unsupported-media-type",
+                                f"content type {media or '(none)'!r}; send {' or '.join(ACCEPTED_MEDIA_TYPES)}")
+        try:
+            verified = self.auth.check(push.url, push.headers, push.body)
+        except AuthFailure as exc:
+            return self._reject(push, exc.status, exc.reason, exc.detail)
+        try:
+            event = parse_event(push.body)
+        except EventParseError as exc:
+            return self._reject(push, 400, "malformed", str(exc))
+        if not event.message_id:
+            return self._reject(push, 400, "malformed", "id: required field is missing")
+        recheck = push.recheck or push.headers.get(RECHECK_HEADER, "").strip().lower() in _TRUE
+        accepted = self._store(event, push, verified, recheck)
+        self.auth.remember(verified)
+        return self._answer(event, accepted)
+
+    # -- storing -----------------------------------------------------------------------------------------
+    def _store(self, event: Event, push: Push, verified: Verified, recheck: bool) -> Accepted:
+        now = utcnow()
+        raw = push.body.decode("utf-8")
+        code = event.code if isinstance(event, Ignored) else event.code.value
+        common = dict(message_id=event.message_id, received_at=now, event_code=code, project_id=event.project_id,
+                      operator=getattr(event, "operator", None),
+                      extension_biz_id=getattr(event, "extension_biz_id", None),
+                      data_message_id=getattr(event, "data_message_id", None), signature=verified.signature,
+                      raw=raw, updated_at=now)
+        if isinstance(event, Ignored):
+            row = InboxRow(kind=EventKind.IGNORED, status=InboxStatus.IGNORED, reason=event.reason, **common)
+            return self.writer.write(Accept(row))
+        if isinstance(event, NodeChanged):
+            row = InboxRow(kind=EventKind.NODE_CHANGE, status=InboxStatus.APPLIED, **common)
+            overlay = _overlay_row(event, now)
+            accepted = self.writer.write(Accept(row, overlay=overlay))
+            if accepted.outcome is AcceptOutcome.NEW:
+                self.graphs.note_change(overlay)
+            return accepted
+        row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, recheck=recheck, **common)
+        accepted = self.writer.write(Accept(row, recheck=recheck))
+        if accepted.outcome is not AcceptOutcome.DUPLICATE:
+            self.worker.submit(EvalJob(event.message_id, accepted.row.generation, now, self.graphs.version,
+                                       event=event, extension_biz_id=row.extension_biz_id))
+        return accepted
+
+    def _answer(self, event: Event, accepted: Accepted) -> Reply:
+        row = accepted.row
+        code = row.event_code or ""
+        body: dict[str, Any] = {"message_id": row.message_id, "event_code": code}
+        if accepted.outcome is AcceptOutcome.DUPLICATE:
+            self.metrics.events.inc(code=code, result="duplicate")
+            body.update(status="duplicate", stored_status=row.status.value, generation=row.generation)
+            if row.kind is EventKind.EXTENSION:
+                verdict = self.store.verdict(row.message_id)
+                if verdict is not None:
+                    body.update(result=verdict.result, wire_result=verdict.wire_result, tip=verdict.tip)
+                body["details_url"] = self.details_url(row.message_id)
+            return Reply(200, body)
+        if row.kind is EventKind.IGNORED:
+            self.metrics.events.inc(code=code, result="ignored")
+            return Reply(200, {**body, "status": "ignored", "reason": row.reason})
+        if row.kind is EventKind.NODE_CHANGE:
+            self.metrics.events.inc(code=code, result="applied")
+            assert isinstance(event, NodeChanged)
+            return Reply(200, {**body, "status": "applied", "node_id": event.node_id})
+        outcome = "recheck" if accepted.outcome is AcceptOutcome.RECHECK else "accepted"
+        self.metrics.events.inc(code=code, result=outcome)
+        return Reply(202, {**body, "status": outcome, "generation": row.generation,
+                           "details_url": self.details_url(row.message_id)})
+
+    def _reject(self, push: Push, status: int, reason: str, detail: str) -> Reply:
+        message_id, code = _peek(push.body) if status != 413 else (None, None)
+        row = RejectedRow(utcnow(), status, reason, detail, message_id, code, push.remote_addr,
+                          push.headers.get("content-type"), push.declared_size or len(push.body),
+                          push.body[:_BODY_HEAD].decode("utf-8", "replace"))
+        self.writer.submit(RecordRejected(row))   # recorded without holding the answer back
+        self.metrics.rejected.inc(status=str(status), reason=reason)
+        self.metrics.events.inc(code=code or "", result="rejected")
+        log.info("refused push from %s: %d %s: %s", push.remote_addr, status, reason, detail)
+        return Reply(status, {"error": reason, "detail": detail, "message_id": message_id})
+
+
+def _overlay_row(event: NodeChanged, now: Any) -> OverlayRow:
+    node = {k: v for k, v in event.node_row().items() if v is not None}
+    node["node_id"] = event.node_id
+    node.setdefault("project_id", event.project_id)
+    change = event.code.value.removeprefix("node-change-")
+    return OverlayRow(event.node_id, change, node.get("project_id"), node.get("modify_time"), now,
+                      event.message_id or "", node)
+
+
+def _peek(body: bytes) -> tuple[str | None, str | None]:
+    """Best-effort message id and event code of a refused body, for the record."""
+    try:
+        obj = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(obj, dict):
+        return None, None
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else obj
+    mid, code = obj.get("id") or data.get("messageId"), data.get("eventCode")
+    return (str(mid)[:200] if mid is not None else None, str(code)[:100] if code is not None else None)

@@ -1,0 +1,172 @@
+"""The HTTP face of the service (FastAPI on uvicorn).
+
+Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
+`GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /healthz`, `GET /readyz`,
+`GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
+(nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from evaluator import details_page
+from evaluator.inbox import Push, Reply
+from evaluator.metrics import CONTENT_TYPE
+from evaluator.service import Service
+
+__all__ = ["create_app", "ServerThread", "serve_forever"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(service: Service) -> FastAPI:
+    """The FastAPI application of a started `Service`."""
+    app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
+    limit = service.options.server.max_body_bytes
+
+    @app.post("/events")
+    async def events(request: Request) -> Response:
+        push = await _read_push(request, service, limit)
+        try:
+            reply = service.inbox.too_large(push) if isinstance(push, _TooLarge) else \
+                await run_in_threadpool(service.inbox.receive, push)
+        except Exception as exc:  # noqa: BLE001 — never a 500: nothing was stored, the sender retries
+            log.exception("POST /events failed")
+            reply = Reply(503, {"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"})
+        return JSONResponse(reply.body, reply.status)
+
+    @app.get("/checks", response_class=HTMLResponse)
+    def checks(limit: int = 100) -> Response:
+        return HTMLResponse(details_page.render_checks(service, limit=min(max(limit, 1), 1000)))
+
+    @app.get("/checks/{message_id}", response_class=HTMLResponse)
+    def check(message_id: str) -> Response:
+        page = details_page.render_check(service, message_id)
+        if page is None:
+            return HTMLResponse(details_page.render_not_found(service, message_id), 404)
+        return HTMLResponse(page)
+
+    @app.get("/api/checks")
+    def api_checks(limit: int = 100) -> Response:
+        return JSONResponse(details_page.checks_json(service, limit=min(max(limit, 1), 1000)))
+
+    @app.get("/api/checks/{message_id}")
+    def api_check(message_id: str) -> Response:
+        doc = details_page.check_json(service, message_id)
+        if doc is None:
+            return JSONResponse({"error": "not-found", "message_id": message_id}, 404)
+        return JSONResponse(doc)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return JSONResponse({"status": "ok", "uptime_seconds": round(time.time() - service.started_at, 1)})
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        ready, body = service.readiness()
+        return JSONResponse(body, 200 if ready else 503)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return PlainTextResponse(service.metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+        log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
+
+    return app
+
+
+class _TooLarge(Push):
+    """A push whose body went over the limit (only its first bytes were read)."""
+
+
+async def _read_push(request: Request, service: Service, limit: int) -> Push:
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    url = _signed_url(request, service)
+    remote = request.client.host if request.client else None
+    recheck = request.query_params.get("recheck", "").lower() in ("1", "true", "yes")
+    declared = headers.get("content-length")
+    size = int(declared) if declared and declared.isdigit() else None
+    if size is not None and size > limit:
+        return _TooLarge(b"", headers, url, remote, recheck, size)
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            return _TooLarge(b"".join(chunks)[:512], headers, url, remote, recheck, total)
+        chunks.append(chunk)
+    return Push(b"".join(chunks), headers, url, remote, recheck, size)
+
+
+def _signed_url(request: Request, service: Service) -> str:
+    """The URL EventBridge signed: the configured public URL + path + query, else the URL as received."""
+    base = service.options.server.public_url.rstrip("/")
+    if not base:
+        return str(request.url)
+    query = request.url.query
+    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
+
+
+class ServerThread:
+    """uvicorn serving `app` in a background thread (demo, tests); `url` once started."""
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"):
+        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                                lifespan="off", timeout_keep_alive=30, backlog=1024)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self.host = host
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.01)
+        return self
+
+    @property
+    def port(self) -> int:
+        return bound_port(self._server)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+def bound_port(server: uvicorn.Server) -> int:
+    """The port a started uvicorn server listens on (port 0 picks a free one)."""
+    return int(server.servers[0].sockets[0].getsockname()[1])
+
+
+def serve_forever(app: FastAPI, host: str, port: int, *, on_started: Any = None, log_level: str = "info") -> None:
+    """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening."""
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off",
+                            timeout_keep_alive=30, backlog=1024)
+    server = uvicorn.Server(config)
+    if on_started is not None:
+        def watch() -> None:
+            while not server.started and not server.should_exit:
+                time.sleep(0.02)
+            if server.started:
+                on_started(bound_port(server))
+
+        threading.Thread(target=watch, name="startup-watch", daemon=True).start()
+    server.run()

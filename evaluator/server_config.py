@@ -1,0 +1,140 @@
+"""The `[server]` and `[schedule]` tables of opsguard.toml, validated into frozen settings.
+
+```toml
+[server]
+host = "127.0.0.1"
+port = 8080
+public_url = "https://opsguard.example.com"   # what EventBridge calls (signed URL) and details links use
+auth = "signature"                            # signature | token | none
+public_key_file = "eventbridge-public.pem"    # relative to the config file
+token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
+max_age_seconds = 60                          # older signed pushes are refused (401)
+max_body_kib = 256
+eval_workers = 2
+report_workers = 8
+report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls per second
+report_backoff_cap_seconds = 30.0
+report_give_up_hours = 24.0
+graph_poll_seconds = 5.0                      # how often CURRENT is checked for a new snapshot
+
+[schedule]
+refresh_minutes = 30                          # periodic sync; 0 = off
+full_sync_at = "02:30"                        # nightly full sync, DataWorks local time; "" = off
+misfire_grace_seconds = 900
+```
+Unknown keys and wrong types are `ConfigError`s naming the key, like the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from lineage.errors import ConfigError
+
+__all__ = ["ServerSettings", "ScheduleSettings", "AUTH_MODES", "parse_server", "parse_schedule",
+           "TOKEN_HEADER", "RECHECK_HEADER"]
+
+AUTH_MODES = ("signature", "token", "none")
+TOKEN_HEADER = "x-opsguard-token"
+RECHECK_HEADER = "x-opsguard-recheck"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How `opsguard serve` listens, authenticates pushes and works through its inbox."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    auth: str = "signature"
+    public_key_file: str = ""
+    token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
+    max_age_seconds: float = 60.0
+    max_body_kib: int = 256
+    eval_workers: int = 2
+    report_workers: int = 8
+    report_rate_limit: float = 100.0
+    report_backoff_cap_seconds: float = 30.0
+    report_give_up_hours: float = 24.0
+    graph_poll_seconds: float = 5.0
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_body_kib * 1024
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When the server syncs by itself: a periodic refresh and a nightly full sync."""
+
+    refresh_minutes: float = 30.0
+    full_sync_at: str = "02:30"
+    misfire_grace_seconds: int = 900
+
+    @property
+    def full_sync_time(self) -> tuple[int, int] | None:
+        """(hour, minute) of the nightly full sync, None when off."""
+        if not self.full_sync_at:
+            return None
+        hour, minute = self.full_sync_at.split(":")
+        return int(hour), int(minute)
+
+
+def parse_server(table: dict[str, Any], config_path: Path | None = None) -> ServerSettings:
+    """`[server]` → `ServerSettings`; relative `public_key_file` is resolved against the config file."""
+    settings = _section(ServerSettings, table, "server", config_path)
+    if settings.auth not in AUTH_MODES:
+        raise ConfigError(f"{_where(config_path)}server.auth must be one of {', '.join(AUTH_MODES)}, "
+                          f"not {settings.auth!r}")
+    if settings.public_url and not re.match(r"https?://[^/]+", settings.public_url):
+        raise ConfigError(f"{_where(config_path)}server.public_url must be http(s)://host[:port][/path]")
+    if not 0 <= settings.port <= 65535:
+        raise ConfigError(f"{_where(config_path)}server.port must be between 0 and 65535")
+    key = settings.public_key_file
+    if key and config_path is not None and not Path(key).is_absolute():
+        settings = _replace(settings, public_key_file=str(config_path.parent / key))
+    return settings
+
+
+def parse_schedule(table: dict[str, Any], config_path: Path | None = None) -> ScheduleSettings:
+    """`[schedule]` → `ScheduleSettings` (`full_sync_at` as HH:MM)."""
+    settings = _section(ScheduleSettings, table, "schedule", config_path)
+    at = settings.full_sync_at
+    if at and not (re.fullmatch(r"([01]?[0-9]|2[0-3]):[0-5][0-9]", at)):
+        raise ConfigError(f"{_where(config_path)}schedule.full_sync_at must be HH:MM (24 h) or \"\", not {at!r}")
+    return settings
+
+
+def _section(cls: type, table: dict[str, Any], name: str, config_path: Path | None) -> Any:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_where(config_path)}[{name}] must be a table")
+    by_name = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in by_name:
+            raise ConfigError(f"{_where(config_path)}unknown key {name}.{key} "
+                              f"(expected one of {', '.join(sorted(by_name))})")
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{_where(config_path)}{name}.{key} must be {expected.__name__}, "
+                              f"not {type(value).__name__}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(f"{_where(config_path)}{name}.{key} must not be negative")
+        values[key] = value
+    return cls(**values)
+
+
+def _replace(settings: ServerSettings, **changes: Any) -> ServerSettings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _where(config_path: Path | None) -> str:
+    return f"{config_path}: " if config_path else ""

@@ -1,0 +1,217 @@
+"""One thread writes the state database: operations queue up and commit together (group commit).
+
+A DuckDB commit costs about a millisecond and every statement another half, whatever its row count,
+so the writer takes everything queued, runs one multi-row statement per table, commits once and
+then resolves every operation's future. A batch that fails is retried one operation at a time, so a
+bad row fails only its own caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from evaluator.state import (DeliveryRow, InboxRow, OverlayRow, RejectedRow, StateStore, StateTransaction,
+                             StatusChange, VerdictRow)
+
+__all__ = ["StateWriter", "Accept", "AcceptOutcome", "Accepted", "SaveVerdict", "RecordDelivery", "RecordRejected",
+           "PruneOverlay", "WriterStopped"]
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 512
+
+
+class WriterStopped(RuntimeError):
+    """The writer thread is stopped: nothing more can be written."""
+
+
+class AcceptOutcome(StrEnum):
+    NEW = "new"              # first time this message id is seen: it was stored
+    DUPLICATE = "duplicate"  # already stored: answered from what is there, nothing re-done
+    RECHECK = "recheck"      # explicit recheck of a stored extension message: a new generation
+
+
+@dataclass(frozen=True)
+class Accept:
+    """Store an incoming message (and its node change) unless its id is known; `recheck` forces a new generation."""
+
+    row: InboxRow
+    overlay: OverlayRow | None = None
+    recheck: bool = False
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What `Accept` did; `row` is the stored row (the earlier one for a duplicate)."""
+
+    outcome: AcceptOutcome
+    row: InboxRow
+
+
+@dataclass(frozen=True)
+class SaveVerdict:
+    """Store a verdict and mark its inbox row evaluated."""
+
+    row: VerdictRow
+    status: StatusChange
+
+
+@dataclass(frozen=True)
+class RecordDelivery:
+    """Record one attempt to post a result; `status` (reported / undeliverable) when it was the last."""
+
+    row: DeliveryRow
+    status: StatusChange | None = None
+
+
+@dataclass(frozen=True)
+class RecordRejected:
+    """Record a request that was not accepted."""
+
+    row: RejectedRow
+
+
+@dataclass(frozen=True)
+class PruneOverlay:
+    """Forget node changes received before `before` (a newer snapshot has them)."""
+
+    before: datetime
+
+
+Operation = Accept | SaveVerdict | RecordDelivery | RecordRejected | PruneOverlay
+_STOP = object()
+
+
+class StateWriter:
+    """The writer thread of one `StateStore`. `submit` is thread-safe and returns a Future."""
+
+    def __init__(self, store: StateStore, *, max_batch: int = MAX_BATCH):
+        self.store = store
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._max_batch = max_batch
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="state-writer", daemon=True)
+        self.batches = 0
+        self.operations = 0
+
+    def start(self) -> StateWriter:
+        self._thread.start()
+        return self
+
+    def submit(self, op: Operation) -> Future[Any]:
+        """Queue `op`; the Future resolves once its batch is committed (an `Accepted` for `Accept`)."""
+        future: Future[Any] = Future()
+        if self._stopped.is_set():
+            future.set_exception(WriterStopped("the state writer is stopped"))
+            return future
+        self._queue.put((op, future))
+        return future
+
+    def write(self, op: Operation, timeout: float | None = 30.0) -> Any:
+        """`submit` and wait for the commit."""
+        return self.submit(op).result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Commit what is queued, then stop the thread."""
+        if not self._stopped.is_set():
+            self._stopped.set()
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    # -- the thread ------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            batch: list[tuple[Operation, Future[Any]]] = []
+            while True:
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)
+                if len(batch) >= self._max_batch or stop:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._apply(batch)
+        while True:  # anything submitted after the stop marker
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                item[1].set_exception(WriterStopped("the state writer is stopped"))
+
+    def _apply(self, batch: Sequence[tuple[Operation, Future[Any]]]) -> None:
+        ops = [op for op, _ in batch]
+        try:
+            with self.store.transaction() as tx:
+                results = _write(tx, ops)
+        except Exception as exc:  # noqa: BLE001 — retried one by one below, each caller gets its own error
+            if len(batch) == 1:
+                log.error("state write failed: %s", exc)
+                batch[0][1].set_exception(exc)
+                return
+            log.warning("state batch of %d failed (%s); retrying one at a time", len(batch), exc)
+            for single in batch:
+                self._apply([single])
+            return
+        self.batches += 1
+        self.operations += len(batch)
+        for (_, future), result in zip(batch, results, strict=True):
+            future.set_result(result)
+
+
+def _write(tx: StateTransaction, ops: Sequence[Operation]) -> list[Any]:
+    """Run a batch inside one transaction; one result per operation, in order."""
+    results: list[Any] = [None] * len(ops)
+    accepts = [(i, op) for i, op in enumerate(ops) if isinstance(op, Accept)]
+    _accept(tx, accepts, results)
+    tx.insert_rejected([op.row for op in ops if isinstance(op, RecordRejected)])
+    tx.insert_verdicts([op.row for op in ops if isinstance(op, SaveVerdict)])
+    tx.insert_deliveries([op.row for op in ops if isinstance(op, RecordDelivery)])
+    changes: dict[str, StatusChange] = {}
+    for op in ops:  # the last change per message wins (one UPDATE row per message)
+        change = op.status if isinstance(op, (SaveVerdict, RecordDelivery)) else None
+        if change is not None:
+            changes[change.message_id] = change
+    tx.set_status(list(changes.values()))
+    for op in ops:
+        if isinstance(op, PruneOverlay):
+            tx.prune_overlay(op.before)
+    return results
+
+
+def _accept(tx: StateTransaction, accepts: Sequence[tuple[int, Accept]], results: list[Any]) -> None:
+    first: dict[str, int] = {}
+    fresh: list[tuple[int, Accept]] = []
+    for i, op in accepts:
+        mid = op.row.message_id
+        if mid in first:
+            continue  # a second copy in the same batch: a duplicate of the first, resolved below
+        first[mid] = i
+        if op.recheck:
+            generation = tx.recheck(mid, op.row.raw, op.row.signature, op.row.received_at)
+            if generation is not None:
+                results[i] = Accepted(AcceptOutcome.RECHECK, replace(op.row, generation=generation, recheck=True))
+                continue
+        fresh.append((i, op))
+    inserted = tx.insert_inbox([op.row for _, op in fresh])
+    tx.upsert_overlay([op.overlay for _, op in fresh if op.overlay is not None and op.row.message_id in inserted])
+    for i, op in fresh:
+        if op.row.message_id in inserted:
+            results[i] = Accepted(AcceptOutcome.NEW, op.row)
+    for i, op in accepts:
+        if results[i] is None:
+            stored = tx.inbox_row(op.row.message_id)
+            results[i] = Accepted(AcceptOutcome.DUPLICATE, stored if stored is not None else op.row)

@@ -1,0 +1,4 @@
+-- Requests that were not accepted. Multi-row: the writer repeats the VALUES tuple (placeholders only).
+INSERT INTO rejected (received_at, http_status, reason, detail, message_id, event_code, remote_addr,
+                      content_type, body_size, body_head)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
