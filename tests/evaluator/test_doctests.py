@@ -9,9 +9,13 @@ import pkgutil
 import pytest
 
 import evaluator.checks
+import evaluator.events
+import evaluator.policy
 
-MODULES = ["evaluator.events", "evaluator.policy", "evaluator.verdict", "evaluator.evaluate", "evaluator.checks",
-           *(f"evaluator.checks.{m.name}" for m in pkgutil.iter_modules(evaluator.checks.__path__))]
+PACKAGES = (evaluator.checks, evaluator.events, evaluator.policy)
+MODULES = ["evaluator.verdict", "evaluator.evaluate",
+           *(p.__name__ for p in PACKAGES),
+           *(f"{p.__name__}.{m.name}" for p in PACKAGES for m in pkgutil.iter_modules(p.__path__))]
 
 
 @pytest.mark.parametrize("name", MODULES)

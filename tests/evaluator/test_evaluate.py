@@ -155,3 +155,25 @@ def test_tip_stays_short_on_a_huge_fan_out():
 
 def test_verdict_module_is_the_single_entry_point():
     assert evaluate_module.__all__ == ["evaluate", "evaluate_message", "ProjectOptions"]
+
+
+def test_public_surfaces_change_only_on_purpose():
+    import evaluator.events
+    import evaluator.policy
+    import evaluator.verdict
+
+    assert evaluator.events.__all__ == ["EventCode", "Envelope", "NodeOperation", "Backfill", "NodeChanged", "Ignored",
+                                        "Event", "parse_event", "EventParseError", "MalformedEvent", "MissingField",
+                                        "WrongType", "InvalidValue"]
+    assert evaluator.policy.__all__ == ["Policy", "Rule", "PolicyError", "load_policy", "default_policy",
+                                        "parse_policy", "read_extension_options", "policy_from_mapping"]
+    assert evaluator.verdict.__all__ == ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip",
+                                         "jsonable", "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
+
+
+def test_a_disabled_rule_leaves_its_checkpoint_out():
+    policy = parse_policy("[downstream-blocked]\nenabled = false\n[snapshot-freshness]\nenabled = false\n")
+    verdict = evaluate(parse_event(op("freeze-node", 1)), graph(*chain(2)), policy, now=NOW)
+    names = {c.name for c in verdict.checkpoints}
+    assert "downstream-blocked" not in names and "snapshot-freshness" not in names
+    assert "other-owners-downstream" in names

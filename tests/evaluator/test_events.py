@@ -215,3 +215,8 @@ def test_events_are_frozen_and_hashable():
     with pytest.raises(AttributeError):
         event.node_ids = (1,)  # type: ignore[misc]
     assert hash(event) == hash(parse_event(sample("freeze-node")))
+
+
+def test_ignored_messages_are_never_rejected_for_fields_opsguard_does_not_read():
+    event = parse_event({"eventCode": "freeze-instance", "projectId": "not-a-number"})
+    assert isinstance(event, Ignored) and event.project_id is None
