@@ -111,10 +111,11 @@ class Emulator:
         return list(self._results)
 
     def stats(self) -> dict:
-        """Request counts: total, per action served, throttled, injected errors, rejected (auth)."""
+        """Request counts: ``requests``, ``served``, ``by_action`` (served per action), ``throttled``,
+        ``errors`` (injected 500s), ``rejected`` (signature failures), ``client_errors``."""
         with self._stats_lock:
             return {"requests": self._counts["requests"], "served": sum(self._per_action.values()),
-                    "actions": dict(self._per_action), "throttled": self._counts["throttled"],
+                    "by_action": dict(self._per_action), "throttled": self._counts["throttled"],
                     "errors": self._counts["errors"], "rejected": self._counts["rejected"],
                     "client_errors": self._counts["client_errors"]}
 

@@ -225,7 +225,7 @@ def test_stats_count_requests_per_action(emulator, sdk):
         client.get_node(m.GetNodeRequest(node_id=700000000101, project_env=PROD))
     client.list_projects(m.ListProjectsRequest())
     stats = emulator.stats()
-    assert stats["actions"] == {"GetNode": 3, "ListProjects": 1}
+    assert stats["by_action"] == {"GetNode": 3, "ListProjects": 1}
     assert (stats["requests"], stats["served"], stats["throttled"], stats["errors"]) == (4, 4, 0, 0)
 
 

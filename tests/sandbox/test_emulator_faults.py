@@ -133,7 +133,7 @@ def test_faults_change_at_runtime_over_http(small_workspace, sdk):
         assert sdk(emu).list_projects(m.ListProjectsRequest()).body.page_result.total_count == 3
         with urllib.request.urlopen(f"{emu.url}/_emulator/stats") as response:
             stats = json.loads(response.read())
-        assert (stats["errors"], stats["actions"]) == (1, {"ListProjects": 1})
+        assert (stats["errors"], stats["by_action"]) == (1, {"ListProjects": 1})
 
 
 def test_latency_is_added_per_request(small_workspace, sdk):
