@@ -20,7 +20,7 @@ from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 
 __all__ = ["Downstream", "downstream", "backfill_estimate", "evaluation_scope", "memoised", "bizdate_today", "yesterday_bizdate",
-           "origins", "is_live", "scheduler_masks"]
+           "origins", "scheduler_masks"]
 
 T = TypeVar("T")
 _MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("opsguard_evaluation_memo", default=None)
@@ -48,12 +48,6 @@ def _memo(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
 def scheduler_masks(graph: LineageGraph, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(paused, skipped) boolean masks over positions `idx`: frozen (PAUSE) and dry-run (SKIP) nodes."""
     return graph.is_paused[idx], graph.is_skipped[idx]
-
-
-def is_live(graph: LineageGraph, idx: np.ndarray) -> np.ndarray:
-    """Mask of positions that will really run when scheduled (neither frozen nor dry-run)."""
-    paused, skipped = scheduler_masks(graph, idx)
-    return ~(paused | skipped)
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,22 @@ def test_the_real_command_runs_without_the_dataworks_sdk(data_dir):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["event_code"] == "unfreeze-node"
+
+
+@pytest.mark.parametrize("name", ["freeze-node", "backfill-data"])
+def test_preview_and_enforcement_share_one_code_path(data_dir, name):
+    """`opsguard check --json` equals `evaluate()` on the same snapshot, figure for figure."""
+    from datetime import UTC, datetime
+
+    from evaluator.evaluate import evaluate
+    from evaluator.events import parse_event
+    from lineage.graph import LineageGraph
+
+    cli = json.loads(check(str(SAMPLES / f"{name}.json"), "--json", "--data-dir", str(data_dir)).stdout)
+    ref = SnapshotStore(data_dir).require_current()
+    direct = evaluate(parse_event((SAMPLES / f"{name}.json").read_bytes()), LineageGraph.from_snapshot(ref.path),
+                      now=datetime.now(UTC)).to_json()
+    for doc in (cli, direct):
+        doc.pop("latency_ms"), doc["snapshot"].pop("age_seconds")
+        doc["checkpoints"] = [c for c in doc["checkpoints"] if c["name"] != "snapshot-freshness"]
+    assert cli == direct
