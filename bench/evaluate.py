@@ -4,7 +4,7 @@ the hub and all its downstream (includeNodeIds absent: the worst case opsguard a
 
 Each case also times its lineage core alone (compute_impact / estimate_backfill) in the same process:
 the ratio says how much the checks, policy and verdict add. Targets (issue 4): p99 ≤ 15 ms, 2 ms,
-30 ms. The snapshot is cached under `.bench/` (shared with the other benches by name). The last line
+30 ms. The snapshot is the one `bench/impact.py` caches under `.bench/`. The last line
 is one JSON object with every figure.
 
     python bench/evaluate.py [--nodes 100000] [--seed 0] [--repeat 200]
@@ -31,25 +31,19 @@ from evaluator.policy import default_policy  # noqa: E402
 from lineage.backfill import estimate_backfill  # noqa: E402
 from lineage.graph import LineageGraph  # noqa: E402
 from lineage.impact import compute_impact  # noqa: E402
-from lineage.snapshot_writer import write_fixture_snapshot  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+import impact as impact_bench  # noqa: E402  (shares its cached workspaces)
 
 HUB = 700000000101
 TARGETS_MS = {"freeze_hub": 15.0, "freeze_leaf": 2.0, "backfill_hub_30d": 30.0}
 
 
-def cached_snapshot(nodes: int, seed: int, days: int = 30) -> Path:
-    """`.bench/workspace-<nodes>-seed<seed>-days<days>.duckdb`, generated once."""
-    path = ROOT / ".bench" / f"workspace-{nodes}-seed{seed}-days{days}.duckdb"
+def cached_snapshot(nodes: int, seed: int) -> Path:
+    """The snapshot `bench/impact.py` caches under `.bench/` (same name, same fixed end bizdate)."""
+    path = impact_bench.snapshot_path(nodes, seed)
     if not path.exists():
-        from sandbox.workspace import generate_workspace
-
         path.parent.mkdir(exist_ok=True)
-        started = time.perf_counter()
-        partial = path.with_name(path.name + ".partial")
-        partial.unlink(missing_ok=True)
-        write_fixture_snapshot(generate_workspace(nodes, seed=seed, days=days), partial)
-        partial.rename(path)
-        print(f"generated {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
+        impact_bench.generate(nodes, seed)
     return path
 
 
@@ -89,9 +83,8 @@ def main() -> None:
     now = datetime.now(UTC)
 
     leaf = _leaf(graph)
-    yesterday = (now + timedelta(hours=8)).date() - timedelta(days=1)
-    periods = json.dumps([{"bizBeginTime": (yesterday - timedelta(days=29)).isoformat(),
-                           "bizEndTime": yesterday.isoformat()}])
+    last = impact_bench.END_BIZDATE  # the newest bizdate of the cached history
+    periods = json.dumps([{"bizBeginTime": (last - timedelta(days=29)).isoformat(), "bizEndTime": last.isoformat()}])
     common = {"operator": "203100000000042", "projectId": 215001, "tenantId": 4100000000001}
     messages = {
         "freeze_hub": envelope({"eventCode": "freeze-node", "nodeIds": [HUB], **common}, "bench-hub"),
