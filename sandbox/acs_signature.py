@@ -117,7 +117,7 @@ class SignatureVerifier:
         secret = self._credentials.get(auth.access_key_id)
         if secret is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-        self._check_date(_one(headers, "x-acs-date"))
+        sent = self._check_date(_one(headers, "x-acs-date"))
         payload = hashlib.sha256(body).hexdigest()
         if _one(headers, "x-acs-content-sha256") != payload:
             raise ApiError(400, "SignatureDoesNotMatch", "x-acs-content-sha256 does not match the request body.")
@@ -125,10 +125,11 @@ class SignatureVerifier:
         if not hmac.compare_digest(expected, auth.signature):
             raise ApiError(400, "SignatureDoesNotMatch",
                            "The request signature does not conform to Aliyun standards.")
-        self._use_nonce(_one(headers, "x-acs-signature-nonce"))
+        self._use_nonce(_one(headers, "x-acs-signature-nonce"), sent)
         return auth.access_key_id
 
-    def _check_date(self, value: str) -> None:
+    def _check_date(self, value: str) -> float:
+        """The request's time (epoch s) if within the allowed skew."""
         try:
             sent = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
         except ValueError:
@@ -137,17 +138,18 @@ class SignatureVerifier:
         if abs(self._clock() - sent) > self._max_skew:
             raise ApiError(400, "InvalidTimeStamp.Expired",
                            f"x-acs-date {value} is more than 15 minutes away from the server time.")
+        return sent
 
-    def _use_nonce(self, nonce: str) -> None:
+    def _use_nonce(self, nonce: str, sent: float) -> None:
+        """Remember a nonce until its request's date is too old to pass ``_check_date`` anyway."""
         now = self._clock()
         with self._lock:
             if nonce in self._nonces:
                 raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
-            self._nonces[nonce] = now
-            horizon = now - 2 * self._max_skew
+            self._nonces[nonce] = sent + self._max_skew
             while self._nonces:
-                oldest, seen = next(iter(self._nonces.items()))
-                if seen >= horizon:
+                oldest, expires = next(iter(self._nonces.items()))
+                if expires >= now:
                     break
                 del self._nonces[oldest]
 

@@ -147,3 +147,22 @@ def test_verification_is_cheap():
         except Exception:
             pass  # the nonce change breaks the signature: the full check still runs
     assert (time.perf_counter() - start) / 200 < 0.001
+
+
+def test_nonces_are_forgotten_once_their_date_would_be_rejected_anyway():
+    from sandbox.acs_signature import SignatureVerifier
+
+    now = [datetime.now(timezone.utc).timestamp()]
+    verifier = SignatureVerifier({AK: SECRET}, clock=lambda: now[0])
+    headers, body, _ = signed_request("h", "ListNodes", FORM, nonce="n-1")
+    lowered = {k.lower(): [v] for k, v in headers.items()}
+    verifier.verify("POST", "/", {}, lowered, body)
+    with pytest.raises(Exception, match="SignatureNonceUsed"):
+        verifier.verify("POST", "/", {}, lowered, body)
+    now[0] += 16 * 60
+    with pytest.raises(Exception, match="InvalidTimeStamp.Expired"):
+        verifier.verify("POST", "/", {}, lowered, body)
+    other, body2, _ = signed_request("h", "ListNodes", FORM, nonce="n-2",
+                                     date=datetime.fromtimestamp(now[0], timezone.utc))
+    verifier.verify("POST", "/", {}, {k.lower(): [v] for k, v in other.items()}, body2)
+    assert list(verifier._nonces) == ["n-2"]
