@@ -26,18 +26,21 @@ def cross_workspace_downstream(event: object, graph: LineageGraph, policy: Polic
     if rule is None:
         return None
     down = downstream(event, graph, policy)
-    projects = graph.column("project_id")
-    home = np.union1d(projects[down.start_idx], [event.project_id])
-    live_projects = projects[down.live_idx]
-    other = ~np.isin(live_projects, home)
-    ids, counts = np.unique(live_projects[other], return_counts=True)
-    by_project = dict(sorted(zip(ids.tolist(), counts.tolist()), key=lambda item: (-item[1], item[0])))
-    facts = {"home_project_ids": home, "count": int(other.sum()), "by_project": by_project}
+    codes, project_ids = graph.project_codes()
+    home = np.zeros(project_ids.size, dtype=bool)
+    home[codes[down.start_idx]] = True
+    home[(project_ids == event.project_id) | (project_ids < 0)] = True   # a node without workspace is not "other"
+    per_project = np.bincount(codes[down.live_idx], minlength=project_ids.size)
+    per_project[home] = 0
+    other = int(per_project.sum())
+    by_project = dict(sorted(((int(project_ids[c]), int(per_project[c])) for c in np.flatnonzero(per_project)),
+                             key=lambda item: (-item[1], item[0])))
+    facts = {"home_project_ids": project_ids[home & (project_ids >= 0)], "count": other, "by_project": by_project}
     if not by_project:
         message = "no live downstream node in another workspace"
     else:
         listed = [f"{pid}: {n:,}" for pid, n in by_project.items()]
-        message = (f"{plural(int(other.sum()), 'live downstream node')} in "
+        message = (f"{plural(other, 'live downstream node')} in "
                    f"{plural(len(by_project), 'other workspace')} ({shown_list(listed)})")
-    return judge(rule, policy, event.operator, int(other.sum()), message, facts,
+    return judge(rule, policy, event.operator, other, message, facts,
                  f"{plural(len(by_project), 'other workspace')} affected")

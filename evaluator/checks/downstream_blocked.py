@@ -34,9 +34,9 @@ def downstream_blocked(event: object, graph: LineageGraph, policy: Policy, now: 
     if counts["live"] == 0:
         message = f"{what} blocks no live downstream node{rest}"
     else:
-        order = [down.depth[down.live]]
-        message = f"{summary} (depth {counts['max_depth']}{rest}): {name_nodes(graph, live_idx, order=order)}"
-        summary += f" ({name_nodes(graph, live_idx, order=order, cap=2)})"
+        # reached positions come sorted by depth: the first names are the nearest descendants
+        message = f"{summary} (depth {counts['max_depth']}{rest}): {name_nodes(graph, live_idx)}"
+        summary += f" ({name_nodes(graph, live_idx, cap=2)})"
     if already:
         message += f"; {plural(len(already), 'node')} already frozen in the snapshot"
     return judge(rule, policy, event.operator, counts["live"], message, facts, summary)
