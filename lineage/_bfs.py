@@ -57,9 +57,12 @@ class Csr:
         return cls(indptr, indices, matrix)
 
     def reversed(self) -> Csr:
-        """The CSR of every edge turned around (children → parents)."""
-        src = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.indptr))
-        return Csr.from_edges(self.indices, src, self.n)
+        """The CSR of every edge turned around (children → parents): scipy's compiled CSR → CSC."""
+        csc = self.matrix.tocsc()
+        indptr, indices = csc.indptr, csc.indices.astype(np.int32, copy=False)
+        for a in (indptr, indices):
+            a.flags.writeable = False
+        return Csr(indptr, indices, csr_matrix((csc.data, indices, indptr), shape=csc.shape, copy=False))
 
 
 def bfs(csr: Csr, starts: np.ndarray, max_depth: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from lineage._bfs import Csr, bfs
+from lineage.baseline_index import BaselineIndex
 from lineage.cron import CronTable
 from lineage.errors import SnapshotError, UnknownNodeError
 from lineage.graph_load import GraphData, load_snapshot
@@ -81,8 +82,10 @@ class LineageGraph:
         self.snapshot_id: str = data.snapshot_id
         self.synced_at: datetime | None = data.synced_at
         self.history_to: date | None = data.history_to
+        if not _ascending(nodes["idx"].to_numpy()):
+            nodes = nodes.sort_by("idx")
         ids = nodes["node_id"].to_numpy()
-        if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        if not _ascending(ids):
             raise SnapshotError(f"snapshot {self.snapshot_id}: nodes are not stored in node_id order")
         self.node_count: int = int(ids.size)
         self._ids = _frozen(np.ascontiguousarray(ids, dtype=np.int64))
@@ -103,16 +106,14 @@ class LineageGraph:
         self._down = Csr.from_edges(data.parent[in_dag], data.child[in_dag], self.node_count)
         self._up = self._down.reversed()
         self.edge_count: int = int(in_dag.sum())
-        projects, self._project_code = np.unique(self._ints["project_id"], return_inverse=True)
-        self._projects = _frozen(projects)
-        self._member_ptr = _frozen(np.concatenate(([0], np.cumsum(np.bincount(data.member_idx,
-                                                                                  minlength=self.node_count)))))
-        self._member_ids = _frozen(data.member_baseline)
-        self._in_baseline = _frozen((np.diff(self._member_ptr) > 0) | (self._ints["baseline_id"] > 0))
-        runtimes = data.runtimes
-        self._median = _frozen(runtimes["median_seconds"].fill_null(np.nan).to_numpy())
-        self._group_median = _frozen(runtimes["group_median_seconds"].fill_null(np.nan).to_numpy())
-        self._last_success = _frozen(runtimes["last_success_bizdate"].to_numpy(zero_copy_only=False))
+        projects = nodes["project_id"].fill_null(-1).combine_chunks().dictionary_encode()
+        self._project_code = _frozen(projects.indices.to_numpy().astype(np.int32))
+        self._projects = _frozen(projects.dictionary.to_numpy())
+        self._baselines = BaselineIndex(data.member_idx, data.member_baseline, self._ints["baseline_id"])
+        at = data.runtimes["idx"].to_numpy()  # one row per node, in any order
+        self._median = _placed(at, data.runtimes["median_seconds"].fill_null(np.nan).to_numpy())
+        self._group_median = _placed(at, data.runtimes["group_median_seconds"].fill_null(np.nan).to_numpy())
+        self._last_success = _placed(at, data.runtimes["last_success_bizdate"].to_numpy(zero_copy_only=False))
         self._history = RunHistory(data.history, self.node_count)
         self._lock = threading.Lock()
         self._nx: nx.DiGraph | None = None
@@ -232,20 +233,17 @@ class LineageGraph:
         """Positions of the cycle-DAG children of position `i`."""
         return self._down.indices[self._down.indptr[i]:self._down.indptr[i + 1]]
 
+    def child_counts(self) -> np.ndarray:
+        """Number of cycle-DAG children of every position."""
+        return np.diff(self._down.indptr)
+
     def parents(self, i: int) -> np.ndarray:
         """Positions of the cycle-DAG parents of position `i`."""
         return self._up.indices[self._up.indptr[i]:self._up.indptr[i + 1]]
 
     def baselines_of(self, idx: np.ndarray) -> np.ndarray:
         """Sorted distinct baseline ids of positions `idx` (their own baseline_id and baseline_nodes membership)."""
-        idx = np.asarray(idx, dtype=np.int64)
-        idx = idx[self._in_baseline[idx]]
-        lo, hi = self._member_ptr[idx], self._member_ptr[idx + 1]
-        count = hi - lo
-        offsets = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        own = self._ints["baseline_id"][idx]
-        both = np.concatenate((self._member_ids[offsets], own[own > 0]))
-        return np.unique(both)
+        return self._baselines.of(idx)
 
     # -- run history ---------------------------------------------------------------------------
     def median_runtime_seconds(self) -> np.ndarray:
@@ -301,6 +299,16 @@ class LineageGraph:
         src = np.repeat(np.arange(self.node_count), np.diff(self._down.indptr))
         graph.add_edges_from(zip(self._ids[src].tolist(), self._ids[self._down.indices].tolist()))
         return graph
+
+
+def _placed(at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.empty_like(values)
+    out[at] = values
+    return _frozen(out)
+
+
+def _ascending(a: np.ndarray) -> bool:
+    return a.size < 2 or bool(np.all(a[1:] > a[:-1]))
 
 
 def _check_depth(max_depth: int | None) -> int | None:

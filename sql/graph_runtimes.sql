@@ -1,30 +1,33 @@
--- Per node (dense idx order): median run time in seconds over its finished instances
--- (finish_time - begin_running_time; successful runs when it has any, else all finished runs),
--- the median of those medians among nodes of the same workspace and program type (the fallback
--- for nodes without history), and the newest bizdate with a successful instance.
-WITH runs AS (
-    SELECT node_id, status, bizdate, finish_time - begin_running_time AS run_ms
-    FROM instances
-    WHERE begin_running_time IS NOT NULL AND finish_time IS NOT NULL
-      AND finish_time >= begin_running_time
-),
-per_node AS (
+-- Per node with run history: median run time in seconds over its finished instances
+-- (finish_time - begin_running_time; successful runs when it has any, else all finished runs) and the
+-- newest bizdate with a successful instance. For every node: the median of those medians among nodes
+-- of the same workspace and program type (NULLs form a group), the fallback for nodes without history.
+-- Unordered: the loader places rows by `idx`.
+WITH per_node AS (
     SELECT node_id,
-           coalesce(median(run_ms) FILTER (WHERE status = 'SUCCESS'), median(run_ms)) / 1000.0 AS median_seconds
-    FROM runs
+           coalesce(median(finish_time - begin_running_time)
+                        FILTER (WHERE status = 'SUCCESS' AND finish_time >= begin_running_time),
+                    median(finish_time - begin_running_time)
+                        FILTER (WHERE finish_time >= begin_running_time)) / 1000.0 AS median_seconds,
+           max(bizdate) FILTER (WHERE status = 'SUCCESS') AS last_success_bizdate
+    FROM instances
     GROUP BY node_id
 ),
-last_success AS (
-    SELECT node_id, max(bizdate) AS last_success_bizdate
-    FROM instances
-    WHERE status = 'SUCCESS'
-    GROUP BY node_id
+with_nodes AS (
+    SELECT n.idx, n.project_id, n.program_type, p.median_seconds, p.last_success_bizdate
+    FROM per_node AS p
+    JOIN nodes AS n ON n.node_id = p.node_id
+),
+groups AS (
+    SELECT project_id, program_type, median(median_seconds) AS group_median_seconds
+    FROM with_nodes
+    GROUP BY project_id, program_type
 )
 SELECT n.idx,
-       p.median_seconds::DOUBLE AS median_seconds,
-       (median(p.median_seconds) OVER (PARTITION BY n.project_id, n.program_type))::DOUBLE AS group_median_seconds,
-       s.last_success_bizdate
+       w.median_seconds::DOUBLE AS median_seconds,
+       g.group_median_seconds::DOUBLE AS group_median_seconds,
+       w.last_success_bizdate
 FROM nodes AS n
-LEFT JOIN per_node AS p ON p.node_id = n.node_id
-LEFT JOIN last_success AS s ON s.node_id = n.node_id
-ORDER BY n.idx;
+LEFT JOIN with_nodes AS w ON w.idx = n.idx
+LEFT JOIN groups AS g ON g.project_id IS NOT DISTINCT FROM n.project_id
+                     AND g.program_type IS NOT DISTINCT FROM n.program_type;

@@ -50,7 +50,8 @@ def recursive_downstream(path, root: int) -> dict[int, int]:
 
 def hub_of(graph: LineageGraph) -> int:
     """The NORMAL node with the most direct children (the generator's hubs have thousands below)."""
-    fanout = np.array([graph.children(i).size for i in range(graph.node_count)])
+    fanout = graph.child_counts()
+    assert fanout.tolist()[:50] == [graph.children(i).size for i in range(50)]
     return int(graph.node_ids(np.array([int(np.argmax(fanout))]))[0])
 
 
