@@ -66,6 +66,8 @@ def check_json(service: Service, message_id: str) -> dict[str, Any] | None:
     inbox = view.pop("inbox")
     view["inbox"] = {k: v for k, v in asdict(inbox).items() if k not in ("raw", "signature")}
     view["deliveries"] = [asdict(d) for d in view["deliveries"]]
+    stored = view.pop("stored")
+    view["stored"] = {k: v for k, v in asdict(stored).items() if k != "verdict"} if stored else None
     return json.loads(json.dumps(view, default=str))
 
 

@@ -9,6 +9,7 @@ Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{mes
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from typing import Any
@@ -169,4 +170,15 @@ def serve_forever(app: FastAPI, host: str, port: int, *, on_started: Any = None,
                 on_started(bound_port(server))
 
         threading.Thread(target=watch, name="startup-watch", daemon=True).start()
-    server.run()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the handlers that
+    # were there before: make those a clean exit so the caller's clean-up runs and the exit code is 0.
+    previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:  # noqa: ARG001
+    raise SystemExit(0)

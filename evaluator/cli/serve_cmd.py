@@ -42,6 +42,7 @@ def serve(
     """
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per snapshot poll
     cfg = load_config(config)
     settings = parse_server(cfg.server, cfg.path)
     settings = dataclasses.replace(settings, host=host or settings.host,

@@ -1,0 +1,75 @@
+"""The result API fails for a while (500, then 429): verdicts are delivered once it recovers, exactly once,
+and `deliveries` holds every failed attempt."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+
+from evaluator.state import InboxStatus
+from tests.service.conftest import reported, sample, wait_for, wait_reported
+
+RESULT_API = ["UpdateWorkbenchEventResult"]
+
+
+def _take_the_throttle_token(emulator) -> None:
+    """The emulator's bucket starts with one token; an unsigned call spends it (then it is refused)."""
+    request = urllib.request.Request(f"{emulator.url}/", data=b"", method="POST",
+                                     headers={"x-acs-action": "UpdateWorkbenchEventResult"})
+    try:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 — the loopback emulator
+    except OSError:
+        pass
+
+
+def test_500_then_429_from_the_result_api_then_recovery_delivers_each_verdict_once(start_server, emulator):
+    emulator.set_faults(error_rate=1.0, actions=RESULT_API)
+    server = start_server(report_backoff_cap_seconds=0.3)
+    events = [sample(code, fresh=True) for code in ("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data")]
+    assert [server.pusher.push(e).status_code for e in events] == [202] * 4
+    ids = [e["id"] for e in events]
+    store = server.service.store
+    wait_for(lambda: all(len(store.deliveries(m)) >= 3 for m in ids), what="three failed attempts each")
+
+    emulator.set_faults(qps=0.01, actions=RESULT_API)   # throttled now: 429 Throttling.User
+    _take_the_throttle_token(emulator)
+    throttled_before = emulator.stats()["throttled"]
+    wait_for(lambda: emulator.stats()["throttled"] >= throttled_before + 8, what="throttled attempts")
+    time.sleep(0.5)
+    assert not any(reported(emulator, ids).values())
+
+    emulator.set_faults()                                  # recovered
+    results = wait_reported(emulator, ids)
+    wait_for(lambda: all(store.inbox_row(m).status is InboxStatus.REPORTED for m in ids), what="reported")
+    assert {m: len(r) for m, r in results.items()} == {m: 1 for m in ids}
+    for mid in ids:
+        attempts = store.deliveries(mid)
+        assert [a.attempt for a in attempts] == list(range(1, len(attempts) + 1))
+        assert attempts[-1].outcome == "delivered" and attempts[-1].http_status is None
+        failed = attempts[:-1]
+        assert all(a.outcome == "retry" and a.next_attempt_at is not None for a in failed)
+        assert {a.http_status for a in failed} == {500, 429}, [(a.http_status, a.error_code) for a in failed]
+        assert {a.error_code for a in failed} == {"InternalError.System", "Throttling.User"}
+        assert results[mid][0]["CheckResult"] == store.verdict(mid).wire_result
+    metrics = server.service.metrics
+    assert metrics.reports.value(outcome="delivered") == 4
+    assert metrics.report_failures.value(code="InternalError.System") >= 12
+    assert metrics.report_failures.value(code="Throttling.User") >= 1
+
+
+def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_server, emulator):
+    """DataWorks refusing the parameters (a 4xx that is not throttling) is not retried for ever."""
+    from evaluator.reporter import ReportPolicy
+
+    server = start_server(report_backoff_cap_seconds=0.05)
+    server.service.worker.reporter.policy = ReportPolicy(base_seconds=0.02, cap_seconds=0.05, rejected_attempts=3)
+    server.service.worker.reporter.extension_code = ""   # the emulator answers 400: ExtensionCode is required
+    event = sample("freeze-node", fresh=True)
+    assert server.pusher.push(event).status_code == 202
+    store = server.service.store
+    wait_for(lambda: store.inbox_row(event["id"]).status is InboxStatus.UNDELIVERABLE, what="gave up")
+    attempts = store.deliveries(event["id"])
+    assert [a.outcome for a in attempts] == ["retry", "retry", "gave-up"]
+    assert all(a.http_status == 400 for a in attempts)
+    page = server.pusher.client.get(f"{server.url}/checks/{event['id']}").text
+    assert "undeliverable" in page and "gave-up" in page
