@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from sandbox.acs_signature import SignatureVerifier
-from sandbox.actions import ApiRequest, dispatch
+from sandbox.actions import ACTIONS, ApiRequest, dispatch
 from sandbox.api_error import ApiError
 from sandbox.cli_args import OneLineArgumentParser, fail
 from sandbox.faults import FaultConfigError, FaultInjector, Faults, faults_from
@@ -188,19 +188,16 @@ class Emulator:
             self._count("errors")
             raise ApiError(500, "InternalError.System", "An internal error occurred (injected by the emulator).")
         version = (headers.get("x-acs-version") or [""])[0]
-        try:
+        if version != API_VERSION or action not in ACTIONS:
+            self._count("client_errors")
             if version != API_VERSION:
                 raise ApiError(400, "InvalidVersion", f"Specified version {version!r} is invalid; use {API_VERSION}.")
+        try:
             with self._lock:
-                reply = dispatch(self._workspace, ApiRequest(action, params, request_id, self._allowed), self._results)
-        except ApiError as e:
-            if e.code in ("InvalidVersion", "InvalidAction.NotFound"):
-                self._count("client_errors")
-                raise
-            self._served(action)
-            raise
-        self._served(action)
-        return reply
+                return dispatch(self._workspace, ApiRequest(action, params, request_id, self._allowed), self._results)
+        finally:
+            if action in ACTIONS:
+                self._served(action)  # answered by the action, successfully or with its own 4xx
 
     def _control(self, method: str, path: str, body: bytes) -> Reply:
         if path == "/_emulator/results" and method == "GET":

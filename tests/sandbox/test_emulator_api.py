@@ -178,15 +178,20 @@ def test_check_result_must_be_ok_or_fail(emulator, sdk):
     assert emulator.results == []
 
 
-def test_unknown_action_is_404(emulator, sdk):
+@pytest.mark.parametrize("action,version,status,code", [
+    ("NoSuchAction", "2020-05-18", 404, "InvalidAction.NotFound"),
+    ("ListProjects", "2024-05-18", 400, "InvalidVersion"),
+])
+def test_unknown_action_or_version_is_refused(emulator, sdk, action, version, status, code):
     from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
     from darabonba.runtime import RuntimeOptions
 
-    params = Params(action="NoSuchAction", version="2020-05-18", protocol="HTTP", pathname="/", method="POST",
+    params = Params(action=action, version=version, protocol="HTTP", pathname="/", method="POST",
                     auth_type="AK", style="RPC", req_body_type="formData", body_type="json")
     with pytest.raises(ClientException) as info:
         sdk(emulator).call_api(params, OpenApiRequest(body={}), RuntimeOptions())
-    assert (info.value.status_code, info.value.code) == (404, "InvalidAction.NotFound")
+    assert (info.value.status_code, info.value.code) == (status, code)
+    assert emulator.stats()["client_errors"] == 1 and emulator.stats()["served"] == 0
 
 
 def test_allowed_projects_forbid_the_others(small_workspace, sdk):
