@@ -39,7 +39,6 @@ class InvalidValue(EventParseError):
     """A field has the right type but a value DataWorks would never send."""
 
 
-
 def json_type(value: Any) -> str:
     if value is None:
         return "null"

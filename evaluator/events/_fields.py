@@ -14,10 +14,7 @@ from evaluator.events._model import EMPTY
 from lineage.backfill import BizdatePeriod
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
-
-
 _DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T][0-9]{2}:[0-9]{2}:[0-9]{2})?")
-
 
 
 def as_id(value: Any, name: str) -> int:

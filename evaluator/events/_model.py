@@ -29,11 +29,8 @@ class EventCode(StrEnum):
     def is_extension_point(self) -> bool:
         """True for codes DataWorks holds the operation for until opsguard answers."""
         return self in _EXTENSION_POINTS
-
-
 _EXTENSION_POINTS = frozenset({EventCode.FREEZE_NODE, EventCode.UNFREEZE_NODE, EventCode.UNDEPLOY_NODE,
                                EventCode.BACKFILL_DATA})
-
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,6 @@ class Ignored:
     project_id: int | None = None
     envelope: Envelope | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, hash=False)
-
 
 
 Event: TypeAlias = NodeOperation | Backfill | NodeChanged | Ignored

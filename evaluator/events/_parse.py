@@ -12,12 +12,6 @@ from evaluator.events._model import (EMPTY, Backfill, Envelope, Event, EventCode
                                      NodeOperation)
 
 _NODE_OPERATIONS = frozenset({EventCode.FREEZE_NODE, EventCode.UNFREEZE_NODE, EventCode.UNDEPLOY_NODE})
-
-
-_NODE_CHANGES = frozenset({EventCode.NODE_CHANGE_CREATED, EventCode.NODE_CHANGE_UPDATED,
-                           EventCode.NODE_CHANGE_DELETED})
-
-
 _TYPE_TO_CODE = {
     "dataworks:NodeChange:FreezeNode": EventCode.FREEZE_NODE,
     "dataworks:NodeChange:UnFreezeNode": EventCode.UNFREEZE_NODE,
@@ -27,18 +21,11 @@ _TYPE_TO_CODE = {
     "dataworks:NodeChange:NodeChangeUpdated": EventCode.NODE_CHANGE_UPDATED,
     "dataworks:NodeChange:NodeChangeDeleted": EventCode.NODE_CHANGE_DELETED,
 }
-
-
 _ENVELOPE_FIELDS = ("id", "source", "specversion", "type", "datacontenttype", "subject", "time")
-
-
 _COMMON_DATA_FIELDS = ("eventCode", "operator", "projectId", "tenantId", "extensionBizId", "messageId")
-
-
 _BACKFILL_FIELDS = ("name", "rootNodeId", "rootNodeProjectId", "includeNodeIds", "excludeNodeIds",
                     "useMultipleTimePeriods", "multipleTimePeriods", "isParallel", "parallelGroup", "order",
                     "startFutureInstanceImmediately")
-
 
 
 def parse_event(message: Mapping[str, Any] | bytes | bytearray | str) -> Event:

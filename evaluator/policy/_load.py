@@ -89,5 +89,4 @@ def policy_from_mapping(doc: Mapping[str, Any], source: str = "<policy>", *, tex
     return policy
 
 
-
 _DEFAULT: Policy = build(DEFAULT_DOC, MappingProxyType({}), "<default>")

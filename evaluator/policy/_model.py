@@ -39,7 +39,6 @@ class Rule:
         return {Status.FAIL: self.fail, Status.WARN: self.warn}.get(status)
 
 
-
 @dataclass(frozen=True)
 class Policy:
     """The effective policy. `for_project` gives the one a workspace's event is judged by."""

@@ -130,8 +130,6 @@ def _is_number(value: Any) -> bool:
 
 def _threshold(value: Any) -> float | None:
     return None if value is None or value == "off" else value
-
-
 _DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*")
 
 
