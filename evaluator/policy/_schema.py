@@ -17,7 +17,6 @@ from evaluator.policy._model import Policy, Rule
 from evaluator.verdict import Status
 
 DEFAULT_POLICY_FILE = "default_policy.toml"
-_RULE_KEYS = ("enabled", "warn", "fail", "exempt_operators")
 _STATUS_SETTINGS = {"on_stale": ("OK", "WARN", "FAIL"), "on_error": ("OK", "WARN", "FAIL"),
                     "warn_as": ("OK", "FAIL")}
 DEFAULT_DOC: dict[str, Any] = tomllib.loads(
