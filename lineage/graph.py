@@ -15,13 +15,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NewType
 
 import numpy as np
-import pyarrow as pa
 
 from lineage._bfs import Csr, bfs
 from lineage.baseline_index import BaselineIndex
 from lineage.cron import CronTable
 from lineage.errors import SnapshotError, UnknownNodeError
 from lineage.graph_load import GraphData, load_snapshot
+from lineage.graph_networkx import to_digraph
 from lineage.graph_records import load_records
 from lineage.history import RunHistory
 
@@ -237,6 +237,10 @@ class LineageGraph:
         """Number of cycle-DAG children of every position."""
         return np.diff(self._down.indptr)
 
+    def edge_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(parent, child) positions of every cycle-DAG edge, sorted by parent."""
+        return np.repeat(np.arange(self.node_count, dtype=np.int32), self.child_counts()), self._down.indices
+
     def parents(self, i: int) -> np.ndarray:
         """Positions of the cycle-DAG parents of position `i`."""
         return self._up.indices[self._up.indptr[i]:self._up.indptr[i + 1]]
@@ -280,25 +284,8 @@ class LineageGraph:
         """The cycle DAG as a networkx DiGraph keyed by node id, NodeInfo fields as node attributes (cached)."""
         with self._lock:
             if self._nx is None:
-                self._nx = self._build_networkx()
+                self._nx = to_digraph(self)
             return self._nx
-
-    def _build_networkx(self) -> nx.DiGraph:
-        import networkx as nx
-
-        keep = np.flatnonzero(~self.is_manual)
-        cols = {name: self.column(name)[keep].tolist() for name in
-                ("node_name", "project_id", "owner_id", "priority", "baseline_id", "scheduler_type",
-                 "cron_express", "program_type", "listed")}
-        for name in ("project_id", "priority", "baseline_id"):
-            cols[name] = [v if v >= 0 else None for v in cols[name]]
-        graph = nx.DiGraph(snapshot_id=self.snapshot_id)
-        names = list(cols)
-        graph.add_nodes_from((nid, dict(zip(names, values)))
-                             for nid, *values in zip(self._ids[keep].tolist(), *cols.values()))
-        src = np.repeat(np.arange(self.node_count), np.diff(self._down.indptr))
-        graph.add_edges_from(zip(self._ids[src].tolist(), self._ids[self._down.indices].tolist()))
-        return graph
 
 
 def _placed(at: np.ndarray, values: np.ndarray) -> np.ndarray:
