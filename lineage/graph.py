@@ -82,8 +82,6 @@ class LineageGraph:
         self.snapshot_id: str = data.snapshot_id
         self.synced_at: datetime | None = data.synced_at
         self.history_to: date | None = data.history_to
-        if not _ascending(nodes["idx"].to_numpy()):
-            nodes = nodes.sort_by("idx")
         ids = nodes["node_id"].to_numpy()
         if not _ascending(ids):
             raise SnapshotError(f"snapshot {self.snapshot_id}: nodes are not stored in node_id order")
@@ -110,10 +108,10 @@ class LineageGraph:
         self._project_code = _frozen(projects.indices.to_numpy().astype(np.int32))
         self._projects = _frozen(projects.dictionary.to_numpy())
         self._baselines = BaselineIndex(data.member_idx, data.member_baseline, self._ints["baseline_id"])
-        at = data.runtimes["idx"].to_numpy()  # one row per node, in any order
-        self._median = _placed(at, data.runtimes["median_seconds"].fill_null(np.nan).to_numpy())
-        self._group_median = _placed(at, data.runtimes["group_median_seconds"].fill_null(np.nan).to_numpy())
-        self._last_success = _placed(at, data.runtimes["last_success_bizdate"].to_numpy(zero_copy_only=False))
+        runtimes = data.runtimes  # row i = position i
+        self._median = _frozen(runtimes["median_seconds"].fill_null(np.nan).to_numpy())
+        self._group_median = _frozen(runtimes["group_median_seconds"].fill_null(np.nan).to_numpy())
+        self._last_success = _frozen(runtimes["last_success_bizdate"].to_numpy(zero_copy_only=False))
         self._history = RunHistory(data.history, self.node_count)
         self._lock = threading.Lock()
         self._nx: nx.DiGraph | None = None
@@ -286,12 +284,6 @@ class LineageGraph:
             if self._nx is None:
                 self._nx = to_digraph(self)
             return self._nx
-
-
-def _placed(at: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = np.empty_like(values)
-    out[at] = values
-    return _frozen(out)
 
 
 def _ascending(a: np.ndarray) -> bool:

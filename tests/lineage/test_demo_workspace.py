@@ -119,3 +119,12 @@ def test_all_downstream_backfill_of_101_selects_root_plus_the_recursive_downstre
     assert estimate.downstream_not_included_count == 0 and estimate.bizdate_count == 30
     assert estimate.run_instance_count >= 30 * estimate.node_count * 0.5
     assert estimate.nodes_without_history < estimate.node_count
+
+
+def test_graph_data_rows_are_in_position_order(demo):
+    from lineage.graph_load import load_snapshot
+
+    _, path, graph = demo
+    data = load_snapshot(path)
+    for table in (data.nodes, data.runtimes):
+        assert table["idx"].to_numpy().tolist() == list(range(graph.node_count))
