@@ -156,7 +156,7 @@ def measure(size: int, seed: int) -> dict:
     for name, node_id in nodes.items():
         assert networkx_impact(dg, node_id)[0] == impacts[name].downstream_count, name
     out["speedup_vs_networkx_p50"] = {name: round(out["networkx_impact"][name]["p50_ms"]
-                                                  / max(out["impact"][name]["p50_ms"], 1e-6), 1) for name in nodes}
+                                                  / max(out["impact"][name]["p50_ms"], 1e-6), 2) for name in nodes}
     out["peak_rss_with_networkx_gb"] = round(peak_rss_gb(), 3)
     return out
 

@@ -80,8 +80,8 @@ def bfs(csr: Csr, starts: np.ndarray, max_depth: int | None = None) -> tuple[np.
     n = csr.n
     starts = _distinct(np.asarray(starts, dtype=np.int32), n)
     k = int(starts.size)
-    if k == 0 or max_depth == 0:
-        return _EMPTY, _EMPTY, _EMPTY
+    if k == 0 or max_depth == 0 or not bool(np.any(csr.indptr[starts + 1] > csr.indptr[starts])):
+        return _EMPTY, _EMPTY, _EMPTY  # nothing to walk (leaves): skip the O(n) set-up
     if k == 1:
         order, pred = breadth_first_order(csr.matrix, int(starts[0]), directed=True, return_predecessors=True)
     else:

@@ -91,7 +91,13 @@ class BackfillEstimate:
 
     @property
     def per_node(self) -> tuple[BackfillNode, ...]:
-        """Node by node, in `node_ids` order."""
+        """Node by node, in `node_ids` order.
+
+        >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"}], [])
+        >>> (p,) = estimate_backfill(g, BackfillRequest(1, (BizdatePeriod(date(2026, 1, 1), date(2026, 1, 3)),))).per_node
+        >>> p.node_id, p.run_instances, p.median_seconds, p.hours, p.has_history
+        (1, 3, 600.0, 0.5, False)
+        """
         if not self._per_node:
             return ()
         runs, dry, seconds, has, excluded = (a.tolist() for a in self._per_node)
@@ -100,7 +106,14 @@ class BackfillEstimate:
 
     def to_json(self, *, include_nodes: bool = False) -> dict[str, Any]:
         """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown); with
-        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates" and the downstream left out."""
+        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates" and the downstream left out.
+
+        >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"}, {"node_id": 2}], [(1, 2)])
+        >>> e = estimate_backfill(g, BackfillRequest(1, (BizdatePeriod(date(2026, 1, 1), date(2026, 1, 1)),), (1,)))
+        >>> out = e.to_json(include_nodes=True)
+        >>> out["nodes"], out["run_instance_count"], out["downstream_not_included_count"], out["selection_mode"]
+        ([1], 1, 1, 'explicit')
+        """
         out: dict[str, Any] = {
             "node_count": self.node_count, "dry_run_node_count": self.dry_run_node_count,
             "bizdate_count": self.bizdate_count, "instance_count": self.instance_count,

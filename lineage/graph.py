@@ -162,11 +162,19 @@ class LineageGraph:
         return pos[found].astype(np.int32), unknown
 
     def node_ids(self, idx: np.ndarray) -> np.ndarray:
-        """int64 node ids of positions `idx`."""
+        """int64 node ids of positions `idx`.
+
+        >>> LineageGraph.from_records([{"node_id": 9}, {"node_id": 4}], []).node_ids(np.array([1, 0])).tolist()
+        [9, 4]
+        """
         return self._ids[idx]
 
     def node(self, node_id: int) -> NodeInfo:
-        """The attributes of one node; raises `UnknownNodeError` when the snapshot lacks it."""
+        """The attributes of one node; raises `UnknownNodeError` when the snapshot lacks it.
+
+        >>> LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}], []).node(4).node_name
+        'ods_a'
+        """
         i = self._position(int(node_id))
         if i < 0:
             raise UnknownNodeError([node_id])
@@ -212,11 +220,22 @@ class LineageGraph:
 
     # -- traversals ----------------------------------------------------------------------------
     def descendants(self, node_ids: Iterable[int], max_depth: int | None = None) -> Reach:
-        """All nodes reachable from `node_ids` (unknown ids ignored), the nodes themselves excluded."""
+        """All nodes reachable from `node_ids` (unknown ids ignored), the nodes themselves excluded.
+
+        >>> g = LineageGraph.from_records([{"node_id": n} for n in (1, 2, 3)], [(1, 2), (2, 3)])
+        >>> r = g.descendants([1, 99])
+        >>> g.node_ids(r.idx).tolist(), r.depth.tolist(), g.node_ids(r.via).tolist()
+        ([2, 3], [1, 2], [1, 2])
+        """
         return self.descendants_of_positions(self.positions(node_ids)[0], max_depth)
 
     def ancestors(self, node_ids: Iterable[int], max_depth: int | None = None) -> Reach:
-        """All nodes `node_ids` depend on (unknown ids ignored); `via` is the child it was reached from."""
+        """All nodes `node_ids` depend on (unknown ids ignored); `via` is the child it was reached from.
+
+        >>> g = LineageGraph.from_records([{"node_id": n} for n in (1, 2, 3)], [(1, 2), (2, 3)])
+        >>> g.node_ids(g.ancestors([3], max_depth=1).idx).tolist()
+        [2]
+        """
         return self.ancestors_of_positions(self.positions(node_ids)[0], max_depth)
 
     def descendants_of_positions(self, idx: np.ndarray, max_depth: int | None = None) -> Reach:
@@ -244,7 +263,12 @@ class LineageGraph:
         return self._up.indices[self._up.indptr[i]:self._up.indptr[i + 1]]
 
     def baselines_of(self, idx: np.ndarray) -> np.ndarray:
-        """Sorted distinct baseline ids of positions `idx` (their own baseline_id and baseline_nodes membership)."""
+        """Sorted distinct baseline ids of positions `idx` (their own baseline_id and baseline_nodes membership).
+
+        >>> g = LineageGraph.from_records([{"node_id": 1, "baseline_id": 7}, {"node_id": 2}], [], baselines={5: [2]})
+        >>> g.baselines_of(np.array([0, 1])).tolist()
+        [5, 7]
+        """
         return self._baselines.of(idx)
 
     # -- run history ---------------------------------------------------------------------------

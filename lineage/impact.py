@@ -38,13 +38,24 @@ class Impact:
     truncated_at: int | None = None   # the max_depth asked for, if any
 
     def descendants(self, graph: LineageGraph) -> list[dict[str, int]]:
-        """[{"node_id", "depth", "via"}] of every descendant, sorted by depth then node_id."""
+        """[{"node_id", "depth", "via"}] of every descendant, sorted by depth then node_id.
+
+        >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
+        >>> compute_impact(g, [1]).descendants(g)
+        [{'node_id': 2, 'depth': 1, 'via': 1}]
+        """
         ids = graph.node_ids(self.reach.idx).tolist()
         via = graph.node_ids(self.reach.via).tolist()
         return [{"node_id": n, "depth": d, "via": v} for n, d, v in zip(ids, self.reach.depth.tolist(), via)]
 
     def to_json(self, graph: LineageGraph, *, include_descendants: bool = True) -> dict[str, Any]:
-        """DESIGN.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields."""
+        """DESIGN.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields.
+
+        >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
+        >>> out = compute_impact(g, [1]).to_json(g)
+        >>> out["nodes"], out["downstream_count"], out["max_depth"], out["descendants"][0]["via"]
+        ([1], 1, 1, 1)
+        """
         out: dict[str, Any] = {
             "nodes": list(self.nodes), "downstream_count": self.downstream_count, "max_depth": self.max_depth,
             "cross_project_count": self.cross_project_count, "baseline_ids": list(self.baseline_ids),

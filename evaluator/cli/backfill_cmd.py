@@ -26,7 +26,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_bizdate(text: str, flag: str) -> date:
-    """A YYYY-MM-DD bizdate; exits 2 naming the flag otherwise."""
+    """A YYYY-MM-DD bizdate; exits 2 naming the flag otherwise.
+
+    >>> parse_bizdate("2026-10-01", "--from")
+    datetime.date(2026, 10, 1)
+    """
     if not _DATE.match(text.strip()):
         fail(f"{flag}: {text!r} is not a date in YYYY-MM-DD form")
     try:

@@ -27,7 +27,11 @@ def live_graph(data_dir: Path | None) -> LineageGraph:
 
 
 def parse_node_ids(values: list[str] | str, what: str) -> tuple[int, ...]:
-    """Node ids from arguments and/or comma-separated lists; exits 2 naming the first bad one."""
+    """Node ids from arguments and/or comma-separated lists; exits 2 naming the first bad one.
+
+    >>> parse_node_ids(["7", "8,9"], "NODE_ID")
+    (7, 8, 9)
+    """
     items = [values] if isinstance(values, str) else values
     out: list[int] = []
     for item in items:
