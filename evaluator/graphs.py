@@ -68,6 +68,32 @@ class GraphHolder:
         self.builds = 0
         self.last_build_ms = 0.0
         self.load_error: str | None = None
+        self._changed = threading.Event()
+        self._stopped = False
+        self._rebuilder: threading.Thread | None = None
+
+    def start(self) -> GraphHolder:
+        """Rebuild in the background after node changes, so the next check rarely waits for it."""
+        self._rebuilder = threading.Thread(target=self._rebuild_when_changed, name="overlay-rebuild", daemon=True)
+        self._rebuilder.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._changed.set()
+        if self._rebuilder is not None:
+            self._rebuilder.join(10)
+
+    def _rebuild_when_changed(self) -> None:
+        while True:
+            self._changed.wait()
+            self._changed.clear()
+            if self._stopped:
+                return
+            try:
+                self.graph_for(self._version)
+            except Exception:  # noqa: BLE001 — an evaluation retries the build and reports the failure
+                log.exception("rebuilding the graph with the node overlay failed")
 
     # -- reading -------------------------------------------------------------------------------------
     def current(self) -> LiveGraph | None:
@@ -100,7 +126,9 @@ class GraphHolder:
                 return self._version           # an older record than the one we hold
             self._version += 1
             self._changes[row.node_id] = (self._version, row)
-            return self._version
+            version = self._version
+        self._changed.set()
+        return version
 
     def load_changes(self, rows: list[OverlayRow]) -> None:
         """Start-up: the overlay stored in the state database."""

@@ -9,6 +9,7 @@
 - **created** (or updated for a node the snapshot lacks): the node joins the graph with its
   attributes but **without edges** — the message carries the node's record, not its dependencies —
   until the next sync fetches its parents and children. Known limit, stated on the details page.
+  A node the snapshot has that is created again (redeployed) keeps the snapshot's dependencies.
 
 Changes are applied in order; the last one per node wins. Cost is O(nodes + edges) array work
 (about 10 ms per 100k nodes), plus the `LineageGraph` build.
@@ -83,8 +84,7 @@ def apply_overlay(data: GraphData, changes: Iterable[NodeChange]) -> GraphData:
     replaced = src >= 0
     old_to_new[src[replaced]] = new_pos[n + np.flatnonzero(replaced)]
 
-    new_nodes = combined.take(pa.array(take)).set_column(
-        0, "idx", pa.array(np.arange(take.size, dtype=np.int32)))
+    new_nodes = _renumber(combined.take(pa.array(take)))
     parent, child = old_to_new[data.parent], old_to_new[data.child]
     live = (parent >= 0) & (child >= 0)
     members = old_to_new[data.member_idx]
@@ -99,8 +99,14 @@ def apply_overlay(data: GraphData, changes: Iterable[NodeChange]) -> GraphData:
         data, nodes=new_nodes,
         parent=parent[live].astype(np.int32), child=child[live].astype(np.int32),
         member_idx=members[member_live].astype(np.int32), member_baseline=data.member_baseline[member_live],
-        runtimes=runtimes.set_column(0, "idx", pa.array(np.arange(take.size, dtype=np.int32))),
+        runtimes=_renumber(runtimes),
         history=lambda: _remap_history(history(), old_to_new))
+
+
+def _renumber(table: pa.Table) -> pa.Table:
+    """`table` with its `idx` column set to 0..n-1 (row i = position i)."""
+    i = table.schema.get_field_index("idx")
+    return table.set_column(i, "idx", pa.array(np.arange(table.num_rows, dtype=np.int32)))
 
 
 def _row(nodes: pa.Table, p: int) -> dict[str, Any]:
@@ -116,7 +122,8 @@ def _take_with_nulls(table: pa.Table, rows: np.ndarray) -> pa.Table:
 
 def _remap_history(history: pa.Table, old_to_new: np.ndarray) -> pa.Table:
     """Run history with positions renumbered (order is kept: the renumbering is monotonic)."""
-    idx = old_to_new[history.column(0).to_numpy()]
+    i = history.schema.get_field_index("idx")
+    idx = old_to_new[history.column(i).to_numpy()]
     live = idx >= 0
     kept = history.filter(pa.array(live))
-    return kept.set_column(0, history.schema.names[0], pa.array(idx[live].astype(np.int32)))
+    return kept.set_column(i, "idx", pa.array(idx[live].astype(np.int32)))

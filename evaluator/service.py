@@ -74,6 +74,7 @@ class Service:
         graphs = GraphHolder(snapshots, on_prune=lambda before: writer.submit(PruneOverlay(before)))
         graphs.load_changes(store.overlay())
         graphs.refresh()
+        graphs.start()
         if isinstance(self.auth, SignatureAuth):
             since = utcnow() - timedelta(seconds=2 * settings.max_age_seconds)
             self.auth.replays.preload(store.signatures_since(since))
@@ -98,6 +99,7 @@ class Service:
         if not parts:
             return
         parts["freshness"].stop()
+        parts["graphs"].stop()
         parts["worker"].stop()
         parts["writer"].stop()
         if self.store is not None:

@@ -17,8 +17,9 @@ from tests.service.conftest import EXTENSION_CODE, EXTENSION_SAMPLES, renamed, r
 
 # DataWorks' order: the freeze is checked, done (node-change-updated makes the node PAUSE), undone later.
 ORDER = ("freeze-node", "node-change-updated", "unfreeze-node", "undeploy-node", "backfill-data")
-EXPECTED = {"freeze-node": ("FAIL", "FAIL"), "unfreeze-node": ("WARN", "OK"), "undeploy-node": ("FAIL", "FAIL"),
-            "backfill-data": ("WARN", "OK")}
+# The unfreeze's catch-up depends on today's date against the run history, so either OK or WARN (sent as OK).
+EXPECTED = {"freeze-node": {("FAIL", "FAIL")}, "unfreeze-node": {("OK", "OK"), ("WARN", "OK")},
+            "undeploy-node": {("FAIL", "FAIL")}, "backfill-data": {("WARN", "OK")}}
 
 
 def test_each_sample_is_reported_exactly_once_with_its_check_result(start_server, emulator):
@@ -33,7 +34,8 @@ def test_each_sample_is_reported_exactly_once_with_its_check_result(start_server
         assert len(results[mid]) == 1, (code, results[mid])
         record = results[mid][0]
         stored = server.service.store.verdict(mid)
-        assert (stored.result, record["CheckResult"]) == EXPECTED[code], (code, stored.tip)
+        assert (stored.result, record["CheckResult"]) in EXPECTED[code], (code, stored.tip)
+        assert record["CheckResult"] == stored.wire_result
         assert record["ExtensionCode"] == EXTENSION_CODE and record["CheckResultTip"] == stored.tip
         assert len(record["CheckResultTip"]) <= 300
         if stored.result == "WARN":

@@ -1,0 +1,68 @@
+"""`opsguard serve` and `opsguard demo` on the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from evaluator.cli import app
+from tests.conftest import TEST_KEY
+from tests.service.conftest import REPO, sample, wait_reported
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("config, message", [
+    ('[dataworks]\nextension_code = "x"\n[server]\nauth = "magic"\n', "server.auth must be one of"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nport = "80"\n', "server.port must be int"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nbogus = 1\n', "unknown key server.bogus"),
+    ('[dataworks]\nextension_code = "x"\n[schedule]\nfull_sync_at = "25:00"\n', "full_sync_at must be HH:MM"),
+    ('[server]\nauth = "none"\n', "set dataworks.extension_code"),
+    ('[dataworks]\nextension_code = "x"\n[server]\npublic_key_file = "missing.pem"\n', "cannot read server.public_key_file"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nauth = "token"\n', "needs the token in $OPSGUARD_WEBHOOK_TOKEN"),
+])
+def test_bad_server_config_is_a_one_line_usage_error(tmp_path, monkeypatch, config, message):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", TEST_KEY.id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", TEST_KEY.secret)
+    monkeypatch.delenv("OPSGUARD_WEBHOOK_TOKEN", raising=False)
+    path = tmp_path / "opsguard.toml"
+    path.write_text(config, encoding="utf-8")
+    result = runner.invoke(app, ["serve", "--config", str(path), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_serve_listens_answers_and_stops_cleanly_on_sigterm(serve_process, emulator):
+    server = serve_process()
+    event = sample("freeze-node", fresh=True)
+    assert server.pusher.push(event).status_code == 202
+    record = wait_reported(emulator, [event["id"]])[event["id"]][0]
+    assert record["CheckResult"] == "FAIL"
+    assert server.pusher.client.get(f"{server.url}/checks/{event['id']}").status_code == 200
+    assert server.terminate() == 0
+
+
+def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("OPSGUARD_HOME", None)
+    result = subprocess.run([sys.executable, "-m", "evaluator", "demo", "--json", "--nodes", "400",
+                             "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, timeout=240,
+                            env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["demo"]["nodes"] == 400 and lines[0]["sync"]["node_count"] == 400
+    rows = {row["event"]: row for row in lines[1:]}
+    assert list(rows) == ["freeze-node", "node-change-updated", "unfreeze-node", "undeploy-node", "backfill-data"]
+    for code, row in rows.items():
+        if code == "node-change-updated":
+            assert row["http_status"] == 200 and row["check_result"] is None
+            continue
+        assert row["http_status"] == 202 and row["check_result"] in ("OK", "FAIL") and row["result"]
+        assert row["tip"].startswith({"OK": "OK: ", "WARN": "WARNING: ", "FAIL": "FAIL: "}[row["result"]])
+        assert row["details_url"].startswith("http://127.0.0.1:") and row["message_id"] in row["details_url"]
+    assert rows["undeploy-node"]["check_result"] == "FAIL"
