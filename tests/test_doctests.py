@@ -1,4 +1,4 @@
-"""Every docstring example in `lineage` and `sql` runs (examples cannot rot)."""
+"""Every docstring example in `lineage`, `sql` and the lineage CLI commands runs (examples cannot rot)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 import lineage
 
-MODULES = ["sql", "lineage", *(f"lineage.{m.name}" for m in pkgutil.iter_modules(lineage.__path__))]
+MODULES = ["sql", "lineage", *(f"lineage.{m.name}" for m in pkgutil.iter_modules(lineage.__path__)),
+           "evaluator.cli.impact_cmd", "evaluator.cli.backfill_cmd"]
 
 
 @pytest.mark.parametrize("name", MODULES)
