@@ -78,6 +78,7 @@ class DataWorksClient:
         self.bucket = TokenBucket(settings.rate_limit, burst=max(1.0, settings.rate_limit / 20))
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._backoff_base = 0.2
 
     # -- one call, retried ----------------------------------------------------------------------
     def call(self, action: str, request: Any) -> dict[str, Any]:
@@ -89,17 +90,20 @@ class DataWorksClient:
             self.stats.add(action)
             failure = self._attempt(method, request)
             if isinstance(failure, dict):
+                self.bucket.speed_up()
                 return failure
             if not failure.retryable or attempt == attempts:
                 self.stats.add(action, error=True)
                 raise _as_error(action, failure, attempt)
-            delay = backoff_seconds(attempt, failure, rng=self._rng)
+            delay = backoff_seconds(attempt, failure, base=self._backoff_base, rng=self._rng)
             throttled = failure.kind is FailureKind.THROTTLED
             self.stats.add(action, retry=True, throttled=throttled)
             log.debug("%s attempt %d failed (%s %s); retrying in %.2fs", action, attempt, failure.status,
                       failure.code, delay)
-            if throttled:
-                self.bucket.pause(delay)  # everyone slows down, not only this thread
+            if throttled:  # everyone slows down, not only this thread
+                self.bucket.slow_down()
+                if failure.retry_after_ms is not None:
+                    self.bucket.pause(delay)
             self._sleep(delay)
         raise AssertionError("unreachable")
 

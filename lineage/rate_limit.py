@@ -1,5 +1,7 @@
 """A thread-safe token bucket: every DataWorks call takes one token, so all sync threads together
-stay within the account's requests-per-second. Clock and sleep are injectable for tests."""
+stay within the account's requests-per-second. When the server throttles anyway, the bucket halves its
+rate (at most once per second) and creeps back up with each success (AIMD), so a sync converges on
+what the server allows instead of hammering it. Clock and sleep are injectable for tests."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ class TokenBucket:
                  sleep: Callable[[float], None] = time.sleep):
         if rate <= 0:
             raise ValueError("rate must be positive")
+        self.max_rate = float(rate)
         self.rate = float(rate)
+        self._last_slow_down = float("-inf")
         self.burst = max(1.0, float(burst))
         self._clock = clock
         self._sleep = sleep
@@ -43,6 +47,20 @@ class TokenBucket:
             wait = max(-self._tokens / self.rate, self._paused_until - now)
         if wait > 0:
             self._sleep(wait)
+
+    def slow_down(self) -> None:
+        """The server throttled a call: halve the rate, once per second however many threads saw it."""
+        with self._lock:
+            now = self._clock()
+            if now - self._last_slow_down >= 1.0:
+                self._last_slow_down = now
+                self.rate = max(self.max_rate / 64, self.rate / 2)
+
+    def speed_up(self) -> None:
+        """A call went through: win back 1/50 of the configured rate, up to it."""
+        if self.rate < self.max_rate:
+            with self._lock:
+                self.rate = min(self.max_rate, self.rate + self.max_rate / 50)
 
     def pause(self, seconds: float) -> None:
         """Hold every caller back for `seconds` (the server said it is throttling us)."""

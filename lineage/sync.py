@@ -221,8 +221,8 @@ class _SyncJob:
         if previous is not None and previous_to is not None and bizdates:
             con = open_snapshot(previous.path)
             try:
-                table = con.execute(sql.load("snapshot_previous_instances"),
-                                    {"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
+                table = con.sql(sql.load("snapshot_previous_instances"),
+                                params={"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
             finally:
                 con.close()
             self.writer.add_instance_table(table)

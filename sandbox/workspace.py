@@ -28,7 +28,7 @@ from sandbox.workspace_history import bizdate_range, generate_instances, node_ru
 from sandbox.workspace_nodes import (PROGRAM_TYPES, PROGRAM_TYPES_ODS, RES_GROUPS, Baselines, connection_of,
                                      draw_baselines, draw_owners, draw_priorities, draw_program_types,
                                      draw_scheduler_types, node_names, project_domains)
-from sandbox.workspace_schedule import draw_schedules, with_daily_time
+from sandbox.workspace_schedule import DATAWORKS_TZ, draw_schedules, with_daily_time
 
 __all__ = ["MIN_NODES", "SAMPLE_NODE_IDS", "SAMPLE_PROJECT_ID", "WorkspaceFixtureError",
            "generate_workspace", "load_workspace", "main", "write_workspace"]
@@ -50,7 +50,8 @@ _DAY_MS = 86_400_000
 def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: date | None = None) -> dict:
     """Fixture dict of a workspace with ``nodes`` nodes and ``days`` bizdates of history.
 
-    ``end_bizdate`` (default: yesterday, UTC) is the newest bizdate with instances.
+    ``end_bizdate`` (default: yesterday in DataWorks time, UTC+8 — the newest bizdate whose runs have
+    started, and the one a sync fetches last) is the newest bizdate with instances.
 
     >>> fx = generate_workspace(60, seed=1, days=2, end_bizdate=date(2026, 11, 19))
     >>> len(fx["nodes"]), len(fx["projects"]), sorted({i["Bizdate"] for i in fx["instances"]})
@@ -62,7 +63,7 @@ def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: d
         raise ValueError(f"nodes must be >= {MIN_NODES}, got {nodes}")
     if days < 0:
         raise ValueError(f"days must be >= 0, got {days}")
-    end = end_bizdate or datetime.now(timezone.utc).date() - timedelta(days=1)
+    end = end_bizdate or datetime.now(DATAWORKS_TZ).date() - timedelta(days=1)
     was_enabled = gc.isenabled()
     gc.disable()  # millions of new dicts/lists, no cycles: the cyclic GC would only burn time
     try:

@@ -135,9 +135,9 @@ def test_ids_are_unique_sparse_bigints(ws20k):
     assert len(set(names)) == len(names)
 
 
-def test_default_end_bizdate_is_yesterday_utc():
+def test_default_end_bizdate_is_yesterday_in_dataworks_time():
     fx = generate_workspace(60, seed=0, days=1)
-    yesterday = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(timezone(timedelta(hours=8))).date() - timedelta(days=1)).isoformat()
     assert {i["Bizdate"] for i in fx["instances"]} == {yesterday}
 
 

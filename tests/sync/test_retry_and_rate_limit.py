@@ -91,3 +91,17 @@ def test_pause_holds_every_caller_back():
 def test_bucket_rejects_a_non_positive_rate():
     with pytest.raises(ValueError):
         TokenBucket(rate=0)
+
+
+def test_throttling_halves_the_rate_once_per_second_and_success_wins_it_back():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(8):  # eight threads throttled at the same moment
+        bucket.slow_down()
+    assert bucket.rate == 50
+    clock.now += 1.0
+    bucket.slow_down()
+    assert bucket.rate == 25
+    for _ in range(200):
+        bucket.speed_up()
+    assert bucket.rate == 100
