@@ -123,6 +123,7 @@ def measure(size: int, seed: int) -> dict:
     from lineage.impact import compute_impact
 
     path = snapshot_path(size, seed)
+    load_avg_start = os.getloadavg()[0]
     rss_before = peak_rss_gb()
     started = time.perf_counter()
     graph = LineageGraph.from_snapshot(path)
@@ -158,6 +159,9 @@ def measure(size: int, seed: int) -> dict:
     out["speedup_vs_networkx_p50"] = {name: round(out["networkx_impact"][name]["p50_ms"]
                                                   / max(out["impact"][name]["p50_ms"], 1e-6), 2) for name in nodes}
     out["peak_rss_with_networkx_gb"] = round(peak_rss_gb(), 3)
+    # Shared machines: a busy box inflates p99s; the 1-minute load average says how busy it was.
+    out["load_avg_1m"] = {"start": round(load_avg_start, 2), "end": round(os.getloadavg()[0], 2),
+                          "cpus": os.cpu_count()}
     return out
 
 
@@ -183,6 +187,8 @@ def table(results: dict[int, dict]) -> str:
     rows.append(("backfill hub 30 days p50 / p99", lambda r: f"{r['backfill']['p50_ms']:.2f} / "
                                                             f"{r['backfill']['p99_ms']:.2f} ms"))
     rows.append(("networkx DiGraph build", lambda r: f"{r['networkx_build_s']:.1f} s"))
+    rows.append(("load average (start / end)", lambda r: f"{r['load_avg_1m']['start']} / {r['load_avg_1m']['end']} "
+                                                        f"on {r['load_avg_1m']['cpus']} CPUs"))
     sizes = sorted(results)
     width = 34
     lines = ["".ljust(width) + "".join(f"{s:>26,}" for s in sizes)]
