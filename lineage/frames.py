@@ -1,0 +1,232 @@
+"""Impact and backfill results as pandas DataFrames, for notebooks and analysts.
+
+Only the presentation is added here: the figures come from `lineage.impact.compute_impact` and
+`lineage.backfill.estimate_backfill`, the functions `opsguard impact`, `opsguard backfill` and the
+server call (preview and enforcement share one code path), and `to_json()` returns exactly what the
+CLI prints with `--json`. Unknown node ids raise `UnknownNodeError`, as the CLI does.
+
+>>> g = LineageGraph.from_records([{"node_id": 1, "node_name": "ods_a"}, {"node_id": 2, "node_name": "dwd_b"}],
+...                               [(1, 2)])
+>>> impact_result(g, [1]).descendants[["node_id", "node_name", "depth", "via"]].to_dict("records")
+[{'node_id': 2, 'node_name': 'dwd_b', 'depth': 1, 'via': 1}]
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, estimate_backfill
+from lineage.errors import UnknownNodeError
+from lineage.graph import LineageGraph, Reach
+from lineage.impact import Impact, compute_impact
+
+__all__ = ["ImpactResult", "BackfillResult", "node_frame", "reach_frame", "impact_result", "backfill_result",
+           "as_bizdate"]
+
+_NULLABLE_INTS = ("project_id", "priority", "baseline_id")
+_SHOWN = 10  # rows an HTML preview shows; the DataFrames hold everything
+
+
+def node_frame(graph: LineageGraph, idx: np.ndarray, workspaces: Mapping[int, str] | None = None) -> pd.DataFrame:
+    """One row per position of `idx` (order kept): node_id, node_name, workspace (the project's name when
+    `workspaces` maps it), project_id, owner_id, priority, baseline_id (the node's own), scheduler_type.
+
+    >>> g = LineageGraph.from_records([{"node_id": 7, "project_id": 10, "priority": 8}, {"node_id": 9}], [])
+    >>> f = node_frame(g, np.array([1, 0]), {10: "dw_trade"})
+    >>> f["node_id"].tolist(), f["workspace"].tolist()[1], f["priority"].isna().tolist()
+    ([9, 7], 'dw_trade', [True, False])
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    frame = pd.DataFrame({"node_id": graph.node_ids(idx), "node_name": graph.column("node_name")[idx]})
+    projects = graph.column("project_id")[idx]
+    names = workspaces or {}
+    frame["workspace"] = pd.Series([names.get(p) for p in projects.tolist()])
+    for name in _NULLABLE_INTS:
+        values = graph.column(name)[idx].astype(np.int64)
+        frame[name] = pd.arrays.IntegerArray(values, values < 0)
+    frame["owner_id"] = graph.column("owner_id")[idx]
+    frame["scheduler_type"] = graph.column("scheduler_type")[idx]
+    return frame[["node_id", "node_name", "workspace", "project_id", "owner_id", "priority", "baseline_id",
+                  "scheduler_type"]]
+
+
+def reach_frame(graph: LineageGraph, reach: Reach, workspaces: Mapping[int, str] | None = None) -> pd.DataFrame:
+    """`node_frame` of a traversal's nodes with `depth`, `via` (the neighbour it was first reached through)
+    and `via_name` after the name, nearest first.
+
+    >>> g = LineageGraph.from_records([{"node_id": n} for n in (1, 2, 3)], [(1, 2), (2, 3)])
+    >>> reach_frame(g, g.ancestors([3]))[["node_id", "depth", "via"]].values.tolist()
+    [[2, 1, 3], [1, 2, 2]]
+    """
+    frame = node_frame(graph, reach.idx, workspaces)
+    frame.insert(2, "depth", reach.depth.astype(np.int64))
+    frame.insert(3, "via", graph.node_ids(reach.via))
+    frame.insert(4, "via_name", graph.column("node_name")[reach.via])
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class ImpactResult:
+    """What changing some nodes reaches downstream: `impact` (the `Impact` the CLI and the checks use),
+    its figures as a `summary` dict, and every descendant as a row of `descendants`."""
+
+    impact: Impact
+    descendants: pd.DataFrame
+    graph: LineageGraph = field(repr=False)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The impact's figures (`opsguard impact --json` without the descendant list)."""
+        return self.impact.to_json(self.graph, include_descendants=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly what `opsguard impact NODE_ID... --json` prints for the same nodes and snapshot."""
+        return self.impact.to_json(self.graph)
+
+    def __repr__(self) -> str:
+        i = self.impact
+        return (f"<ImpactResult of {list(i.nodes)}: {i.downstream_count} descendants, max depth {i.max_depth}, "
+                f"{i.cross_project_count} in other workspaces, {i.paused_count} frozen, {i.skipped_count} dry-run>")
+
+    def _repr_html_(self) -> str:
+        return _html(repr(self)[1:-1], self.descendants)
+
+
+@dataclass(frozen=True, eq=False)
+class BackfillResult:
+    """A backfill estimate: `estimate` (the `BackfillEstimate` the CLI and the checks use), its figures
+    as `summary`, and DataFrames `per_node` (selected nodes, root first), `per_bizdate` (run instances
+    per bizdate) and `stale` (descendants left out of the selection: they keep stale data)."""
+
+    request: BackfillRequest
+    estimate: BackfillEstimate
+    per_node: pd.DataFrame
+    per_bizdate: pd.DataFrame
+    stale: pd.DataFrame
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The DESIGN.md "backfill" figures plus selection_mode, nodes_without_history, unknown."""
+        return self.estimate.to_json()
+
+    def to_json(self) -> dict[str, Any]:
+        """What `opsguard backfill ... --json` prints for the same request and snapshot (dates as text)."""
+        return self.estimate.to_json(include_nodes=True)
+
+    def command(self, data_dir: str | None = None) -> str:
+        """The `opsguard backfill` command line that estimates this same request on the live snapshot.
+
+        >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
+        >>> backfill_result(g, 1, "2026-11-01", "2026-11-07", include=[1, 2], exclude=[2]).command()
+        'opsguard backfill 1 --from 2026-11-01 --to 2026-11-07 --include 1,2 --exclude 2'
+        """
+        r = self.request
+        (period,) = r.periods
+        words = ["opsguard", "backfill", str(r.root_id), "--from", period.begin.isoformat(),
+                 "--to", period.end.isoformat()]
+        if r.include_ids:
+            words += ["--include", ",".join(str(n) for n in r.include_ids)]
+        if r.exclude_ids:
+            words += ["--exclude", ",".join(str(n) for n in r.exclude_ids)]
+        if r.all_downstream:
+            words.append("--all-downstream")
+        if data_dir is not None:
+            words += ["--data-dir", str(data_dir)]
+        return shlex.join(words)
+
+    def __repr__(self) -> str:
+        e = self.estimate
+        mode = "root + all downstream (no include list)" if e.selection_mode == "all-downstream" else "include list"
+        return (f"<BackfillResult of {self.request.root_id} ({mode}): {e.node_count} nodes x {e.bizdate_count} "
+                f"bizdates, {e.run_instance_count} run + {e.instance_count - e.run_instance_count} dry-run "
+                f"instances, ~{e.estimated_hours:.1f} h (estimate; {e.nodes_without_history} nodes without "
+                f"history), {e.downstream_not_included_count} descendants left stale>")
+
+    def _repr_html_(self) -> str:
+        return _html(repr(self)[1:-1], self.per_node)
+
+
+def impact_result(graph: LineageGraph, node_ids: int | Iterable[int], *, max_depth: int | None = None,
+                  workspaces: Mapping[int, str] | None = None) -> ImpactResult:
+    """`compute_impact` of `node_ids` with its descendants as a DataFrame (`reach_frame` columns).
+
+    >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2, "scheduler_type": "PAUSE"}], [(1, 2)])
+    >>> r = impact_result(g, 1)
+    >>> r.summary["downstream_count"], r.summary["paused_count"], r.to_json()["descendants"]
+    (1, 1, [{'node_id': 2, 'depth': 1, 'via': 1}])
+    """
+    ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
+    impact = compute_impact(graph, ids, max_depth=max_depth)
+    if impact.unknown:
+        raise UnknownNodeError(impact.unknown)
+    return ImpactResult(impact, reach_frame(graph, impact.reach, workspaces), graph)
+
+
+def backfill_result(graph: LineageGraph, root: int, from_: date | str, to: date | str, *,
+                    include: Iterable[int] | None = None, exclude: Iterable[int] = (), all_downstream: bool = False,
+                    workspaces: Mapping[int, str] | None = None) -> BackfillResult:
+    """`estimate_backfill` of a backfill of `root` over bizdates `from_`..`to` (inclusive), as DataFrames.
+
+    `include` None or empty selects root + all descendants (DataWorks' massive mode) and
+    `summary["selection_mode"]` says so; `exclude` ids are dry-run. The request is built as
+    `opsguard backfill` builds it, so `to_json()` equals the CLI's `--json` output.
+
+    >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"},
+    ...                                {"node_id": 2, "cron_express": "00 00 * * * ?"}], [(1, 2)])
+    >>> b = backfill_result(g, 1, "2026-11-01", "2026-11-02")
+    >>> b.summary["selection_mode"], b.summary["run_instance_count"], b.per_bizdate["run_instances"].tolist()
+    ('all-downstream', 50, [25, 25])
+    >>> backfill_result(g, 1, "2026-11-01", "2026-11-02", include=[1]).stale["node_id"].tolist()
+    [2]
+    """
+    include_ids = tuple(int(n) for n in include) if include is not None else None
+    exclude_ids = tuple(int(n) for n in exclude)
+    _, unknown = graph.positions([int(root), *(include_ids or ()), *exclude_ids])
+    if unknown:
+        raise UnknownNodeError(unknown)
+    request = BackfillRequest(root_id=int(root), periods=(BizdatePeriod(as_bizdate(from_), as_bizdate(to)),),
+                              include_ids=include_ids or None, exclude_ids=exclude_ids,
+                              all_downstream=all_downstream)
+    estimate = estimate_backfill(graph, request)
+    selection, _ = graph.positions(estimate.node_ids)
+    per_node = node_frame(graph, selection, workspaces)
+    nodes = estimate.per_node
+    per_node["run_instances"] = [p.run_instances for p in nodes]
+    per_node["dry_run_instances"] = [p.dry_run_instances for p in nodes]
+    per_node["median_seconds"] = [p.median_seconds for p in nodes]
+    per_node["hours"] = [p.hours for p in nodes]
+    per_node["has_history"] = [p.has_history for p in nodes]
+    per_node["dry_run"] = [p.dry_run for p in nodes]
+    per_bizdate = pd.DataFrame({"bizdate": pd.to_datetime(list(estimate.bizdates)),
+                                "run_instances": list(estimate.per_bizdate_run_instances)})
+    stale, _ = graph.positions(estimate.downstream_not_included)
+    return BackfillResult(request, estimate, per_node, per_bizdate, node_frame(graph, stale, workspaces))
+
+
+def as_bizdate(value: date | str) -> date:
+    """A bizdate from a `date` or a YYYY-MM-DD string.
+
+    >>> as_bizdate("2026-11-01"), as_bizdate(date(2026, 11, 2))
+    (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2))
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"not a bizdate in YYYY-MM-DD form: {value!r}") from None
+
+
+def _html(title: str, frame: pd.DataFrame) -> str:
+    more = f"<p>+{len(frame) - _SHOWN} more rows</p>" if len(frame) > _SHOWN else ""
+    return f"<p><b>{escape(title)}</b></p>{frame.head(_SHOWN).to_html(index=False)}{more}"

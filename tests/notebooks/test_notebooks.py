@@ -1,0 +1,65 @@
+"""Both analysts' notebooks run top to bottom on a freshly generated demo snapshot, and draw their charts.
+
+The notebooks find the data like every `opsguard` command: `$OPSGUARD_HOME`, here a temporary data dir.
+Executed copies (with outputs and PNGs) are kept under `test-artifacts/notebooks/` for humans.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+ARTIFACTS = REPO / "test-artifacts" / "notebooks"
+MIN_PNG_BYTES = 5_000
+#: notebook → charts it must render (pictures of the sub-DAG and matplotlib charts)
+CHARTS = {"lineage_explorer.ipynb": 4, "backfill_planner.ipynb": 2}
+
+
+def test_every_notebook_is_checked():
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(CHARTS)
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_notebook_is_stored_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(not c.outputs and c.execution_count is None for c in code)
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_notebook_runs_on_the_demo_snapshot_and_renders_its_charts(name, demo_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPSGUARD_HOME", str(demo_home))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=False,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    try:
+        client.execute()  # raises CellExecutionError naming the cell when any cell fails
+    finally:
+        _keep(nb, name)
+    pngs = [base64.b64decode(out.data["image/png"]) for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.outputs if "image/png" in out.get("data", {})]
+    assert len(pngs) >= CHARTS[name], f"{name}: {len(pngs)} PNG charts, expected {CHARTS[name]}"
+    assert all(png.startswith(b"\x89PNG") and len(png) > MIN_PNG_BYTES for png in pngs), [len(p) for p in pngs]
+    errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+              if out.output_type == "error" or out.get("name") == "stderr"]
+    assert not errors, errors
+
+
+def _keep(nb: nbformat.NotebookNode, name: str) -> None:
+    """Save the executed copy and its PNGs under test-artifacts/ (gitignored) for humans to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, ARTIFACTS / name)
+    k = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", ()):
+            if "image/png" in out.get("data", {}):
+                k += 1
+                (ARTIFACTS / f"{Path(name).stem}-{k}.png").write_bytes(base64.b64decode(out.data["image/png"]))
