@@ -26,6 +26,7 @@ import pandas as pd
 
 import sql
 from lineage import snapshots
+from lineage.errors import UnknownNodeError
 from lineage.frames import BackfillResult, ImpactResult, backfill_result, impact_result, node_frame, reach_frame
 from lineage.graph import LineageGraph, NodeInfo
 from lineage.hubs import rank_hubs
@@ -226,8 +227,6 @@ class Snapshot:
         return self._con
 
     def _require(self, ids: list[int]) -> None:
-        from lineage.errors import UnknownNodeError
-
         _, unknown = self.graph.positions(ids)
         if unknown:
             raise UnknownNodeError(unknown)
