@@ -198,7 +198,7 @@ class LineageGraph:
         if name in self._codes or name == "node_name":
             if name not in self._objects:
                 if name == "node_name":
-                    values = np.array(self._names.to_pylist() + [None], dtype=object)[:-1]
+                    values = np.array(self._names.to_pylist(), dtype=object)
                 else:
                     values = np.array([*self._categories[name], None], dtype=object)[self._codes[name]]
                 self._objects[name] = _frozen(values)
