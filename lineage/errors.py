@@ -4,6 +4,7 @@
     ├── ConfigError              bad or unreadable opsguard.toml / settings
     ├── SnapshotError            no live snapshot, unreadable or corrupt snapshot file
     ├── UnknownNodeError         node ids the snapshot does not know (carries them)
+    ├── NotDownstreamError       a node asked about is not downstream of the changed nodes
     ├── CronError                malformed DataWorks cron expression (carries it)
     └── DataWorksError           the DataWorks API failed for good (after retries)
         ├── CredentialsError     missing, unknown or wrongly signed access key
@@ -39,6 +40,16 @@ class UnknownNodeError(LineageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]
+
+
+class NotDownstreamError(LineageError):
+    """`node_id` is not reached from `start` (so no dependency path explains it)."""
+
+    def __init__(self, node_id: int, start: Iterable[int]):
+        self.node_id = node_id
+        self.start = tuple(start)
+        shown = ", ".join(str(n) for n in self.start[:5]) + (" ..." if len(self.start) > 5 else "")
+        super().__init__(f"node {node_id} is not downstream of {shown or 'the changed nodes'}")
 
 
 class CronError(LineageError, ValueError):

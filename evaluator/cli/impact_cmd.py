@@ -11,11 +11,12 @@ from rich.table import Table
 
 from evaluator.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
 from lineage.errors import UnknownNodeError
+from lineage.explain import describe_path, explain_path
 from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 from lineage.snapshots import SnapshotStore
 
-__all__ = ["impact", "live_graph", "parse_node_ids", "SHOWN_ROWS"]
+__all__ = ["impact", "live_graph", "parse_node_ids", "print_path", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 20  # cap what a human reads, never what is computed
 
@@ -52,11 +53,16 @@ def impact(
                                                   metavar="NODE_ID...", show_default=False)],
     max_depth: Annotated[int | None, typer.Option("--max-depth", min=0,
                                                   help="Only descendants up to this many hops away.")] = None,
+    explain: Annotated[str | None, typer.Option("--explain", metavar="TARGET", show_default=False,
+                                                help="Print the dependency path from the changed node(s) to "
+                                                     "this descendant instead (exit 2 if it is not one).")] = None,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Downstream impact of the nodes: descendants (depth, and the parent each was reached via),
-    cross-workspace reach, baselines, high-priority nodes, owners, frozen and dry-run descendants."""
+    cross-workspace reach, baselines, high-priority nodes, owners, frozen and dry-run descendants.
+
+    With --explain TARGET: why TARGET is impacted, as the chain of parents from a changed node to it."""
     ids = parse_node_ids(node_ids, "NODE_ID")
     if not ids:
         fail("NODE_ID: give at least one node id")
@@ -64,6 +70,17 @@ def impact(
     result = compute_impact(graph, ids, max_depth=max_depth)
     if result.unknown:
         raise UnknownNodeError(result.unknown)
+    if explain is not None:
+        targets = parse_node_ids(explain, "--explain")
+        if len(targets) != 1:
+            fail("--explain: give exactly one node id")
+        path = explain_path(graph, result, targets[0])
+        if json_output:
+            print_json({"nodes": list(result.nodes), "target": targets[0], "depth": len(path) - 1,
+                        "path": describe_path(graph, path)})
+        else:
+            print_path(graph, path)
+        return
     if json_output:
         print_json(result.to_json(graph))
     else:
@@ -102,6 +119,19 @@ def print_impact(graph: LineageGraph, result: Impact, console: Console | None = 
     console.print(table)
     if result.downstream_count > SHOWN_ROWS:
         console.print(f"+{result.downstream_count - SHOWN_ROWS} more (use --json for the full list)")
+
+
+def print_path(graph: LineageGraph, path: tuple[int, ...], console: Console | None = None) -> None:
+    """One line per hop, the changed node first: depth, node id, name, workspace, owner, state."""
+    console = console or Console()
+    table = Table(title=f"why {path[-1]} is impacted: {len(path) - 1} hop(s) from {path[0]}")
+    for column in ("depth", "node id", "name", "workspace", "owner", "scheduler"):
+        table.add_column(column, no_wrap=column != "name", overflow="fold")
+    for row in describe_path(graph, path):
+        table.add_row(str(row["depth"]), str(row["node_id"]), row["node_name"] or "", str(row["project_id"]),
+                      row["owner_id"] or "", row["scheduler_type"] or "")
+    console.print(table)
+    console.print(" → ".join(graph.node(n).node_name or str(n) for n in path))
 
 
 def _capped(items: list[str], cap: int) -> str:
