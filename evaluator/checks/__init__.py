@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 from evaluator.checks.backfill_excluded_needed import backfill_excluded_needed
+from evaluator.checks.backfill_frozen_nodes import backfill_frozen_nodes
 from evaluator.checks.backfill_future_bizdates import backfill_future_bizdates
 from evaluator.checks.backfill_hours import backfill_hours
 from evaluator.checks.backfill_parallelism import backfill_parallelism
@@ -25,6 +26,7 @@ from evaluator.checks.downstream_blocked import downstream_blocked
 from evaluator.checks.downstream_orphaned import downstream_orphaned
 from evaluator.checks.high_priority_downstream import high_priority_downstream
 from evaluator.checks.other_owners_downstream import other_owners_downstream
+from evaluator.checks.protected_nodes import protected_nodes
 from evaluator.checks.snapshot_freshness import snapshot_freshness
 from evaluator.checks.unfreeze_baselines_at_risk import unfreeze_baselines_at_risk
 from evaluator.checks.unfreeze_catch_up import unfreeze_catch_up
@@ -38,6 +40,8 @@ __all__ = ["CHECKS", "Check", "check_name"]
 Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
 
 CHECKS: tuple[Check, ...] = (
+    # freeze-node / undeploy-node / backfill-data: the policy's [protected] list (first: its tip must name them)
+    protected_nodes,
     # freeze-node / undeploy-node
     downstream_blocked,
     downstream_orphaned,
@@ -57,6 +61,7 @@ CHECKS: tuple[Check, ...] = (
     backfill_selection,
     backfill_stale_downstream,
     backfill_excluded_needed,
+    backfill_frozen_nodes,
     # every event
     unknown_nodes,
     snapshot_freshness,

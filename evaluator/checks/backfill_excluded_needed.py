@@ -12,6 +12,7 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -19,6 +20,17 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-excluded-needed"
+DOC = CheckDoc(
+    title="excluded nodes that running nodes need",
+    events=("backfill-data",),
+    unit="excluded nodes feeding running nodes",
+    measures="Excluded (dry-run) nodes of the selection whose output a selected, running node reads, "
+             "directly or through other excluded nodes.",
+    why="An excluded node's instance is set to success without running, so the nodes below it recompute "
+        "from data the backfill did not rebuild.",
+    to_pass=("Include the excluded node if its data is wrong for these bizdates.",
+             "Keep it excluded when its data is already right: this is a warning."),
+)
 
 
 def excluded_needed(graph: LineageGraph, selection: tuple[int, ...], excluded: tuple[int, ...]) -> dict[int, list[int]]:

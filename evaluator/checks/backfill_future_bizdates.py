@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate, bizdate_today
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,18 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-future-bizdates"
+DOC = CheckDoc(
+    title="future bizdates started now",
+    events=("backfill-data",),
+    unit="future bizdates started immediately",
+    settings=("timezone",),
+    measures="Bizdates of today or later (in the DataWorks region's time zone) when \"start future instances "
+             "immediately\" is on; 0 when they wait for their scheduled time.",
+    why="Today's bizdate has no complete input yet: started now, these instances compute from partial data "
+        "and collide with the regular instance that runs later.",
+    to_pass=("End the period at yesterday's bizdate.",
+             "Or turn off \"start future instances immediately\" so they wait for their time."),
+)
 
 
 def backfill_future_bizdates(event: object, graph: LineageGraph, policy: Policy,

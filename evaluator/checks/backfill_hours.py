@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,18 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-hours"
+DOC = CheckDoc(
+    title="estimated compute hours",
+    events=("backfill-data",),
+    unit="estimated hours",
+    settings=("default_runtime_minutes",),
+    measures="Sum over the instances that run of the node's median run time from recent history; nodes "
+             "without history use the median of their workspace's nodes of the same program type, else "
+             "`default_runtime_minutes`. An estimate: the message says how many nodes had no history.",
+    why="Hours are what the resource group actually spends; a median, so reality can be longer.",
+    to_pass=("Split the backfill into shorter periods, or fewer nodes per backfill.",
+             "Exclude the expensive nodes whose data is already right (the details page lists hours per node)."),
+)
 
 
 def backfill_hours(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,17 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-parallelism"
+DOC = CheckDoc(
+    title="instances queued at once",
+    events=("backfill-data",),
+    unit="instances at once",
+    measures="Parallel groups (bizdates run side by side, at most the number of bizdates) x the run "
+             "instances of the busiest bizdate.",
+    why="Parallel bizdates put their instances in the queue together; beyond a few hundred, the resource "
+        "group runs the backfill instead of production.",
+    to_pass=("Use fewer parallel groups, or run the bizdates one at a time (not parallel).",
+             "Split the selection so each backfill queues less."),
+)
 
 
 def backfill_parallelism(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, subject
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -13,6 +14,18 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-selection"
+DOC = CheckDoc(
+    title="which nodes the backfill covers",
+    events=("backfill-data",),
+    unit="assumed selections",
+    measures="1 when the event did not say which nodes (includeNodeIds missing or empty) and opsguard "
+             "assumed the worst case, root + all downstream (massive mode); else 0.",
+    why="opsguard never widens silently: every other figure of this verdict then assumes the whole "
+        "downstream, which may be far more than was meant.",
+    to_pass=("Select the nodes explicitly in the backfill dialog (current and downstream nodes, the ones "
+             "you need ticked).",
+             "If the whole downstream is meant, read the volume and hours checkpoints: they count it."),
+)
 ALL_DOWNSTREAM = "all-downstream"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,14 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-span"
+DOC = CheckDoc(
+    title="bizdate span",
+    events=("backfill-data",),
+    unit="days",
+    measures="Days from the first to the last bizdate over all periods (overlapping periods count once).",
+    why="A long span multiplies every other figure; a span of more than a year is almost always a typo.",
+    to_pass=("Check the dates in the backfill dialog.", "Split a long range into several backfills."),
+)
 
 
 def backfill_span(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

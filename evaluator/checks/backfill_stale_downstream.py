@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, name_nodes, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,19 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-stale-downstream"
+DOC = CheckDoc(
+    title="descendants left stale",
+    events=("backfill-data",),
+    unit="descendants left out",
+    measures="Descendants of the selection that are not selected (downstream_not_included_count); frozen and "
+             "dry-run ones are counted apart in the facts.",
+    why="They keep data computed from the old inputs while the backfill rewrites what they read: reports "
+        "below disagree with the tables above them.",
+    to_pass=("Include the stale descendants in the selection (listed under \"Downstream left stale\" on the "
+             "details page).",
+             "Or backfill them in a second backfill once this one is done.",
+             "Ignore it when their data does not depend on the rewritten bizdates: it is a warning."),
+)
 
 
 def backfill_stale_downstream(event: object, graph: LineageGraph, policy: Policy,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy
@@ -12,6 +13,19 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "backfill-volume"
+DOC = CheckDoc(
+    title="backfill volume",
+    events=("backfill-data",),
+    unit="run instances",
+    measures="Instances the backfill really runs: selected nodes x bizdates x fires per day of each node's "
+             "cron (daily = 1, hourly = 24). Dry-run instances of excluded nodes and of off-cycle days are "
+             "counted apart, not here.",
+    why="Every backfill instance takes a slot in the resource group the production instances use; a large "
+        "backfill queues tonight's regular runs behind it.",
+    to_pass=("Split the backfill into shorter periods (e.g. a week each) and run them one after another.",
+             "Select only the nodes whose data is wrong instead of root + all downstream.",
+             "Exclude nodes whose data is already right: they dry-run and cost nothing."),
+)
 
 
 def backfill_volume(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

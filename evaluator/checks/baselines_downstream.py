@@ -7,6 +7,7 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.derived import downstream
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.events import NodeOperation
@@ -15,6 +16,17 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "baselines-downstream"
+DOC = CheckDoc(
+    title="baselines would breach",
+    events=("freeze-node", "undeploy-node"),
+    unit="baselines",
+    measures="Baselines of the nodes themselves and of their live descendants (a node's own baseline_id and "
+             "the baselines that list it).",
+    why="A baseline is an SLA commitment: its nodes must finish by a committed time and DataWorks alerts when "
+        "the forecast slips. If any of its nodes is stopped, it cannot finish and will breach and page its owner.",
+    to_pass=("Ask the baseline owner first: they can pause its alerting or approve (exempt operators pass).",
+             "Operate after tonight's baseline has finished and revert before the next cycle."),
+)
 
 
 def baselines_downstream(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy
@@ -15,6 +16,16 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "cross-workspace-downstream"
+DOC = CheckDoc(
+    title="other workspaces affected",
+    events=("freeze-node", "undeploy-node"),
+    unit="live descendants in other workspaces",
+    measures="Live descendants whose workspace is neither the event's nor that of a node being changed.",
+    why="Dependencies cross workspaces: another team's nodes read this output. They are not visible in this "
+        "workspace's Operation Center and their owners were not asked.",
+    to_pass=("Tell the other workspaces' owners (the facts list each workspace and its count).",
+             "Operate below the edge that leads into the other workspace (\"why?\" shows it)."),
+)
 
 
 def cross_workspace_downstream(event: object, graph: LineageGraph, policy: Policy,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import downstream
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy
@@ -12,6 +13,24 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "downstream-blocked"
+DOC = CheckDoc(
+    title="a freeze blocks the whole downstream",
+    events=("freeze-node",),
+    unit="live descendants",
+    measures="Live (NORMAL) descendants of the nodes being frozen: every node reachable downstream in the "
+             "cycle DAG, counted once however many paths lead to it. Descendants already frozen (PAUSE) or in "
+             "dry-run (SKIP) are reported apart and not counted.",
+    why="A frozen node's instances fail at once, so every descendant waits for it forever: their instances "
+        "stay in \"waiting for upstream\" and their data stops updating until the node is unfrozen. A freeze "
+        "stops its whole downstream, not just its children.",
+    to_pass=("Freeze a node further down the chain so fewer nodes stop; the details page lists the "
+             "descendants nearest first and shows the path to each (\"why?\").",
+             "If a run should only be skipped, set the node to dry-run instead: descendants go on with the "
+             "previous data instead of stopping.",
+             "Tell the owners listed under other-owners-downstream first, or ask the platform on-call (often "
+             "exempt) to freeze it.",
+             "For a planned large freeze, raise the threshold for the workspace ([projects.<id>.downstream-blocked])."),
+)
 
 
 def downstream_blocked(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

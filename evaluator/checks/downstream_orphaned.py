@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.derived import downstream
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy
@@ -12,6 +13,19 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "downstream-orphaned"
+DOC = CheckDoc(
+    title="an undeploy orphans live descendants",
+    events=("undeploy-node",),
+    unit="live descendants",
+    measures="Live descendants of the nodes being undeployed; the direct children, which lose their "
+             "upstream, are named in the message.",
+    why="Undeploying removes the node from production scheduling. Its children still depend on it and break "
+        "on their next run, and everything below them stops with them; redeploying later does not bring the "
+        "missed runs back.",
+    to_pass=("Re-wire the children to another upstream, or undeploy from the bottom up (children first).",
+             "Freeze the node instead if it only needs to stop for a while.",
+             "Use \"why?\" on the details page to see which dependency pulls each node in."),
+)
 
 
 def downstream_orphaned(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

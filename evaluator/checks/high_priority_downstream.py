@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from evaluator.checks.derived import downstream
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, name_nodes, plural
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy
@@ -13,6 +14,19 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "high-priority-downstream"
+DOC = CheckDoc(
+    title="high-priority nodes downstream",
+    events=("freeze-node", "undeploy-node"),
+    unit="live high-priority descendants",
+    settings=("high_priority",),
+    measures="Live descendants whose DataWorks priority is at least `high_priority` (priorities are 1, 3, 5, "
+             "7, 8; 7 and 8 are the highest, usually inherited from a baseline).",
+    why="High-priority nodes get resources first and feed what the business watches; when they stop, "
+        "people notice within hours.",
+    to_pass=("Find the path to each high-priority node (\"why?\" on the details page) and operate below "
+             "the branch that leads to them.",
+             "Agree a window with the owners of the high-priority nodes."),
+)
 STOPPING_CODES = frozenset({EventCode.FREEZE_NODE, EventCode.UNDEPLOY_NODE})
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy
@@ -15,6 +16,14 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "other-owners-downstream"
+DOC = CheckDoc(
+    title="other owners affected",
+    events=("freeze-node", "undeploy-node"),
+    unit="other owners",
+    measures="Distinct owners, other than the operator, of live descendants; the most affected first.",
+    why="Their nodes will wait or break without warning, and they will be the ones paged.",
+    to_pass=("Ask the owners listed before going on; the warning is for them.",),
+)
 
 
 def other_owners_downstream(event: object, graph: LineageGraph, policy: Policy,

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule
 from evaluator.policy import Policy
 from evaluator.verdict import Checkpoint, Status
 from lineage.graph import LineageGraph
 
 NAME = "snapshot-freshness"
+DOC = CheckDoc(
+    title="metadata snapshot age",
+    events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+    settings=("staleness", "on_stale"),
+    measures="Age of the metadata snapshot the verdict was judged on. Not graded by warn/fail: past "
+             "`staleness` the checkpoint takes the `on_stale` status.",
+    why="Nodes and dependencies changed since the snapshot are not seen, so the blast radius may be wrong.",
+    to_pass=("Run `opsguard sync` (or check why the scheduled refresh failed), then press Recheck.",),
+)
 
 
 def snapshot_freshness(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

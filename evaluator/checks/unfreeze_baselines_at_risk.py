@@ -6,6 +6,7 @@ from datetime import datetime
 
 import numpy as np
 
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.checks.unfreeze_catch_up import catch_up
 from evaluator.events import EventCode, NodeOperation
@@ -14,6 +15,14 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "unfreeze-baselines-at-risk"
+DOC = CheckDoc(
+    title="baselines competing with the catch-up",
+    events=("unfreeze-node",),
+    unit="baselines",
+    measures="Baselines of the nodes that take part in the catch-up burst.",
+    why="Catch-up instances share resource groups with the baseline's regular instances and can make them late.",
+    to_pass=("Unfreeze after the baselines have finished for the day, or tell their owners.",),
+)
 
 
 def unfreeze_baselines_at_risk(event: object, graph: LineageGraph, policy: Policy,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from evaluator.checks.derived import downstream, memoised, origins, yesterday_bizdate
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, subject
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy
@@ -22,6 +23,19 @@ from lineage.errors import CronError
 from lineage.graph import LineageGraph
 
 NAME = "unfreeze-catch-up"
+DOC = CheckDoc(
+    title="the catch-up burst after an unfreeze",
+    events=("unfreeze-node",),
+    unit="catch-up instances",
+    measures="Instances released at once by the unfreeze: for every bizdate missed since the node's last "
+             "successful run (up to yesterday's), the instances of the node and of its live descendants that "
+             "are not blocked by another frozen node, per their cron.",
+    why="While a node is frozen its descendants wait; when it is unfrozen every missed bizdate becomes runnable "
+        "at the same moment, and the burst competes with the regular nightly runs for the resource group.",
+    to_pass=("Set the missed instances you do not need to success (or dry-run) first, so only the recent "
+             "bizdates run.",
+             "Unfreeze outside the nightly peak, or catch up with backfills of a few bizdates at a time."),
+)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, plural, shown_list
 from evaluator.events import Backfill, NodeOperation
 from evaluator.policy import Policy
@@ -11,6 +12,16 @@ from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
 NAME = "unknown-nodes"
+DOC = CheckDoc(
+    title="nodes the snapshot does not know",
+    events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+    unit="unknown node ids",
+    measures="Node ids in the event that the metadata snapshot (plus node changes since) does not contain.",
+    why="opsguard judges from a snapshot of the nodes and dependencies; a node deployed after the last sync, "
+        "or a wrong id, has no known downstream, so the other checks may undercount.",
+    to_pass=("Wait for the next sync (or run `opsguard sync`), then press Recheck.",
+             "If this repeats, check that node-change events reach opsguard: they keep it fresh between syncs."),
+)
 
 
 def unknown_nodes(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:

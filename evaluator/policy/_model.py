@@ -53,6 +53,8 @@ class Policy:
     timezone: tzinfo = timezone(timedelta(hours=8))
     use_extension_options: bool = False
     exempt_operators: frozenset[str] = frozenset()
+    protected_nodes: frozenset[int] = frozenset()       # [protected] nodes: no operation may touch them
+    protected_baselines: frozenset[int] = frozenset()   # [protected] baselines: nor any node of these
     source: str = "<default>"
     projects: Mapping[int, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
     _doc: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)

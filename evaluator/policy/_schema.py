@@ -17,6 +17,7 @@ from evaluator.policy._model import Policy, Rule
 from evaluator.verdict import Status
 
 DEFAULT_POLICY_FILE = "default_policy.toml"
+PROTECTED = "protected"   # the one table that lists ids instead of grading a measure; its lists only grow
 _STATUS_SETTINGS = {"on_stale": ("OK", "WARN", "FAIL"), "on_error": ("OK", "WARN", "FAIL"),
                     "warn_as": ("OK", "FAIL")}
 DEFAULT_DOC: dict[str, Any] = tomllib.loads(
@@ -26,7 +27,7 @@ DEFAULT_DOC: dict[str, Any] = tomllib.loads(
 def build(doc: Mapping[str, Any], projects: Mapping[int, Mapping[str, Any]], source: str) -> Policy:
     rules = {}
     for name, table in doc.items():
-        if isinstance(table, Mapping):
+        if isinstance(table, Mapping) and name != PROTECTED:
             rules[name] = Rule(name=name, enabled=table.get("enabled", True), warn=_threshold(table.get("warn")),
                                fail=_threshold(table.get("fail")),
                                exempt_operators=frozenset(str(o) for o in table.get("exempt_operators", ())))
@@ -36,6 +37,8 @@ def build(doc: Mapping[str, Any], projects: Mapping[int, Mapping[str, Any]], sou
         high_priority=int(doc["high_priority"]), default_runtime_seconds=float(doc["default_runtime_minutes"]) * 60,
         timezone=_offset(doc["timezone"]), use_extension_options=bool(doc["use_extension_options"]),
         exempt_operators=frozenset(str(o) for o in doc["exempt_operators"]), source=source,
+        protected_nodes=frozenset(int(n) for n in doc[PROTECTED]["nodes"]),
+        protected_baselines=frozenset(int(b) for b in doc[PROTECTED]["baselines"]),
         projects=projects, _doc=MappingProxyType(dict(doc)))
 
 
@@ -67,6 +70,10 @@ def _check_rule_value(key: str, value: Any, source: str, full: str, line: int | 
             raise PolicyError(source, f"expected a number >= 0 or \"off\", got {kind(value)}", key=full, line=line)
     if key == "exempt_operators":
         _check_operators(value, source, full, line)
+    if key in ("nodes", "baselines") and not (
+            isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
+        raise PolicyError(source, f"expected a list of {key[:-1]} ids (positive integers), got {kind(value)}",
+                          key=full, line=line)
 
 
 def _check_setting(key: str, value: Any, expected: Any, source: str, full: str, line: int | None) -> None:
@@ -109,10 +116,18 @@ def check_order(policy: Policy, source: str, text: str | None = None) -> None:
 
 def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """`over` on top of `base`, rule tables merged key by key. An override that lowers only `fail`
-    below the inherited `warn` lowers `warn` with it (a tighter workspace stays consistent)."""
+    below the inherited `warn` lowers `warn` with it (a tighter workspace stays consistent). The
+    `[protected]` lists are joined, never replaced: an override can protect more, never less.
+
+    >>> merge({"protected": {"nodes": [1], "baselines": []}}, {"protected": {"nodes": [2, 1]}})["protected"]
+    {'nodes': [1, 2], 'baselines': []}
+    """
     merged = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+        if key == PROTECTED and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {k: list(dict.fromkeys([*merged[key].get(k, ()), *value.get(k, ())]))
+                           for k in {**merged[key], **value}}
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             table = {**merged[key], **value}
             warn, fail = _threshold(table.get("warn")), _threshold(table.get("fail"))
             if "warn" not in value and _is_number(warn) and _is_number(fail) and warn > fail:

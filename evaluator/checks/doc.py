@@ -1,0 +1,70 @@
+"""What a check is for, written for the operator it holds back: each check module's `DOC`.
+
+The "View Documentation" page (`evaluator.docs_page`) renders these next to the thresholds in force.
+Checkpoints that are not checks (an evaluation that failed, unreadable workspace options, an event
+that is not judged) are documented in `OTHER_CHECKPOINTS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+__all__ = ["CheckDoc", "check_doc", "OTHER_CHECKPOINTS"]
+
+
+@dataclass(frozen=True)
+class CheckDoc:
+    """One check explained: what it measures, why that matters in DataWorks, how to pass it."""
+
+    title: str                      # a few words
+    events: tuple[str, ...]         # event codes it judges
+    measures: str                   # the measure its thresholds apply to
+    why: str                        # what goes wrong in DataWorks when the measure is high
+    to_pass: tuple[str, ...]        # what an operator can do
+    unit: str = ""                  # the measure's unit, for "FAIL at >= 200 <unit>"; "" = graded otherwise
+    settings: tuple[str, ...] = ()  # policy settings that shape the check (shown with its thresholds)
+
+
+def check_doc(check: object) -> CheckDoc:
+    """The `DOC` of the module a check function is defined in.
+
+    >>> from evaluator.checks import downstream_blocked
+    >>> check_doc(downstream_blocked).unit
+    'live descendants'
+    """
+    doc = getattr(sys.modules[getattr(check, "__module__", "")], "DOC", None)
+    if not isinstance(doc, CheckDoc):
+        raise LookupError(f"{getattr(check, '__name__', check)!r} has no DOC in its module")
+    return doc
+
+
+OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
+    "evaluation": CheckDoc(
+        title="opsguard could not judge the operation",
+        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        measures="Nothing: this checkpoint appears when no verdict could be computed — no metadata snapshot "
+                 "loaded yet, an unreadable stored message, or an unexpected error.",
+        why="DataWorks holds the operation until opsguard answers, so opsguard always answers; the result then "
+            "follows the policy's on_error setting instead of a judgement.",
+        to_pass=("Read the reason in the message; once fixed (e.g. after `opsguard sync`), press Recheck in "
+                 "the Operation Check Details panel.",),
+        settings=("on_error",)),
+    "policy-options": CheckDoc(
+        title="the workspace's extension options are invalid",
+        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        measures="Nothing: the workspace's extension options (GetOptionValueForProject) could not be read as "
+                 "policy overrides, so the file policy was applied alone.",
+        why="Per-workspace thresholds in the extension options did not take effect; the verdict may be "
+            "stricter or looser than the workspace intended.",
+        to_pass=("Fix the options JSON named in the message (same keys as a [projects.<id>] table), then "
+                 "Recheck.",),
+        settings=("on_error", "use_extension_options")),
+    "not-checked": CheckDoc(
+        title="event not judged",
+        events=("node-change-created", "node-change-updated", "node-change-deleted"),
+        measures="Nothing: regular events (sent after the fact) and unknown codes are recorded, not judged.",
+        why="Only extension-point events hold an operation back; node-change events keep opsguard's view of "
+            "the nodes fresh between syncs.",
+        to_pass=("Nothing to do.",)),
+}
