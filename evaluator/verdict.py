@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable",
+__all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable", "doc_url",
            "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
 
 TIP_LIMIT = 300  # REFERENCE.md §2: CheckResultTip should stay within a few hundred characters
@@ -58,10 +58,19 @@ class Checkpoint:
     facts: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
     summary: str = ""   # a few words for the panel tip when the message does not fit; "" = the message
 
-    def to_json(self) -> dict[str, Any]:
-        """`{"name", "status", "message", "facts"}` with plain JSON values."""
+    def to_json(self, doc_base: str = "") -> dict[str, Any]:
+        """`{"name", "status", "message", "facts", "doc_url"}` with plain JSON values (see `doc_url`)."""
         return {"name": self.name, "status": self.status.value, "message": self.message,
-                "facts": jsonable(self.facts)}
+                "facts": jsonable(self.facts), "doc_url": doc_url(self.name, doc_base)}
+
+
+def doc_url(name: str, base: str = "") -> str:
+    """Where checkpoint `name` is documented ("View Documentation"): `/docs#name`, under `base` when given.
+
+    >>> doc_url("backfill-volume"), doc_url("backfill-volume", "https://opsguard.example.com/")
+    ('/docs#backfill-volume', 'https://opsguard.example.com/docs#backfill-volume')
+    """
+    return f"{base.rstrip('/')}/docs#{name}"
 
 
 @dataclass(frozen=True)
@@ -111,12 +120,13 @@ class Verdict:
                 return checkpoint
         raise KeyError(name)
 
-    def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`)."""
+    def to_json(self, doc_base: str = "") -> dict[str, Any]:
+        """The DESIGN.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`); each checkpoint's
+        `doc_url` is relative unless `doc_base` (the server's public URL) is given."""
         return {
             "message_id": self.message_id, "event_code": self.event_code, "project_id": self.project_id,
             "result": self.result.value, "tip": self.tip,
-            "checkpoints": [c.to_json() for c in self.checkpoints],
+            "checkpoints": [c.to_json(doc_base) for c in self.checkpoints],
             "impact": jsonable(self.impact if self.impact is not None else EMPTY_IMPACT),
             "backfill": jsonable(self.backfill if self.backfill is not None else EMPTY_BACKFILL),
             "snapshot": self.snapshot.to_json(), "latency_ms": round(self.latency_ms, 3),

@@ -19,7 +19,7 @@ from evaluator.events import EventParseError, parse_event
 from evaluator.policy import Policy, PolicyError, default_policy, load_policy, policy_from_mapping, \
     read_extension_options
 from evaluator.verdict import Status, Verdict
-from lineage.config import load_config
+from lineage.config import Config, load_config
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.snapshots import SnapshotStore
@@ -47,7 +47,8 @@ def check(
         event = parse_event(raw)
     except EventParseError as exc:
         fail(f"{event_file}: not a DataWorks event message: {exc}")
-    policy = _policy(policy_file)
+    config = _config(required=policy_file is None)
+    policy = _policy(policy_file, config)
     ref = SnapshotStore(resolve_data_dir(data_dir)).require_current()
     graph = LineageGraph.from_snapshot(ref.path)
     try:
@@ -55,8 +56,8 @@ def check(
     except (LineageError, duckdb.Error):  # a snapshot without the options table: no workspace options
         options = {}
     verdict = evaluate(event, graph, policy, options=options)
-    if json_output:
-        print_json(verdict.to_json())
+    if json_output:  # doc_url absolute when the config names the server's public URL
+        print_json(verdict.to_json(doc_base=str(config.server.get("public_url", "")) if config else ""))
     else:
         print_verdict(verdict)
     raise typer.Exit(EXIT_FAIL if verdict.result is Status.FAIL else EXIT_OK)
@@ -69,12 +70,22 @@ def _read(event_file: str) -> bytes:
         fail(f"cannot read {event_file}: {exc.strerror or exc}")
 
 
-def _policy(policy_file: Path | None) -> Policy:
+def _config(*, required: bool) -> Config | None:
+    """opsguard.toml ($OPSGUARD_CONFIG, else ./opsguard.toml if present): its policy unless --policy is given,
+    its server's public URL for `doc_url`. A broken file is an error only when its policy is needed."""
+    try:
+        return load_config()
+    except LineageError:
+        if required:
+            raise
+        return None
+
+
+def _policy(policy_file: Path | None, config: Config | None) -> Policy:
     try:
         if policy_file is not None:
             return load_policy(policy_file)
-        config = load_config()
-        if config.policy:
+        if config is not None and config.policy:
             return policy_from_mapping(config.policy, f"{config.path} [policy]")
         return default_policy()
     except PolicyError as exc:

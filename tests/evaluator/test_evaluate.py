@@ -30,7 +30,8 @@ def test_verdict_json_has_the_design_shape():
         assert DESIGN_KEYS <= set(doc)
         assert IMPACT_KEYS <= set(doc["impact"]) and BACKFILL_KEYS <= set(doc["backfill"])
         assert set(doc["snapshot"]) == {"id", "synced_at", "age_seconds"}
-        assert all(set(c) == {"name", "status", "message", "facts"} for c in doc["checkpoints"])
+        assert all(set(c) == {"name", "status", "message", "facts", "doc_url"} for c in doc["checkpoints"])
+        assert all(c["doc_url"] == f"/docs#{c['name']}" for c in doc["checkpoints"])
         assert doc["latency_ms"] > 0 and doc["snapshot"]["age_seconds"] == (NOW - SYNCED).total_seconds()
 
 
@@ -168,7 +169,7 @@ def test_public_surfaces_change_only_on_purpose():
     assert evaluator.policy.__all__ == ["Policy", "Rule", "PolicyError", "load_policy", "default_policy",
                                         "parse_policy", "read_extension_options", "policy_from_mapping"]
     assert evaluator.verdict.__all__ == ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip",
-                                         "jsonable", "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
+                                         "jsonable", "doc_url", "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
 
 
 def test_a_disabled_rule_leaves_its_checkpoint_out():
