@@ -7,6 +7,9 @@ Executed copies (with outputs and PNGs) are kept under `test-artifacts/notebooks
 from __future__ import annotations
 
 import base64
+import json
+import re
+import shlex
 from pathlib import Path
 
 import nbformat
@@ -34,6 +37,15 @@ def test_notebook_is_stored_without_outputs(name):
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
+def test_notebook_imports_only_lineage_of_our_packages(name):
+    """DESIGN.md layout: `notebooks/` may import only `lineage` (and third-party libraries)."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    ours = set(re.findall(r"^\s*(?:from|import)\s+(evaluator|sandbox|sql|lineage|bench|tests)\b", source, re.M))
+    assert ours == {"lineage"}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
 def test_notebook_runs_on_the_demo_snapshot_and_renders_its_charts(name, demo_home, monkeypatch, tmp_path):
     monkeypatch.setenv("OPSGUARD_HOME", str(demo_home))
     monkeypatch.delenv("MPLBACKEND", raising=False)
@@ -51,6 +63,23 @@ def test_notebook_runs_on_the_demo_snapshot_and_renders_its_charts(name, demo_ho
     errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
               if out.output_type == "error" or out.get("name") == "stderr"]
     assert not errors, errors
+    if name == "backfill_planner.ipynb":
+        _assert_ends_with_a_working_backfill_command(nb)
+
+
+def _assert_ends_with_a_working_backfill_command(nb: nbformat.NotebookNode) -> None:
+    """The planner's last output is the `opsguard backfill` command of the chosen option, and it runs."""
+    from typer.testing import CliRunner
+
+    import evaluator.cli  # noqa: F401  (registers the commands)
+    from evaluator.cli.app import app
+
+    last = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs][-1]
+    words = shlex.split(last.text.strip())
+    assert words[:2] == ["opsguard", "backfill"] and "--include" in words
+    done = CliRunner().invoke(app, [*words[1:], "--json"])  # OPSGUARD_HOME is still the demo data dir
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["selection_mode"] == "explicit"
 
 
 def _keep(nb: nbformat.NotebookNode, name: str) -> None:
