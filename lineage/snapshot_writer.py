@@ -19,6 +19,7 @@ import pyarrow as pa
 
 import sql
 from lineage.records import DATAWORKS_TZ, NODE_COLUMNS, instance_row, node_row
+from lineage.snapshots import snapshot_id_of
 
 __all__ = ["SnapshotWriter", "SyncCounters", "write_fixture_snapshot"]
 
@@ -179,7 +180,7 @@ def write_fixture_snapshot(fixture: Mapping[str, Any], path: str | os.PathLike[s
     for project_id, value in (fixture.get("options") or {}).items():
         writer.add_option(int(project_id), value)
     counters = SyncCounters(source=source, project_ids=[int(p["ProjectId"]) for p in fixture.get("projects", ())])
-    writer.finish(counters, snapshot_id or Path(path).name.split(".")[0])
+    writer.finish(counters, snapshot_id or snapshot_id_of(path))
     return Path(path)
 
 

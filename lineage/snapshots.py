@@ -16,7 +16,7 @@ import duckdb
 
 from lineage.errors import SnapshotError
 
-__all__ = ["SnapshotRef", "SnapshotStore", "default_data_dir", "open_snapshot"]
+__all__ = ["SnapshotRef", "SnapshotStore", "default_data_dir", "open_snapshot", "snapshot_id_of"]
 
 SNAPSHOT_SUFFIX = ".duckdb"
 PARTIAL_SUFFIX = ".duckdb.partial"
@@ -28,6 +28,15 @@ def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get("OPSGUARD_HOME")
     return Path(env) if env else Path(".opsguard")
+
+
+def snapshot_id_of(path: str | os.PathLike[str]) -> str:
+    """A snapshot's id: its file name without `.duckdb` (or `.duckdb.partial`).
+
+    >>> snapshot_id_of("snapshots/20261124T194354.687029Z.duckdb.partial")
+    '20261124T194354.687029Z'
+    """
+    return Path(path).name.removesuffix(".partial").removesuffix(SNAPSHOT_SUFFIX)
 
 
 @dataclass(frozen=True)

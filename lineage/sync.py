@@ -22,7 +22,7 @@ import sql
 from lineage.client import PAGE_SIZE, DataWorksClient
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import SnapshotWriter, SyncCounters
-from lineage.snapshots import SnapshotRef, SnapshotStore, open_snapshot
+from lineage.snapshots import SnapshotRef, SnapshotStore, open_snapshot, snapshot_id_of
 
 __all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan"]
 
@@ -83,7 +83,7 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
         counters.api_retries = client.stats.retries
         counters.api_errors = client.stats.errors
         counters.throttled = client.stats.throttled
-        writer.finish(counters, snapshot_id=partial.name.split(".")[0])
+        writer.finish(counters, snapshot_id=snapshot_id_of(partial))
     except BaseException:
         writer.abort()
         raise

@@ -74,3 +74,10 @@ def test_a_corrupt_snapshot_file_is_a_snapshot_error(tmp_path):
     bad.write_bytes(b"not a database at all" * 100)
     with pytest.raises(SnapshotError, match="cannot open snapshot"):
         open_snapshot(bad)
+
+
+def test_the_recorded_snapshot_id_is_the_file_id(tmp_path):
+    ref = publish(SnapshotStore(tmp_path))
+    con = open_snapshot(ref.path)
+    assert con.execute("select snapshot_id from sync_info").fetchone()[0] == ref.id
+    con.close()
