@@ -201,12 +201,12 @@ def _baseline_dicts(b: Baselines, node_ids: np.ndarray, project_ids: np.ndarray,
 
 
 def _options(p: int, rng: np.random.Generator) -> dict:
-    """Per-workspace extension options (GetOptionValueForProject)."""
+    """Per-workspace extension options (GetOptionValueForProject), in opsguard's policy keys."""
     if p == 0:
-        return {"warnAsFail": False, "backfill.max_run_instances": 5000, "impact.max_downstream": 500}
-    return {"warnAsFail": bool(rng.random() < 0.2),
-            "backfill.max_run_instances": int(rng.choice([2000, 5000, 10000])),
-            "impact.max_downstream": int(rng.choice([200, 500, 1000]))}
+        return {"warn_as": "OK", "backfill-volume": {"fail": 5000}, "downstream-blocked": {"fail": 500}}
+    return {"warn_as": "FAIL" if rng.random() < 0.2 else "OK",
+            "backfill-volume": {"fail": int(rng.choice([2000, 5000, 10000]))},
+            "downstream-blocked": {"fail": int(rng.choice([200, 500, 1000]))}}
 
 
 def write_workspace(fixture: dict, path: str | os.PathLike) -> None:

@@ -156,3 +156,13 @@ def test_extension_options_in_flat_form_and_the_demo_workspace_aliases():
                                       '"impact.max_downstream": 500}')
     assert demo.warn_as is Status.FAIL
     assert demo.rule("backfill-volume").fail == 5001 and demo.rule("downstream-blocked").fail == 501
+
+
+def test_the_demo_workspace_options_are_valid_policy_overrides():
+    from sandbox.workspace import generate_workspace
+
+    policy = parse_policy("use_extension_options = true\n")
+    for project_id, options in generate_workspace(300, seed=7, days=0)["options"].items():
+        applied = policy.for_project(int(project_id), options)
+        assert applied.rule("backfill-volume").fail in {2000, 5000, 10000}
+        assert applied.warn_as in {Status.OK, Status.FAIL}

@@ -124,7 +124,7 @@ def test_fixture_has_exactly_the_contract_sections_and_required_node_fields(ws3k
     inst = ws3k["instances"][0]
     assert {"InstanceId", "NodeId", "Bizdate", "Status", "BeginRunningTime", "FinishTime"} <= set(inst)
     assert {"BaselineId", "BaselineName", "Priority", "NodeIds"} <= set(ws3k["baselines"][0])
-    assert json.loads(ws3k["options"]["215001"])["warnAsFail"] is False
+    assert json.loads(ws3k["options"]["215001"])["warn_as"] == "OK"
 
 
 def test_ids_are_unique_sparse_bigints(ws20k):
