@@ -1,8 +1,9 @@
 """The HTTP face of the service (FastAPI on uvicorn).
 
 Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
-`GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /healthz`, `GET /readyz`,
-`GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
+`GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /checks/{id}/path/{node_id}`
+and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /docs` and `GET /docs/{name}`
+(the "View Documentation" page), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
 (nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
 """
 
@@ -19,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from evaluator import details_page
+from evaluator import details_page, docs_page, path_page
 from evaluator.inbox import Push, Reply
 from evaluator.metrics import CONTENT_TYPE
 from evaluator.service import Service
@@ -66,6 +67,26 @@ def create_app(service: Service) -> FastAPI:
         if doc is None:
             return JSONResponse({"error": "not-found", "message_id": message_id}, 404)
         return JSONResponse(doc)
+
+    @app.get("/checks/{message_id}/path/{node_id}", response_class=HTMLResponse)
+    def check_path(message_id: str, node_id: int) -> Response:
+        status, page = path_page.render_path(service, message_id, node_id)
+        return HTMLResponse(page, status)
+
+    @app.get("/api/checks/{message_id}/path/{node_id}")
+    def api_check_path(message_id: str, node_id: int) -> Response:
+        status, doc = path_page.path_json(service, message_id, node_id)
+        return JSONResponse(doc, status)
+
+    @app.get("/docs", response_class=HTMLResponse)
+    def docs(project: int | None = None) -> Response:
+        status, page = docs_page.docs_page(service, project=project)
+        return HTMLResponse(page, status)
+
+    @app.get("/docs/{name}", response_class=HTMLResponse)
+    def doc(name: str, project: int | None = None) -> Response:
+        status, page = docs_page.docs_page(service, project=project, name=name)
+        return HTMLResponse(page, status)
 
     @app.get("/healthz")
     def healthz() -> Response:
