@@ -65,6 +65,7 @@ def check_json(service: Service, message_id: str) -> dict[str, Any] | None:
     view.pop("svg", None)
     inbox = view.pop("inbox")
     view["inbox"] = {k: v for k, v in asdict(inbox).items() if k not in ("raw", "signature")}
+    view["inbox"]["status"] = view["state"]
     view["deliveries"] = [asdict(d) for d in view["deliveries"]]
     stored = view.pop("stored")
     view["stored"] = {k: v for k, v in asdict(stored).items() if k != "verdict"} if stored else None
@@ -106,7 +107,11 @@ def _check_view(service: Service, message_id: str, *, rows: int | None) -> dict[
             nodes, svg = _operation_nodes(graph, event, rows)
     elif live is None:
         notes.append("No metadata snapshot is loaded: the node table is not available.")
-    return {"inbox": inbox, "verdict": verdict, "stored": stored, "event": _event_info(event, inbox.raw),
+    state = inbox.status.value
+    if state == "accepted" and stored is not None and stored.generation == inbox.generation:
+        state = "evaluated"   # the verdict is stored; its report is on its way
+    return {"inbox": inbox, "state": state, "verdict": verdict, "stored": stored,
+            "event": _event_info(event, inbox.raw),
             "deliveries": store.deliveries(message_id), "nodes": nodes, "svg": svg, "notes": notes,
             "details_url": service.details_url(message_id)}
 

@@ -14,8 +14,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
 
 import sql
 from evaluator.overlay import NodeChange, apply_overlay
@@ -91,7 +94,10 @@ class GraphHolder:
             if self._stopped:
                 return
             try:
-                self.graph_for(self._version)
+                with self._build_lock:
+                    live = self._live
+                    if live is not None and live.overlay_version < self._version:
+                        self._rebuild(warm=True)
             except Exception:  # noqa: BLE001 — an evaluation retries the build and reports the failure
                 log.exception("rebuilding the graph with the node overlay failed")
 
@@ -149,6 +155,7 @@ class GraphHolder:
                 return False
             try:
                 base = _load_base(ref)
+                base.data.history()          # read the run history now, not in the first unfreeze check
             except LineageError as exc:
                 self.load_error = str(exc)
                 log.error("cannot load snapshot %s: %s", ref.id, exc)
@@ -157,7 +164,7 @@ class GraphHolder:
             with self._build_lock:
                 self._base = base
                 self._drop_covered(base.sync_started_at)
-                live = self._rebuild()
+                live = self._rebuild(warm=True)
             log.info("judging by snapshot %s (%d nodes, %d overlaid changes)", ref.id, live.graph.node_count,
                      len(live.overlay_nodes))
             return True
@@ -170,8 +177,8 @@ class GraphHolder:
         if self._on_prune is not None:
             self._on_prune(sync_started_at)
 
-    def _rebuild(self) -> LiveGraph:
-        """Build snapshot + overlay (caller holds `_build_lock`)."""
+    def _rebuild(self, *, warm: bool = False) -> LiveGraph:
+        """Build snapshot + overlay (caller holds `_build_lock`); `warm` prepares the run history first."""
         base = self._base
         assert base is not None
         started = time.perf_counter()
@@ -180,6 +187,8 @@ class GraphHolder:
             rows = sorted((r for _, r in self._changes.values()), key=lambda r: r.received_at)
         data = apply_overlay(base.data, [NodeChange(r.node_id, r.change, r.node) for r in rows])
         graph = LineageGraph(data)
+        if warm and graph.node_count:
+            graph.instance_history(int(graph.node_ids(np.zeros(1, dtype=np.int64))[0]))
         live = LiveGraph(graph=graph, snapshot=base.snapshot, sync_started_at=base.sync_started_at,
                          overlay_version=version, overlay_nodes=tuple(r.node_id for r in rows), options=base.options)
         self._live = live
@@ -190,6 +199,7 @@ class GraphHolder:
 
 def _load_base(ref: SnapshotRef) -> _Base:
     data = load_snapshot(ref.path)
+    data = replace(data, history=_Once(data.history))   # shared by every overlay rebuild of this snapshot
     con = open_snapshot(ref.path)
     try:
         cur = con.execute(sql.load("sync_info_latest"))
@@ -204,3 +214,18 @@ def _load_base(ref: SnapshotRef) -> _Base:
         log.warning("no extension options in snapshot %s: %s", ref.id, exc)
         options = {}
     return _Base(snapshot=ref, data=data, sync_started_at=started, options=options)
+
+
+class _Once:
+    """A table loader that loads once (thread-safe) and then hands out the same table."""
+
+    def __init__(self, load: Callable[[], pa.Table]):
+        self._load = load
+        self._table: pa.Table | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> pa.Table:
+        with self._lock:
+            if self._table is None:
+                self._table = self._load()
+            return self._table

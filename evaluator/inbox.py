@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = ["Push", "Reply", "Inbox", "ACCEPTED_MEDIA_TYPES"]
 log = logging.getLogger(__name__)
 ACCEPTED_MEDIA_TYPES = ("application/json", "application/cloudevents+json")
 _BODY_HEAD = 512
+_CHECKS_KEPT = 200_000   # check processes remembered for Recheck detection (oldest forgotten first)
 _TRUE = ("1", "true", "yes")
 
 
@@ -70,6 +73,24 @@ class Inbox:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.details_url = details_url
+        self._checks: OrderedDict[str, str] = OrderedDict()   # extensionBizId → its latest message id
+        self._checks_lock = threading.Lock()
+
+    def remember_checks(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Start-up: (extensionBizId, message id) of recent extension events, oldest first."""
+        for biz, message_id in pairs:
+            self._previous_check(biz, message_id)
+
+    def _previous_check(self, biz: str | None, message_id: str) -> str | None:
+        """The last message id of the same check process (a Recheck's predecessor); records this one."""
+        if not biz:
+            return None
+        with self._checks_lock:
+            previous = self._checks.pop(biz, None)
+            self._checks[biz] = message_id
+            if len(self._checks) > _CHECKS_KEPT:
+                self._checks.popitem(last=False)
+        return previous if previous != message_id else None
 
     def too_large(self, push: Push) -> Reply:
         """The answer for a body over the limit (the server stops reading it)."""
@@ -128,8 +149,9 @@ class Inbox:
         row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, recheck=recheck, **common)
         accepted = self.writer.write(Accept(row, recheck=recheck))
         if accepted.outcome is not AcceptOutcome.DUPLICATE:
+            previous = self._previous_check(row.extension_biz_id, row.message_id)
             self.worker.submit(EvalJob(event.message_id, accepted.row.generation, now, self.graphs.version,
-                                       event=event, extension_biz_id=row.extension_biz_id))
+                                       event=event, extension_biz_id=row.extension_biz_id, recheck_of=previous))
         return accepted
 
     def _answer(self, event: Event, accepted: Accepted) -> Reply:

@@ -95,12 +95,13 @@ def apply_overlay(data: GraphData, changes: Iterable[NodeChange]) -> GraphData:
     runtime_rows[appended_at] = src[take[appended_at] - n]
     runtimes = _take_with_nulls(data.runtimes, runtime_rows)
     history = data.history
+    same_positions = bool(keep.sum() + len(appended) == n and not (src < 0).any())
     return replace(
         data, nodes=new_nodes,
         parent=parent[live].astype(np.int32), child=child[live].astype(np.int32),
         member_idx=members[member_live].astype(np.int32), member_baseline=data.member_baseline[member_live],
         runtimes=_renumber(runtimes),
-        history=lambda: _remap_history(history(), old_to_new))
+        history=history if same_positions else (lambda: _remap_history(history(), old_to_new)))
 
 
 def _renumber(table: pa.Table) -> pa.Table:

@@ -31,6 +31,7 @@ from lineage.snapshots import SnapshotStore
 __all__ = ["ServiceOptions", "Service"]
 
 log = logging.getLogger(__name__)
+RECHECK_MEMORY_DAYS = 7   # a Recheck days after the first check still names it
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Service:
                         eval_workers=settings.eval_workers, report_workers=settings.report_workers).start()
         inbox = Inbox(writer, store, self.auth, graphs, worker, self.metrics,
                       max_body_bytes=settings.max_body_bytes, details_url=self.details_url)
+        inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))
         freshness = Freshness(graphs, snapshots.dir, opts.schedule, tz=opts.tz,
                               poll_seconds=settings.graph_poll_seconds, metrics=self.metrics,
                               sync_runner=self.sync_runner)

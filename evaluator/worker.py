@@ -46,6 +46,7 @@ class EvalJob:
     needs_version: int
     event: Event | None = None
     extension_biz_id: str | None = None
+    recheck_of: str | None = None      # known at accept time; looked up again for recovered events
 
 
 class _Timer:
@@ -184,8 +185,10 @@ class Worker:
                 verdict = error_verdict(job.message_id, event.code.value, event.project_id, self.policy,
                                         f"evaluation failed ({type(exc).__name__}: {exc})", live, started,
                                         operator=event.operator)
+        recheck_of = job.recheck_of
         biz = job.extension_biz_id or getattr(event, "extension_biz_id", None)
-        recheck_of = self.store.previous_check(biz, job.message_id, job.accepted_at) if biz else None
+        if job.event is None and biz:
+            recheck_of = self.store.previous_check(biz, job.message_id, job.accepted_at)
         now = utcnow()
         doc = verdict.to_json()
         doc.update(generation=job.generation, recheck_of=recheck_of, accepted_at=job.accepted_at.isoformat(),
@@ -195,8 +198,7 @@ class Worker:
                             verdict.operator, verdict.result.value, verdict.wire_result, verdict.tip,
                             verdict.snapshot.id, live.overlay_version if live else None, recheck_of,
                             verdict.latency_ms, json.dumps(doc, default=str, ensure_ascii=False))
-        self.writer.write(SaveVerdict(stored, StatusChange(job.message_id, job.generation, InboxStatus.EVALUATED,
-                                                           now)))
+        self.writer.write(SaveVerdict(stored))
         self.metrics.evaluation_seconds.observe(verdict.latency_ms / 1000)
         self.metrics.verdicts.inc(code=verdict.event_code or "", result=verdict.result.value)
         self._queue_report(ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip,

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS inbox (
 );
 
 -- One verdict per (message, generation): the DESIGN.md verdict JSON plus columns to query by.
+-- No key constraint: unique by construction (saved with the inbox status change), and an index costs
+-- every insert more than the rare lookups by message id gain.
 CREATE TABLE IF NOT EXISTS verdicts (
     message_id          VARCHAR NOT NULL,
     generation          INTEGER NOT NULL,
@@ -40,8 +42,7 @@ CREATE TABLE IF NOT EXISTS verdicts (
     overlay_version     BIGINT,                -- node_overlay changes the graph included
     recheck_of          VARCHAR,               -- earlier message id of the same extensionBizId, if any
     latency_ms          DOUBLE,
-    verdict             VARCHAR NOT NULL,      -- Verdict.to_json() as text
-    PRIMARY KEY (message_id, generation)
+    verdict             VARCHAR NOT NULL       -- Verdict.to_json() as text
 );
 
 -- Every attempt to post a result with UpdateWorkbenchEventResult, successful or not.

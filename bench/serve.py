@@ -1,0 +1,404 @@
+"""Benchmark: `opsguard serve` on a 100,000-node workspace under sustained signed pushes.
+
+Set-up on loopback: the snapshot of a generated workspace (cached under `.bench/`), the DataWorks
+emulator (this process; it only answers `UpdateWorkbenchEventResult`), `opsguard serve` as a
+subprocess, and a pusher in another subprocess sending signed CloudEvents open-loop at `--rate`
+events/s for `--seconds` (a mix of freeze / unfreeze / undeploy of random nodes, small backfills,
+and 1% of them on the hub node). Measured after `--warmup` seconds:
+
+- accepted events/s (2xx answers), p50/p99 from push to the 2xx;
+- p50/p99 from push to the result recorded by the emulator (its receive time, same clock);
+- how many accepted events were reported, and how many more than once.
+
+Baseline, same pusher, same rate, same process layout: a bare uvicorn app answering 202 without doing
+anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, p99 push→reported
+<= 250 ms. The last line is one JSON object.
+
+    python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 350] [--warmup 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CACHE = ROOT / ".bench"
+HUB = 700000000101
+TARGETS = {"accepted_per_s": 300.0, "accept_p99_ms": 50.0, "reported_p99_ms": 250.0}
+KEY_ID, KEY_SECRET = "bench-ak", "bench-secret"
+
+
+# -- set-up --------------------------------------------------------------------------------------------
+def snapshot(nodes: int, seed: int) -> Path:
+    """The cached snapshot of the generated workspace (generated in a child process when missing)."""
+    path = CACHE / f"serve-{nodes}-s{seed}.duckdb"
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, __file__, "--generate", str(path), "--nodes", str(nodes), "--seed",
+                        str(seed)], check=True)
+    return path
+
+
+def generate(path: Path, nodes: int, seed: int) -> None:
+    from lineage.snapshot_writer import write_fixture_snapshot
+    from sandbox.workspace import generate_workspace
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    write_fixture_snapshot(generate_workspace(nodes, seed=seed, days=30), tmp, source=f"fixture:bench-{nodes}",
+                           snapshot_id=path.stem)
+    os.replace(tmp, path)
+
+
+def node_ids(path: Path, count: int, seed: int) -> list[int]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT node_id FROM nodes WHERE scheduler_type <> 'MANUAL'").fetchall()]
+    finally:
+        con.close()
+    return random.Random(seed).sample(ids, min(count, len(ids)))
+
+
+def data_dir(run: Path, snap: Path) -> Path:
+    """A fresh data dir whose live snapshot is `snap` (hard-linked) and with no state yet."""
+    shutil.rmtree(run, ignore_errors=True)
+    snapshots = run / "data" / "snapshots"
+    snapshots.mkdir(parents=True)
+    name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.000000Z.duckdb"
+    try:
+        os.link(snap, snapshots / name)
+    except OSError:
+        shutil.copy(snap, snapshots / name)
+    (snapshots / "CURRENT").write_text(name + "\n")
+    return run / "data"
+
+
+def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes) -> tuple[subprocess.Popen, str]:
+    (run / "eventbridge-public.pem").write_bytes(public_pem)
+    (run / "opsguard.toml").write_text("\n".join([
+        "[dataworks]", f'endpoint = "{emulator_url}"', 'extension_code = "opsguard-bench"', "",
+        "[server]", 'auth = "signature"', 'public_key_file = "eventbridge-public.pem"', "report_rate_limit = 5000.0",
+        "report_workers = 8", "eval_workers = 2", "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
+    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
+           "PYTHONPATH": str(ROOT)}
+    log = open(run / "serve.log", "wb")  # noqa: SIM115 — lives as long as the server
+    process = subprocess.Popen([sys.executable, "-m", "evaluator", "serve", "--port", "0", "--json", "--config",
+                                str(run / "opsguard.toml"), "--data-dir", str(data)], stdout=subprocess.PIPE,
+                               stderr=log, env=env, cwd=run)
+    line = process.stdout.readline().decode()
+    if not line:
+        raise SystemExit(f"opsguard serve did not start; see {run / 'serve.log'}")
+    url = json.loads(line)["url"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as r:  # noqa: S310 — loopback
+                if r.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("opsguard serve never became ready")
+
+
+def start_bare_server(run: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, __file__, "--bare-server"], stdout=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=run)
+    return process, process.stdout.readline().decode().strip()
+
+
+def run_pusher(run: Path, url: str, private_pem: Path, ids: Path, seconds: float, rate: float, tag: str) -> list:
+    out = run / f"pushes-{tag}.jsonl"
+    subprocess.run([sys.executable, __file__, "--push", url, "--private-key", str(private_pem), "--ids", str(ids),
+                    "--seconds", str(seconds), "--rate", str(rate), "--out", str(out)], check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+# -- the pusher (a separate process) -------------------------------------------------------------------
+def event(rng: random.Random, ids: list[int]) -> dict:
+    node = HUB if rng.random() < 0.01 else rng.choice(ids)
+    kind = rng.random()
+    data = {"operator": "203100000000042", "projectId": 215001, "tenantId": 4100000000001,
+            "extensionBizId": "ebz-" + uuid.uuid4().hex[:12]}
+    if kind < 0.4:
+        code, typ, data["nodeIds"] = "freeze-node", "dataworks:NodeChange:FreezeNode", [node]
+    elif kind < 0.6:
+        code, typ, data["nodeIds"] = "unfreeze-node", "dataworks:NodeChange:UnFreezeNode", [node]
+    elif kind < 0.8:
+        code, typ, data["nodeIds"] = "undeploy-node", "dataworks:NodeChange:UndeployNode", [node]
+    else:
+        code, typ = "backfill-data", "dataworks:BackfillDataOperate:BackfillData"
+        last = rng.randint(1, 7)
+        data.update(name="P_bench", rootNodeId=node, rootNodeProjectId=215001, includeNodeIds=[node],
+                    excludeNodeIds=[], useMultipleTimePeriods=False, isParallel=False, parallelGroup=1, order="asc",
+                    startFutureInstanceImmediately=False,
+                    multipleTimePeriods=json.dumps([{"bizBeginTime": "2026-11-01",
+                                                     "bizEndTime": f"2026-11-{last:02d}"}]))
+    data["eventCode"] = code
+    return {"id": str(uuid.uuid4()), "source": "acs.dataworks", "specversion": "1.0", "type": typ,
+            "datacontenttype": "application/json;charset=utf-8", "subject": "acs.dataworks:cn-shanghai:1:215001",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data}
+
+
+class Signer:
+    """EventBridge-style signatures (REFERENCE.md §5) from a pool of pre-encrypted per-push secrets.
+
+    `sandbox.pusher.sign_push` loads the private key on every call (~45 ms here), far too slow for
+    hundreds of pushes a second from one process; the receiver's work (public-key decryption of the
+    secret, HMAC) is the same either way.
+    """
+
+    def __init__(self, private_pem: bytes, pool: int = 32):
+        import base64
+        import secrets
+
+        from sandbox.pusher import _private_encrypt  # the sandbox's own RSA step, done `pool` times up front
+
+        self._pool = []
+        for _ in range(pool):
+            secret = secrets.token_hex(16).encode("ascii")
+            self._pool.append((secret, base64.b64encode(_private_encrypt(private_pem, secret)).decode("ascii")))
+        self._next = 0
+
+    def headers(self, url: str, body: bytes) -> dict[str, str]:
+        import base64
+        import hashlib
+        import hmac
+
+        from sandbox.pusher import H_METHOD, H_SECRET, H_SIGNATURE, H_TIMESTAMP, H_URL, H_VERSION, string_to_sign
+
+        secret, encrypted = self._pool[self._next % len(self._pool)]
+        self._next += 1
+        headers = {H_TIMESTAMP: str(int(time.time() * 1000)), H_METHOD: "HMAC-SHA1", H_VERSION: "1.0",
+                   H_URL: "https://keys.invalid/pub.pem"}
+        digest = hmac.new(secret, string_to_sign(url, headers, body), hashlib.sha1).digest()
+        return {**headers, H_SECRET: encrypted, H_SIGNATURE: base64.b64encode(digest).decode("ascii")}
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough HTTP for this bench (a light client: the
+    pusher must not need more CPU than the server it loads)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(f"POST {path} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-length: {len(body)}\r\n"
+                          f"{head}\r\n".encode() + body)
+        status_line = await self.reader.readline()
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and "close" in value.lower():
+                close = True
+        await self.reader.readexactly(length)
+        if close:
+            self.writer.close()
+            self.writer = None
+        return int(status_line.split()[1])
+
+
+async def push_for(url: str, private_pem: bytes, ids: list[int], seconds: float, rate: float,
+                   connections: int = 48) -> list[dict]:
+    from urllib.parse import urlsplit
+
+    signer = Signer(private_pem)
+    rng = random.Random(11)
+    parts = urlsplit(url)
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection(parts.hostname, parts.port))
+    records: list[dict] = []
+
+    async def one(envelope: dict) -> None:
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        sent = time.time()
+        connection = await pool.get()
+        headers = {"content-type": "application/json;charset=utf-8", **signer.headers(f"{url}/events", body)}
+        try:
+            status = await connection.post("/events", body, headers)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            connection.writer = None
+            status = 0
+        pool.put_nowait(connection)
+        records.append({"id": envelope["id"], "sent": sent, "ms": (time.time() - sent) * 1000, "status": status})
+
+    tasks = []
+    start = time.perf_counter()
+    for i in range(int(seconds * rate)):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(event(rng, ids))))
+    await asyncio.gather(*tasks)
+    return records
+
+
+def bare_server() -> None:
+    import uvicorn
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    async def events(request):  # noqa: ANN001 — a plain Starlette endpoint, nothing resolved from annotations
+        await request.body()
+        return JSONResponse({"status": "accepted"}, 202)
+
+    app.router.add_route("/events", events, methods=["POST"])
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+
+    async def announce() -> None:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        print(f"http://127.0.0.1:{port}", flush=True)
+
+    async def main() -> None:
+        await asyncio.gather(server.serve(), announce())
+
+    asyncio.run(main())
+
+
+# -- figures -------------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def figures(records: list[dict], warmup: float, seconds: float, results: list[dict] | None) -> dict:
+    t0 = min(r["sent"] for r in records)
+    measured = [r for r in records if r["sent"] - t0 >= warmup]
+    ok = [r for r in measured if 200 <= r["status"] < 300]
+    out = {"pushed": len(measured), "accepted": len(ok), "accepted_per_s": round(len(ok) / (seconds - warmup), 1),
+           "non_2xx": len(measured) - len(ok),
+           "accept_p50_ms": round(percentile([r["ms"] for r in ok], 50), 2),
+           "accept_p99_ms": round(percentile([r["ms"] for r in ok], 99), 2)}
+    if results is not None:
+        received: dict[str, list[int]] = {}
+        for result in results:
+            received.setdefault(result["MessageId"], []).append(result["ReceivedAt"])
+        lags = [min(received[r["id"]]) - r["sent"] * 1000 for r in ok if r["id"] in received]
+        all_ok = [r for r in records if 200 <= r["status"] < 300]
+        out.update(reported=sum(1 for r in all_ok if r["id"] in received), accepted_total=len(all_ok),
+                   reported_more_than_once=sum(1 for v in received.values() if len(v) > 1),
+                   reported_p50_ms=round(percentile(lags, 50), 1) if lags else None,
+                   reported_p99_ms=round(percentile(lags, 99), 1) if lags else None)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=350.0)
+    parser.add_argument("--baseline-seconds", type=float, default=15.0)
+    parser.add_argument("--generate", help=argparse.SUPPRESS)
+    parser.add_argument("--push", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--private-key", help=argparse.SUPPRESS)
+    parser.add_argument("--ids", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate:
+        generate(Path(args.generate), args.nodes, args.seed)
+        return
+    if args.bare_server:
+        bare_server()
+        return
+    if args.push:
+        ids = json.loads(Path(args.ids).read_text())
+        records = asyncio.run(push_for(args.push, Path(args.private_key).read_bytes(), ids, args.seconds, args.rate))
+        Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in records))
+        return
+    bench(args)
+
+
+def bench(args: argparse.Namespace) -> None:
+    from sandbox.emulator import Emulator
+    from sandbox.pusher import generate_test_keypair
+    from sandbox.workspace import generate_workspace
+
+    started = time.perf_counter()
+    snap = snapshot(args.nodes, args.seed)
+    run = CACHE / "serve-run"
+    data = data_dir(run, snap)
+    (run / "ids.json").write_text(json.dumps(node_ids(snap, 20_000, args.seed)))
+    private_pem, public_pem = generate_test_keypair()
+    (run / "eventbridge-private.pem").write_bytes(private_pem)
+    print(f"snapshot {snap.name} ready ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    baseline = None
+    if args.baseline_seconds > 0:
+        bare, bare_url = start_bare_server(run)
+        try:
+            records = run_pusher(run, bare_url, run / "eventbridge-private.pem", run / "ids.json",
+                                 args.baseline_seconds, args.rate, "bare")
+            baseline = figures(records, min(args.warmup, args.baseline_seconds / 3), args.baseline_seconds, None)
+        finally:
+            bare.send_signal(signal.SIGTERM)
+            bare.wait(10)
+        print(f"bare uvicorn: {baseline}", flush=True)
+
+    with Emulator(generate_workspace(50), access_key_id=KEY_ID, access_key_secret=KEY_SECRET) as emulator:
+        server, url = start_server(run, data, emulator.url, public_pem)
+        try:
+            print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
+            records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
+                                 args.rate, "opsguard")
+            accepted = {r["id"] for r in records if 200 <= r["status"] < 300}
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
+                    < len(accepted):
+                time.sleep(0.2)
+            result = figures(records, args.warmup, args.seconds, emulator.results)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+    result.update(nodes=args.nodes, rate=args.rate, seconds=args.seconds, warmup=args.warmup)
+    if baseline is not None:
+        result["bare_accept_p50_ms"] = baseline["accept_p50_ms"]
+        result["bare_accept_p99_ms"] = baseline["accept_p99_ms"]
+        result["accept_p99_vs_bare"] = round(result["accept_p99_ms"] / max(baseline["accept_p99_ms"], 0.01), 2)
+    result["targets_met"] = (result["accepted_per_s"] >= TARGETS["accepted_per_s"]
+                             and result["accept_p99_ms"] <= TARGETS["accept_p99_ms"]
+                             and (result["reported_p99_ms"] or 1e9) <= TARGETS["reported_p99_ms"]
+                             and result["reported"] == result["accepted_total"]
+                             and result["reported_more_than_once"] == 0)
+    for key in ("accepted_per_s", "accept_p50_ms", "accept_p99_ms", "reported_p50_ms", "reported_p99_ms",
+                "reported", "accepted_total", "reported_more_than_once", "non_2xx"):
+        print(f"{key:>26}: {result[key]}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
