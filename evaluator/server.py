@@ -3,7 +3,8 @@
 Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
 `GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /checks/{id}/path/{node_id}`
 and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /docs` and `GET /docs/{name}`
-(the "View Documentation" page), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
+(the "View Documentation" page), `GET /api/audit` (past decisions, `opsguard audit` while the server holds
+the state file), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
 (nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
 """
 
@@ -20,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from evaluator import details_page, docs_page, path_page
+from evaluator import audit, details_page, docs_page, path_page
 from evaluator.inbox import Push, Reply
 from evaluator.metrics import CONTENT_TYPE
 from evaluator.service import Service
@@ -87,6 +88,15 @@ def create_app(service: Service) -> FastAPI:
     def doc(name: str, project: int | None = None) -> Response:
         status, page = docs_page.docs_page(service, project=project, name=name)
         return HTMLResponse(page, status)
+
+    @app.get("/api/audit")
+    def api_audit(request: Request) -> Response:
+        try:
+            filters = audit.AuditFilter.build(**{k: request.query_params.get(k) for k in audit.FILTER_NAMES})
+        except audit.AuditError as exc:
+            return JSONResponse({"error": "bad-filter", "detail": str(exc)}, 400)
+        rows = audit.server_rows(service.store, filters)
+        return JSONResponse({"filters": filters.to_json(), "count": len(rows), "decisions": rows})
 
     @app.get("/healthz")
     def healthz() -> Response:

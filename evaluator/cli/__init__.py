@@ -5,7 +5,8 @@ from importlib import import_module
 from evaluator.cli.app import app, main
 
 # One module per command; importing a module registers its command.
-COMMAND_MODULES: tuple[str, ...] = ("sync_cmd", "demo_cmd", "impact_cmd", "backfill_cmd", "check_cmd", "serve_cmd")
+COMMAND_MODULES: tuple[str, ...] = ("sync_cmd", "demo_cmd", "impact_cmd", "backfill_cmd", "check_cmd", "serve_cmd",
+                                  "audit_cmd")
 
 for _name in COMMAND_MODULES:
     import_module(f"evaluator.cli.{_name}")
