@@ -117,7 +117,7 @@ def parse_time(value: Any, now: datetime, what: str = "time") -> datetime | None
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     text = str(value)
@@ -130,7 +130,7 @@ def parse_time(value: Any, now: datetime, what: str = "time") -> datetime | None
     except ValueError:
         raise AuditError(f"{what}: expected a date (2026-11-20), a time (2026-11-20T08:00, UTC unless it says "
                          f"+08:00) or an age (30m, 12h, 7d, 2w), got {text!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _integer(value: Any, what: str) -> int | None:

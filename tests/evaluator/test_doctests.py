@@ -13,7 +13,8 @@ import evaluator.events
 import evaluator.policy
 
 PACKAGES = (evaluator.checks, evaluator.events, evaluator.policy)
-MODULES = ["evaluator.verdict", "evaluator.evaluate",
+MODULES = ["evaluator.verdict", "evaluator.evaluate", "evaluator.docs_page", "evaluator.audit",
+           "evaluator.cli.audit_cmd",
            *(p.__name__ for p in PACKAGES),
            *(f"{p.__name__}.{m.name}" for p in PACKAGES for m in pkgutil.iter_modules(p.__path__))]
 
