@@ -83,7 +83,8 @@ class Service:
                             ReportPolicy(cap_seconds=settings.report_backoff_cap_seconds,
                                          give_up_seconds=settings.report_give_up_hours * 3600))
         worker = Worker(store, writer, graphs, reporter, opts.policy, self.metrics,
-                        eval_workers=settings.eval_workers, report_workers=settings.report_workers).start()
+                        eval_workers=settings.eval_workers, report_workers=settings.report_workers,
+                        doc_base=settings.public_url).start()
         inbox = Inbox(writer, store, self.auth, graphs, worker, self.metrics,
                       max_body_bytes=settings.max_body_bytes, details_url=self.details_url)
         inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))

@@ -91,9 +91,11 @@ class Worker:
     """Evaluates and reports; `submit` after an accept, `recover` once at start-up."""
 
     def __init__(self, store: StateStore, writer: StateWriter, graphs: GraphHolder, reporter: Reporter,
-                 policy: Policy, metrics: Metrics, *, eval_workers: int = 2, report_workers: int = 8):
+                 policy: Policy, metrics: Metrics, *, eval_workers: int = 2, report_workers: int = 8,
+                 doc_base: str = ""):
         self.store, self.writer, self.graphs, self.reporter = store, writer, graphs, reporter
         self.policy, self.metrics = policy, metrics
+        self.doc_base = doc_base   # the public URL checkpoints' doc_url hang under ("" = relative /docs#name)
         self._evals = ThreadPoolExecutor(max(1, eval_workers), thread_name_prefix="evaluate")
         self._reports = ThreadPoolExecutor(max(1, report_workers), thread_name_prefix="report")
         self._timer = _Timer()
@@ -190,7 +192,7 @@ class Worker:
         if job.event is None and biz:
             recheck_of = self.store.previous_check(biz, job.message_id, job.accepted_at)
         now = utcnow()
-        doc = verdict.to_json()
+        doc = verdict.to_json(doc_base=self.doc_base)
         doc.update(generation=job.generation, recheck_of=recheck_of, accepted_at=job.accepted_at.isoformat(),
                    overlay={"version": live.overlay_version if live else 0,
                             "nodes": list(live.overlay_nodes) if live else []})
