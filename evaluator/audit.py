@@ -161,7 +161,8 @@ def decisions_from_file(path: str | os.PathLike[str], filters: AuditFilter) -> l
         raise AuditError(f"cannot open {path}: {text}") from None
     try:
         cursor = con.execute(sql.load("audit_decisions"), filters.params())
-        assert tuple(d[0] for d in cursor.description) == COLUMNS
+        if tuple(d[0] for d in cursor.description) != COLUMNS:
+            raise AuditError("sql/audit_decisions.sql and evaluator.audit.COLUMNS disagree")
         return [dict(zip(COLUMNS, row)) for row in cursor.fetchall()]
     except duckdb.Error as exc:
         raise AuditError(f"cannot read {path}: {exc}") from None

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from evaluator.checks.derived import backfill_estimate
+from evaluator.checks.derived import backfill_running
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import active_rule, judge, name_nodes, plural
 from evaluator.events import Backfill
@@ -45,9 +45,7 @@ def backfill_frozen_nodes(event: object, graph: LineageGraph, policy: Policy, no
     rule = active_rule(policy, NAME)
     if rule is None:
         return None
-    estimate = backfill_estimate(event, graph, policy)
-    excluded = set(event.exclude_node_ids)
-    running, _ = graph.positions([n for n in estimate.node_ids if n not in excluded])
+    running = backfill_running(event, graph, policy)
     paused = running[graph.is_paused[running]]
     skipped = running[graph.is_skipped[running]]
     blocked = _selected_below(graph, paused, running)

@@ -19,7 +19,7 @@ from lineage.backfill import BackfillEstimate, estimate_backfill
 from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 
-__all__ = ["Downstream", "downstream", "backfill_estimate", "evaluation_scope", "memoised", "bizdate_today", "yesterday_bizdate",
+__all__ = ["Downstream", "downstream", "backfill_estimate", "backfill_running", "evaluation_scope", "memoised", "bizdate_today", "yesterday_bizdate",
            "origins", "scheduler_masks"]
 
 T = TypeVar("T")
@@ -92,6 +92,17 @@ def backfill_estimate(event: Backfill, graph: LineageGraph, policy: Policy) -> B
     return _memo(("backfill", id(graph), id(event), policy.default_runtime_seconds),
                  lambda: estimate_backfill(graph, event.to_request(),
                                            default_runtime_seconds=policy.default_runtime_seconds))
+
+
+def backfill_running(event: Backfill, graph: LineageGraph, policy: Policy) -> np.ndarray:
+    """Positions of the backfill's selected nodes that really run (the excluded ones dry-run), root first."""
+    def compute() -> np.ndarray:
+        ids = np.array(backfill_estimate(event, graph, policy).node_ids, dtype=np.int64)
+        if event.exclude_node_ids:
+            ids = ids[~np.isin(ids, np.array(event.exclude_node_ids, dtype=np.int64))]
+        return graph.positions(ids)[0]
+
+    return _memo(("running", id(graph), id(event), policy.default_runtime_seconds), compute)
 
 
 def bizdate_today(now: datetime, policy: Policy) -> date:

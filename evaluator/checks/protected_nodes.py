@@ -14,7 +14,7 @@ from functools import partial
 
 import numpy as np
 
-from evaluator.checks.derived import backfill_estimate, downstream
+from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.checks.judging import active_rule, judge, plural, shown_list, subject
@@ -54,9 +54,7 @@ def protected_nodes(event: object, graph: LineageGraph, policy: Policy, now: dat
         return None
     protected_idx, missing = graph.positions(sorted(policy.protected_nodes))
     if isinstance(event, Backfill):
-        estimate = backfill_estimate(event, graph, policy)
-        excluded = set(event.exclude_node_ids)
-        touched_idx, _ = graph.positions([n for n in estimate.node_ids if n not in excluded])
+        touched_idx = backfill_running(event, graph, policy)
         what, verb, below = f"backfilling {subject(graph, (event.root_node_id,))}", "reruns", "below the root"
         explain = _from_root(graph, event.root_node_id)
     else:
