@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 from lineage.graph import LineageGraph
 
-SAMPLES = Path(__file__).with_name("samples")
+# The shared sample messages, as shipped in the package for `opsguard demo`.
+SAMPLES = Path(str(resources.files("evaluator").joinpath("demo_samples")))
 SAMPLE_NAMES = ("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data", "node-change-updated")
 NOW = datetime(2026, 11, 20, 2, 14, 8, tzinfo=UTC)   # 10:14 in UTC+8: today's bizdate run = 2026-11-19
 SYNCED = datetime(2026, 11, 20, 1, 0, 0, tzinfo=UTC)
