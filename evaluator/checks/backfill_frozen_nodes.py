@@ -48,8 +48,11 @@ def backfill_frozen_nodes(event: object, graph: LineageGraph, policy: Policy, no
     running = backfill_running(event, graph, policy)
     paused = running[graph.is_paused[running]]
     skipped = running[graph.is_skipped[running]]
-    blocked = _selected_below(graph, paused, running)
-    stale = np.setdiff1d(_selected_below(graph, skipped, running), np.concatenate((blocked, paused, skipped)))
+    eligible = np.zeros(graph.node_count, dtype=bool)
+    eligible[running] = True
+    blocked = _selected_below(graph, paused, eligible)
+    eligible[blocked] = eligible[paused] = eligible[skipped] = False   # what is blocked or not run is not stale
+    stale = _selected_below(graph, skipped, eligible)
     facts = {"frozen": int(paused.size), "dry_run": int(skipped.size),
              "frozen_node_ids": graph.node_ids(paused), "dry_run_node_ids": graph.node_ids(skipped),
              "blocked_below_count": int(blocked.size), "blocked_below_node_ids": graph.node_ids(blocked),
@@ -77,7 +80,8 @@ def _below(count: int, one: str, many: str) -> str:
 
 
 def _selected_below(graph: LineageGraph, idx: np.ndarray, selected: np.ndarray) -> np.ndarray:
-    """Sorted positions of `selected` that are descendants of `idx` (none when `idx` is empty)."""
+    """Sorted positions of descendants of `idx` where the mask `selected` is set (none when `idx` is empty)."""
     if not idx.size:
         return np.zeros(0, dtype=np.int32)
-    return np.intersect1d(graph.descendants_of_positions(idx).idx, selected)
+    reached = graph.descendants_of_positions(idx).idx
+    return np.sort(reached[selected[reached]])
