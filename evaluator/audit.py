@@ -33,7 +33,8 @@ from lineage.snapshots import default_data_dir
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AuditFilter", "AuditError", "StateBusyError", "COLUMNS", "RESULTS", "FILTER_NAMES", "audit_frame", "summary_frame",
+__all__ = ["AuditFilter", "AuditError", "StateBusyError", "COLUMNS", "RESULTS", "FILTER_NAMES", "audit_frame",
+           "summary_frame",
            "read_decisions", "decisions_from_file", "decisions_from_server", "server_rows", "summarise", "parse_time"]
 
 # The columns of sql/audit_decisions.sql, in order.

@@ -19,7 +19,8 @@ from lineage.backfill import BackfillEstimate, estimate_backfill
 from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 
-__all__ = ["Downstream", "downstream", "backfill_estimate", "backfill_running", "evaluation_scope", "memoised", "bizdate_today", "yesterday_bizdate",
+__all__ = ["Downstream", "downstream", "backfill_estimate", "backfill_running", "evaluation_scope", "memoised",
+           "bizdate_today", "yesterday_bizdate",
            "origins", "scheduler_masks"]
 
 T = TypeVar("T")

@@ -53,7 +53,8 @@ def audit(
     """Past decisions: which operations opsguard judged, what it answered, and why.
 
     Reads <data-dir>/state.duckdb read-only. A running server holds that file (DuckDB admits no second
-    process), so then the rows come from the server's GET /api/audit: --url, else server.public_url (or host and port) of opsguard.toml.
+    process), so then the rows come from the server's GET /api/audit: --url, else server.public_url
+    (or host and port) of opsguard.toml.
     """
     if json_output and csv_output:
         fail("--json and --csv: choose one")

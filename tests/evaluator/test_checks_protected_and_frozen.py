@@ -42,7 +42,8 @@ def test_unfreeze_is_not_judged_and_a_node_beside_the_blast_radius_is_ok():
 def test_the_frozen_nodes_own_baseline_counts():
     nodes, edges = chain(2)
     nodes[0]["baseline_id"] = 9
-    cp = judge(protected_nodes, op("freeze-node", 1), graph(nodes, edges), parse_policy("[protected]\nbaselines = [9]\n"))
+    policy = parse_policy("[protected]\nbaselines = [9]\n")
+    cp = judge(protected_nodes, op("freeze-node", 1), graph(nodes, edges), policy)
     assert cp.status.value == "FAIL" and cp.facts["protected_baseline_ids"] == [9]
 
 

@@ -39,7 +39,8 @@ def judged(start_server, emulator, demo_workspace):
     wait_reported(emulator, [e["id"] for e in events])
     freeze = sample("freeze-node")
     body = server.pusher.body(freeze)
-    assert server.pusher.post(body, {**server.pusher.signed_headers(body), "x-opsguard-recheck": "true"}).status_code == 202
+    recheck = server.pusher.post(body, {**server.pusher.signed_headers(body), "x-opsguard-recheck": "true"})
+    assert recheck.status_code == 202
     wait_for(lambda: server.service.store.verdict(freeze["id"]).generation == 2, what="the recheck's verdict")
     server.leaf, server.other = leaf, other
     return server
