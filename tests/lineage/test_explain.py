@@ -16,9 +16,7 @@ from lineage.errors import NotDownstreamError, UnknownNodeError
 from lineage.explain import describe_path, explain_path
 from lineage.graph import LineageGraph
 from lineage.impact import compute_impact
-from lineage.snapshot_writer import write_fixture_snapshot
-from lineage.snapshots import SnapshotStore
-from tests.lineage.test_cli import fixture_dict
+from tests.lineage.test_cli import data_dir, run  # noqa: F401  (data_dir is a fixture)
 
 
 def graph(edges: list[tuple[int, int]]) -> LineageGraph:
@@ -86,19 +84,7 @@ def test_describe_path_names_each_hop():
     assert [(r["node_id"], r["node_name"], r["depth"]) for r in rows] == [(1, "n1", 0), (2, "n2", 1), (3, "n3", 2)]
 
 
-# -- opsguard impact --explain ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data")
-    store = SnapshotStore(path)
-    store.publish(write_fixture_snapshot(fixture_dict(), store.new_partial()))
-    return path
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
-
-
+# -- opsguard impact --explain (on test_cli's snapshot: 1 → 2 → 3 → 4, 2 → 5 frozen) --------------------------
 def test_explain_json_is_the_path_with_names(data_dir):
     done = run("impact", "1", "--explain", "4", "--json", "--data-dir", str(data_dir))
     assert done.exit_code == 0, done.output
