@@ -27,7 +27,7 @@ from evaluator.state import OverlayRow
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.graph_load import GraphData, load_snapshot
-from lineage.snapshots import SnapshotRef, SnapshotStore, open_snapshot
+from lineage.snapshots import SnapshotRef, SnapshotStore, connect_snapshot
 
 __all__ = ["LiveGraph", "GraphHolder"]
 
@@ -200,7 +200,7 @@ class GraphHolder:
 def _load_base(ref: SnapshotRef) -> _Base:
     data = load_snapshot(ref.path)
     data = replace(data, history=_Once(data.history))   # shared by every overlay rebuild of this snapshot
-    con = open_snapshot(ref.path)
+    con = connect_snapshot(ref.path)
     try:
         cur = con.execute(sql.load("sync_info_latest"))
         names = [d[0] for d in cur.description]

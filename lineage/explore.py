@@ -66,7 +66,7 @@ class Snapshot:
         self.path = Path(path)
         self.id: str = snapshot_id or self.path.name.removesuffix(snapshots.SNAPSHOT_SUFFIX)
         self.data_dir = Path(data_dir) if data_dir is not None else None
-        self._con: duckdb.DuckDBPyConnection | None = snapshots.open_snapshot(self.path)
+        self._con: duckdb.DuckDBPyConnection | None = snapshots.connect_snapshot(self.path)
 
     def __repr__(self) -> str:
         return f"<Snapshot {self.id} ({self.path.name})>"
@@ -223,7 +223,7 @@ class Snapshot:
     # -- internals -----------------------------------------------------------------------------
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = snapshots.open_snapshot(self.path)
+            self._con = snapshots.connect_snapshot(self.path)
         return self._con
 
     def _require(self, ids: list[int]) -> None:

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 import sql
 from lineage.errors import SnapshotError
-from lineage.snapshots import open_snapshot
+from lineage.snapshots import connect_snapshot
 
 __all__ = ["GraphData", "load_snapshot"]
 
@@ -41,7 +41,7 @@ class GraphData:
 def load_snapshot(path: str | os.PathLike[str]) -> GraphData:
     """The graph data of a published snapshot file, opened read-only; `SnapshotError` if unreadable."""
     path = Path(path)
-    con = open_snapshot(path)
+    con = connect_snapshot(path)
     try:
         return _read(con, path.name.removesuffix(".duckdb"), None, lambda: _history_of_file(path))
     except duckdb.Error as exc:
@@ -51,7 +51,7 @@ def load_snapshot(path: str | os.PathLike[str]) -> GraphData:
 
 
 def _history_of_file(path: Path) -> pa.Table:
-    con = open_snapshot(path)
+    con = connect_snapshot(path)
     try:
         return con.sql(sql.load("graph_history")).to_arrow_table()
     except duckdb.Error as exc:

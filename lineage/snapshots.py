@@ -16,7 +16,7 @@ import duckdb
 
 from lineage.errors import SnapshotError
 
-__all__ = ["SnapshotRef", "SnapshotStore", "default_data_dir", "open_snapshot", "snapshot_id_of"]
+__all__ = ["SnapshotRef", "SnapshotStore", "connect_snapshot", "default_data_dir", "snapshot_id_of"]
 
 SNAPSHOT_SUFFIX = ".duckdb"
 PARTIAL_SUFFIX = ".duckdb.partial"
@@ -128,7 +128,7 @@ class SnapshotStore:
         return removed
 
 
-def open_snapshot(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+def connect_snapshot(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     """Open a published snapshot read-only; raises `SnapshotError` if it is not a snapshot."""
     try:
         return duckdb.connect(str(path), read_only=True)

@@ -22,7 +22,7 @@ import sql
 from lineage.client import PAGE_SIZE, DataWorksClient
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import SnapshotWriter, SyncCounters
-from lineage.snapshots import SnapshotRef, SnapshotStore, open_snapshot, snapshot_id_of
+from lineage.snapshots import SnapshotRef, SnapshotStore, connect_snapshot, snapshot_id_of
 
 __all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan"]
 
@@ -94,7 +94,7 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
 
 def read_sync_info(path: Any) -> dict[str, Any]:
     """The newest `sync_info` row of a snapshot file, as a dict."""
-    con = open_snapshot(path)
+    con = connect_snapshot(path)
     try:
         cursor = con.execute(sql.load("sync_info_latest"))
         names = [d[0] for d in cursor.description]
@@ -176,7 +176,7 @@ class _SyncJob:
                 self.writer.add_option(project_id, value)
 
     def _reusable(self, previous: SnapshotRef, listed: list[dict[str, Any]]) -> set[int]:
-        con = open_snapshot(previous.path)
+        con = connect_snapshot(previous.path)
         try:
             before = {row[0]: row[1] for row in con.execute(sql.load("sync_previous_nodes")).fetchall() if row[2]}
         finally:
@@ -205,7 +205,7 @@ class _SyncJob:
             self.writer.add_edges((o, node_id) if kind == "parents" else (node_id, o) for o in other)
 
     def _copy_parent_edges(self, previous: SnapshotRef, reuse: set[int]) -> None:
-        con = open_snapshot(previous.path)
+        con = connect_snapshot(previous.path)
         try:
             con.register("unchanged", pa.table({"node_id": pa.array(sorted(reuse), pa.int64())}))
             self.writer.add_edges(con.execute(sql.load("sync_previous_parent_edges")).fetchall())
@@ -219,7 +219,7 @@ class _SyncJob:
         today = self.request.today or datetime.now(self.request.tz).date()
         bizdates, keep_from = history_plan(today, self.request.history_days, previous_to)
         if previous is not None and previous_to is not None and bizdates:
-            con = open_snapshot(previous.path)
+            con = connect_snapshot(previous.path)
             try:
                 table = con.sql(sql.load("snapshot_previous_instances"),
                                 params={"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()

@@ -14,9 +14,9 @@ from evaluator.policy._schema import DEFAULT_DOC, kind
 
 def read_extension_options(snapshot_path: str | os.PathLike[str]) -> dict[int, str]:
     """The `project_options` table of a snapshot: workspace id → options JSON string."""
-    from lineage.snapshots import open_snapshot
+    from lineage.snapshots import connect_snapshot
 
-    con = open_snapshot(snapshot_path)
+    con = connect_snapshot(snapshot_path)
     try:
         rows = con.execute("SELECT project_id, option_value FROM project_options").fetchall()
     finally:

@@ -4,7 +4,7 @@ import pytest
 
 from lineage.errors import SnapshotError
 from lineage.snapshot_writer import write_fixture_snapshot
-from lineage.snapshots import SnapshotStore, open_snapshot
+from lineage.snapshots import SnapshotStore, connect_snapshot
 
 FIXTURE = {
     "projects": [{"ProjectId": 1, "ProjectName": "a", "ProjectIdentifier": "a"}],
@@ -35,7 +35,7 @@ def test_published_snapshot_is_current_and_dense(tmp_path):
     store = SnapshotStore(tmp_path)
     ref = publish(store)
     assert store.require_current() == ref and ref.path.suffix == ".duckdb"
-    con = open_snapshot(ref.path)
+    con = connect_snapshot(ref.path)
     assert con.execute("select node_id, idx from nodes order by idx").fetchall() == [(10, 0), (20, 1), (30, 2)]
     assert con.execute("select parent_idx, child_idx from edges").fetchall() == [(0, 1), (0, 2), (1, 2)]
     assert con.execute("select * from baseline_nodes").fetchall() == [(7, 20), (7, 30)]
@@ -73,11 +73,11 @@ def test_a_corrupt_snapshot_file_is_a_snapshot_error(tmp_path):
     bad = tmp_path / "bad.duckdb"
     bad.write_bytes(b"not a database at all" * 100)
     with pytest.raises(SnapshotError, match="cannot open snapshot"):
-        open_snapshot(bad)
+        connect_snapshot(bad)
 
 
 def test_the_recorded_snapshot_id_is_the_file_id(tmp_path):
     ref = publish(SnapshotStore(tmp_path))
-    con = open_snapshot(ref.path)
+    con = connect_snapshot(ref.path)
     assert con.execute("select snapshot_id from sync_info").fetchone()[0] == ref.id
     con.close()
