@@ -209,7 +209,7 @@ class StateStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path))
+            self._con = duckdb.connect(str(self.path), config={"threads": 1})
             self._con.execute(sql.load("state"))
             self._con.execute("INSERT INTO state_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                               [SCHEMA_VERSION])

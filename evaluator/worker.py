@@ -17,9 +17,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from evaluator.evaluate import evaluate
 from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
@@ -200,11 +201,21 @@ class Worker:
                             verdict.operator, verdict.result.value, verdict.wire_result, verdict.tip,
                             verdict.snapshot.id, live.overlay_version if live else None, recheck_of,
                             verdict.latency_ms, json.dumps(doc, default=str, ensure_ascii=False))
-        self.writer.write(SaveVerdict(stored))
         self.metrics.evaluation_seconds.observe(verdict.latency_ms / 1000)
         self.metrics.verdicts.inc(code=verdict.event_code or "", result=verdict.result.value)
-        self._queue_report(ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip,
-                                     job.accepted_at))
+        report = ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip, job.accepted_at)
+        # Reported only once the verdict is committed, but without holding this thread: it judges the next event.
+        with self._lock:
+            self._pending_reports += 1
+        self.writer.submit(SaveVerdict(stored)).add_done_callback(lambda done: self._saved(done, report))
+
+    def _saved(self, done: Future[Any], report: ReportJob) -> None:
+        with self._lock:
+            self._pending_reports -= 1
+        if done.exception() is not None:   # stays `accepted`: evaluated again at the next start
+            log.error("storing the verdict of %s failed: %s", report.message_id, done.exception())
+            return
+        self._queue_report(report)
 
     # -- reporting -------------------------------------------------------------------------------------
     def _queue_report(self, job: ReportJob) -> None:
@@ -233,7 +244,8 @@ class Worker:
         status = None
         if attempt.final is not None:
             status = StatusChange(job.message_id, job.generation, attempt.final, attempt.row.finished_at)
-        self.writer.write(RecordDelivery(attempt.row, status))
+        # Not waited for: the next attempt or the next report goes on while the writer commits this one.
+        self.writer.submit(RecordDelivery(attempt.row, status)).add_done_callback(_log_failure)
         self.metrics.reports.inc(outcome=attempt.row.outcome)
         if attempt.row.outcome == DELIVERED:
             self.metrics.report_seconds.observe((attempt.row.finished_at - job.accepted_at).total_seconds())
@@ -247,6 +259,11 @@ class Worker:
         else:
             log.error("giving up reporting %s after %d attempts: %s", job.message_id, attempt.row.attempt,
                       attempt.row.error_message)
+
+
+def _log_failure(done: Future[Any]) -> None:
+    if done.exception() is not None:
+        log.error("recording a report attempt failed: %s", done.exception())
 
 
 def error_verdict(message_id: str, event_code: str | None, project_id: int | None, policy: Policy, reason: str,
