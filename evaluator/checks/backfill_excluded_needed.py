@@ -13,9 +13,9 @@ import numpy as np
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_backfill, judge, plural, shown_list
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -54,14 +54,10 @@ def excluded_needed(graph: LineageGraph, selection: tuple[int, ...], excluded: t
     return {e: readers[e] for e in dry if e in needed}
 
 
-def backfill_excluded_needed(event: object, graph: LineageGraph, policy: Policy,
-                             now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_excluded_needed(event: Backfill, graph: LineageGraph, policy: Policy,
+                             now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the number of excluded nodes whose dry-run output selected, running nodes consume."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     est = backfill_estimate(event, graph, policy)
     needed = excluded_needed(graph, est.node_ids, event.exclude_node_ids)
     outside = [n for n in event.exclude_node_ids if n not in set(est.node_ids)]

@@ -14,9 +14,9 @@ import numpy as np
 
 from evaluator.checks.derived import backfill_running
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_backfill, judge, name_nodes, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -38,13 +38,10 @@ DOC = CheckDoc(
 )
 
 
-def backfill_frozen_nodes(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_frozen_nodes(event: Backfill, graph: LineageGraph, policy: Policy,
+                          now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the frozen + dry-run nodes among the selected, not excluded ones; names them apart."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     running = backfill_running(event, graph, policy)
     paused = running[graph.is_paused[running]]
     skipped = running[graph.is_skipped[running]]

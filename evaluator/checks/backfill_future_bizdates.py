@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate, bizdate_today
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_backfill, judge, plural, shown_list
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -27,14 +27,10 @@ DOC = CheckDoc(
 )
 
 
-def backfill_future_bizdates(event: object, graph: LineageGraph, policy: Policy,
-                             now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_future_bizdates(event: Backfill, graph: LineageGraph, policy: Policy,
+                             now: datetime, rule: Rule) -> Checkpoint:
     """Graded on future bizdates started immediately (startFutureInstanceImmediately); waiting ones are OK."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     today = bizdate_today(now, policy)
     future = [b for b in backfill_estimate(event, graph, policy).bizdates if b >= today]
     immediate = event.start_future_instance_immediately

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.checks.judging import graded, is_backfill, judge, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -27,13 +27,9 @@ DOC = CheckDoc(
 )
 
 
-def backfill_hours(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_hours(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
     """Graded on `estimated_hours` (median run times); says how many nodes had no history to go on."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     est = backfill_estimate(event, graph, policy)
     hours = float(est.estimated_hours)
     facts = {"estimated_hours": round(hours, 3), "nodes_without_history": est.nodes_without_history,

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.checks.judging import graded, is_backfill, judge, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -26,13 +26,9 @@ DOC = CheckDoc(
 )
 
 
-def backfill_parallelism(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_parallelism(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
     """Graded on min(parallel groups, bizdates) x the busiest bizdate's run instances (a combination rule)."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     est = backfill_estimate(event, graph, policy)
     groups = event.parallel_group if event.is_parallel else 1
     at_once = min(groups, max(est.bizdate_count, 1))

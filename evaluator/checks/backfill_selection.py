@@ -7,9 +7,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, subject
+from evaluator.checks.judging import graded, is_backfill, judge, plural, subject
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -36,13 +36,9 @@ def selection_note(event: Backfill, graph: LineageGraph, node_count: int) -> str
             f"({plural(node_count, 'node')})")
 
 
-def backfill_selection(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_selection(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
     """Measure 1 when the selection was assumed (root + all downstream), else 0; names the mode."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     estimate = backfill_estimate(event, graph, policy)
     assumed = estimate.selection_mode == ALL_DOWNSTREAM
     facts = {"selection_mode": estimate.selection_mode, "assumed": assumed, "node_count": estimate.node_count,

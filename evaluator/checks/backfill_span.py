@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.checks.judging import graded, is_backfill, judge, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -23,13 +23,9 @@ DOC = CheckDoc(
 )
 
 
-def backfill_span(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_span(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
     """Graded on (last bizdate - first bizdate + 1) days over all periods; overlaps count once."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     first = min(p.begin for p in event.periods)
     last = max(p.end for p in event.periods)
     span = (last - first).days + 1

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_backfill, judge, name_nodes, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -28,14 +28,10 @@ DOC = CheckDoc(
 )
 
 
-def backfill_stale_downstream(event: object, graph: LineageGraph, policy: Policy,
-                              now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_stale_downstream(event: Backfill, graph: LineageGraph, policy: Policy,
+                              now: datetime, rule: Rule) -> Checkpoint:
     """Graded on `downstream_not_included_count`; frozen and dry-run ones are counted apart in facts."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     est = backfill_estimate(event, graph, policy)
     idx, _ = graph.positions(est.downstream_not_included)
     frozen, dry = int(graph.is_paused[idx].sum()), int(graph.is_skipped[idx].sum())

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural
+from evaluator.checks.judging import graded, is_backfill, judge, plural
 from evaluator.events import Backfill
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -28,13 +28,9 @@ DOC = CheckDoc(
 )
 
 
-def backfill_volume(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_backfill)
+def backfill_volume(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
     """Graded on `run_instance_count` (dry-run instances of excluded nodes and off-cycle days not counted)."""
-    if not isinstance(event, Backfill):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     est = backfill_estimate(event, graph, policy)
     run_nodes = est.node_count - est.dry_run_node_count
     dry = est.instance_count - est.run_instance_count

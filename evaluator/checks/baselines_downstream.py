@@ -8,10 +8,10 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_operation, judge, plural, shown_ids
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.events import NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -29,13 +29,10 @@ DOC = CheckDoc(
 )
 
 
-def baselines_downstream(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(*STOPPING_CODES))
+def baselines_downstream(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                         now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the baselines of the event's nodes and their live descendants (each one would breach)."""
-    if not isinstance(event, NodeOperation) or event.code not in STOPPING_CODES:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     down = downstream(event, graph, policy)
     own = np.unique(graph.baselines_of(down.start_idx))
     below = np.unique(graph.baselines_of(down.live_idx))
@@ -46,6 +43,6 @@ def baselines_downstream(event: object, graph: LineageGraph, policy: Policy, now
     else:
         verb = "freezing" if event.code.value == "freeze-node" else "undeploying"
         message = (f"{verb} stops nodes of {plural(int(ids.size), 'baseline')}: "
-                   f"{shown_list([str(b) for b in ids.tolist()])} — each will breach its commitment")
+                   f"{shown_ids(ids)} — each will breach its commitment")
     return judge(rule, policy, event.operator, int(ids.size), message, facts,
-                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_list([str(b) for b in ids.tolist()], cap=2)})")
+                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_ids(ids, cap=2)})")

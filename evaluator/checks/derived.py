@@ -72,6 +72,11 @@ class Downstream:
         return {"downstream": int(self.idx.size), "live": int(self.live.sum()), "frozen": int(self.paused.sum()),
                 "dry_run": int(self.skipped.sum()), "max_depth": int(self.impact.max_depth)}
 
+    def apart_ids(self, graph: LineageGraph) -> dict[str, np.ndarray]:
+        """{"frozen_node_ids", "dry_run_node_ids"}: the descendants counted apart, as facts name them."""
+        return {"frozen_node_ids": graph.node_ids(self.idx[self.paused]),
+                "dry_run_node_ids": graph.node_ids(self.idx[self.skipped])}
+
 
 def downstream(event: Any, graph: LineageGraph, policy: Policy) -> Downstream:
     """The descendants of `event.node_ids` (unknown ids ignored, never an error)."""

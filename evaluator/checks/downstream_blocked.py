@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
+from evaluator.checks.judging import graded, is_operation, judge, name_nodes, plural, split_phrase, subject
 from evaluator.events import EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -33,20 +33,16 @@ DOC = CheckDoc(
 )
 
 
-def downstream_blocked(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(EventCode.FREEZE_NODE))
+def downstream_blocked(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                       now: datetime, rule: Rule) -> Checkpoint:
     """Graded on live (NORMAL) descendants that would wait forever; frozen/dry-run ones counted apart."""
-    if not isinstance(event, NodeOperation) or event.code is not EventCode.FREEZE_NODE:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     down = downstream(event, graph, policy)
     counts = down.counts()
     live_idx = down.live_idx
     already = graph.node_ids(down.start_idx[graph.is_paused[down.start_idx]]).tolist()
     facts = {**counts, "by_depth": down.impact.by_depth, "blocked_node_ids": graph.node_ids(live_idx),
-             "frozen_node_ids": graph.node_ids(down.idx[down.paused]),
-             "dry_run_node_ids": graph.node_ids(down.idx[down.skipped]), "already_frozen": already}
+             **down.apart_ids(graph), "already_frozen": already}
     what = f"freezing {subject(graph, event.node_ids)}"
     rest = split_phrase(counts["frozen"], counts["dry_run"])
     summary = f"{what} blocks {plural(counts['live'], 'live downstream node')}"

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, name_nodes, plural, split_phrase, subject
+from evaluator.checks.judging import graded, is_operation, judge, name_nodes, plural, split_phrase, subject
 from evaluator.events import EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -28,22 +28,17 @@ DOC = CheckDoc(
 )
 
 
-def downstream_orphaned(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(EventCode.UNDEPLOY_NODE))
+def downstream_orphaned(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                        now: datetime, rule: Rule) -> Checkpoint:
     """Graded on live descendants of the undeployed nodes; direct children (the orphans) are listed."""
-    if not isinstance(event, NodeOperation) or event.code is not EventCode.UNDEPLOY_NODE:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     down = downstream(event, graph, policy)
     counts = down.counts()
     child = down.depth == 1
     live_children = down.idx[child & down.live]
     facts = {**counts, "orphaned_children": graph.node_ids(down.idx[child]),
              "live_orphaned_children": graph.node_ids(live_children),
-             "live_node_ids": graph.node_ids(down.live_idx),
-             "frozen_node_ids": graph.node_ids(down.idx[down.paused]),
-             "dry_run_node_ids": graph.node_ids(down.idx[down.skipped])}
+             "live_node_ids": graph.node_ids(down.live_idx), **down.apart_ids(graph)}
     what = f"undeploying {subject(graph, event.node_ids)}"
     rest = split_phrase(counts["frozen"], counts["dry_run"])
     children = plural(int(live_children.size), 'live child', 'live children')

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_operation, judge, name_nodes, plural
 from evaluator.events import EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -30,14 +30,10 @@ DOC = CheckDoc(
 STOPPING_CODES = frozenset({EventCode.FREEZE_NODE, EventCode.UNDEPLOY_NODE})
 
 
-def high_priority_downstream(event: object, graph: LineageGraph, policy: Policy,
-                             now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(*STOPPING_CODES))
+def high_priority_downstream(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                             now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the live high-priority descendants a freeze or undeploy would stop; highest named first."""
-    if not isinstance(event, NodeOperation) or event.code not in STOPPING_CODES:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     down = downstream(event, graph, policy)
     live_idx = down.live_idx
     priority = graph.column("priority")[live_idx]

@@ -1,26 +1,66 @@
-"""How a check turns a measure into a checkpoint: the rule's thresholds, operator exemptions, and the
-phrasing every message shares (counts with thousands separators, a few node names and "+N more")."""
+"""How a check turns a measure into a checkpoint: which events it applies to and whether its rule is on
+(`graded`), the rule's thresholds, operator exemptions, and the phrasing every message shares (counts
+with thousands separators, a few node names and "+N more")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from evaluator.events import Backfill, EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint, Status
 from lineage.graph import LineageGraph
 
-__all__ = ["active_rule", "judge", "plural", "name_nodes", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
+__all__ = ["active_rule", "graded", "is_backfill", "is_operation", "judge",
+           "plural", "name_nodes", "shown_ids", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
 
 MESSAGE_NAMES = 3  # node names a message spells out before "+N more" (the full list is in facts)
+
+Check = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
+RuleCheck = Callable[[Any, LineageGraph, Policy, datetime, Rule], Checkpoint | None]
 
 
 def active_rule(policy: Policy, name: str) -> Rule | None:
     """The enabled rule called `name`, or None when the policy switched it off."""
     rule = policy.rule(name)
     return rule if rule.enabled else None
+
+
+def is_backfill(event: object) -> bool:
+    """Does the event ask for a backfill (backfill-data)?"""
+    return isinstance(event, Backfill)
+
+
+def is_operation(*codes: EventCode) -> Callable[[object], bool]:
+    """A test for node operations (freeze, unfreeze, undeploy) with one of `codes`.
+
+    >>> is_operation(EventCode.FREEZE_NODE)(object())
+    False
+    """
+    return lambda event: isinstance(event, NodeOperation) and event.code in codes
+
+
+def graded(name: str, applies: Callable[[object], bool]) -> Callable[[RuleCheck], Check]:
+    """Make `body(event, graph, policy, now, rule)` a check: None unless `applies(event)` and rule `name`
+    is enabled. The check keeps the body's name (its checkpoint name), module (its `DOC`) and docstring."""
+    def decorate(body: RuleCheck) -> Check:
+        def check(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+            if not applies(event):
+                return None
+            rule = active_rule(policy, name)
+            if rule is None:
+                return None
+            return body(event, graph, policy, now, rule)
+
+        check.__module__, check.__name__ = body.__module__, body.__name__
+        check.__qualname__, check.__doc__ = body.__qualname__, body.__doc__
+        return check
+
+    return decorate
 
 
 def judge(rule: Rule, policy: Policy, operator: str | None, measure: float, message: str,
@@ -66,6 +106,15 @@ def shown_list(names: Sequence[str], total: int | None = None, cap: int = MESSAG
     shown = ", ".join(names[:cap])
     rest = total - min(len(names), cap)
     return f"{shown} +{rest:,} more" if rest > 0 else shown
+
+
+def shown_ids(ids: Iterable[int], cap: int = MESSAGE_NAMES) -> str:
+    """`7, 8, 9 +1 more` — ids (baselines, unknown nodes) as a capped list.
+
+    >>> shown_ids(np.array([7, 8, 9, 10])), shown_ids([7], cap=2)
+    ('7, 8, 9 +1 more', '7')
+    """
+    return shown_list([str(i) for i in ids], cap=cap)
 
 
 def name_nodes(graph: LineageGraph, idx: np.ndarray, *, order: Iterable[np.ndarray] = (),

@@ -9,9 +9,9 @@ import numpy as np
 from evaluator.checks.derived import downstream
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_operation, judge, plural, shown_list
 from evaluator.events import NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -26,14 +26,10 @@ DOC = CheckDoc(
 )
 
 
-def other_owners_downstream(event: object, graph: LineageGraph, policy: Policy,
-                            now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(*STOPPING_CODES))
+def other_owners_downstream(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                            now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the number of distinct owners (not the operator) of live descendants; most affected first."""
-    if not isinstance(event, NodeOperation) or event.code not in STOPPING_CODES:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     down = downstream(event, graph, policy)
     codes, names = graph.codes("owner_id")
     counts = np.bincount(codes[down.live_idx] + 1, minlength=len(names) + 1)[1:]

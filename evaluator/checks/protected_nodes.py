@@ -17,9 +17,9 @@ import numpy as np
 from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
-from evaluator.checks.judging import active_rule, judge, plural, shown_list, subject
+from evaluator.checks.judging import graded, is_backfill, is_operation, judge, plural, shown_ids, shown_list, subject
 from evaluator.events import Backfill, EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.errors import NotDownstreamError
 from lineage.explain import explain_path
@@ -44,13 +44,11 @@ DOC = CheckDoc(
 )
 
 
-def protected_nodes(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=lambda event: is_operation(*STOPPING_CODES)(event) or is_backfill(event))
+def protected_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy: Policy, now: datetime,
+                    rule: Rule) -> Checkpoint | None:
     """Graded on protected nodes + protected baselines touched; silent while nothing is protected."""
-    stopping = isinstance(event, NodeOperation) and event.code in STOPPING_CODES
-    if not (stopping or isinstance(event, Backfill)):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None or not (policy.protected_nodes or policy.protected_baselines):
+    if not (policy.protected_nodes or policy.protected_baselines):
         return None
     protected_idx, missing = graph.positions(sorted(policy.protected_nodes))
     if isinstance(event, Backfill):
@@ -85,9 +83,8 @@ def protected_nodes(event: object, graph: LineageGraph, policy: Policy, now: dat
         parts.append(f"{verb} {plural(len(hit_ids), 'protected node')}: {shown_list(hops)}")
         short.append(shown_list(names, cap=2))
     if baselines:
-        listed = [str(b) for b in baselines]
-        parts.append(f"touches {plural(len(baselines), 'protected baseline')}: {shown_list(listed)}")
-        short.append(f"baseline {shown_list(listed, cap=2)}")
+        parts.append(f"touches {plural(len(baselines), 'protected baseline')}: {shown_ids(baselines)}")
+        short.append(f"baseline {shown_ids(baselines, cap=2)}")
     return judge(rule, policy, event.operator, measure, f"{what} {' and '.join(parts)}", facts,
                  f"{what} touches protected {'; '.join(short)}")
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_operation, judge, plural, shown_ids
 from evaluator.checks.unfreeze_catch_up import catch_up
 from evaluator.events import EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -25,14 +25,10 @@ DOC = CheckDoc(
 )
 
 
-def unfreeze_baselines_at_risk(event: object, graph: LineageGraph, policy: Policy,
-                               now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(EventCode.UNFREEZE_NODE))
+def unfreeze_baselines_at_risk(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                               now: datetime, rule: Rule) -> Checkpoint:
     """Graded on baselines of the nodes that catch up (none when nothing catches up)."""
-    if not isinstance(event, NodeOperation) or event.code is not EventCode.UNFREEZE_NODE:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     burst = catch_up(event, graph, policy, now)
     ids = np.unique(graph.baselines_of(burst.run_idx)) if burst.run_instances else np.zeros(0, np.int64)
     facts = {"baseline_ids": ids, "run_instances": burst.run_instances}
@@ -40,6 +36,6 @@ def unfreeze_baselines_at_risk(event: object, graph: LineageGraph, policy: Polic
         message = "no baseline at risk from the catch-up"
     else:
         message = (f"{plural(int(ids.size), 'baseline')} at risk: the catch-up competes with "
-                   f"{shown_list([str(b) for b in ids.tolist()])} for resources")
+                   f"{shown_ids(ids)} for resources")
     return judge(rule, policy, event.operator, int(ids.size), message, facts,
                  f"{plural(int(ids.size), 'baseline')} at risk")

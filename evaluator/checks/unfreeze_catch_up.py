@@ -14,9 +14,9 @@ import numpy as np
 
 from evaluator.checks.derived import downstream, memoised, origins, yesterday_bizdate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, subject
+from evaluator.checks.judging import graded, is_operation, judge, plural, subject
 from evaluator.events import EventCode, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage import cron
 from lineage.errors import CronError
@@ -121,13 +121,10 @@ def _instances(crons: dict[str | None, int], bizdates: tuple[date, ...]) -> tupl
     return total, unreadable
 
 
-def unfreeze_catch_up(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=is_operation(EventCode.UNFREEZE_NODE))
+def unfreeze_catch_up(event: NodeOperation, graph: LineageGraph, policy: Policy,
+                      now: datetime, rule: Rule) -> Checkpoint:
     """Graded on the instances that will run at once after the unfreeze (missed bizdates x fires per day)."""
-    if not isinstance(event, NodeOperation) or event.code is not EventCode.UNFREEZE_NODE:
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     burst = catch_up(event, graph, policy, now)
     missed_days = max((len(d) for d in burst.missed.values()), default=0)
     facts = {"run_instances": burst.run_instances, "dry_run_instances": burst.dry_run_instances,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import active_rule, judge, plural, shown_list
+from evaluator.checks.judging import graded, judge, plural, shown_ids
 from evaluator.events import Backfill, NodeOperation
-from evaluator.policy import Policy
+from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
@@ -24,19 +24,16 @@ DOC = CheckDoc(
 )
 
 
-def unknown_nodes(event: object, graph: LineageGraph, policy: Policy, now: datetime) -> Checkpoint | None:
+@graded(NAME, applies=lambda event: isinstance(event, (NodeOperation, Backfill)))
+def unknown_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy: Policy, now: datetime,
+                  rule: Rule) -> Checkpoint:
     """Graded on the number of event node ids absent from the snapshot (their downstream is invisible)."""
-    if not isinstance(event, (NodeOperation, Backfill)):
-        return None
-    rule = active_rule(policy, NAME)
-    if rule is None:
-        return None
     ids = event.node_ids
     unknown = [n for n in ids if n not in graph]
     facts = {"node_ids": ids, "unknown": unknown}
     if not unknown:
         return judge(rule, policy, event.operator, 0, f"all {plural(len(ids), 'node')} known to the snapshot", facts)
     message = (f"{plural(len(unknown), 'node id')} unknown to snapshot {graph.snapshot_id} (deployed since "
-               f"the last sync?), downstream not judged: {shown_list([str(n) for n in unknown])}")
+               f"the last sync?), downstream not judged: {shown_ids(unknown)}")
     return judge(rule, policy, event.operator, len(unknown), message, facts,
                  f"{plural(len(unknown), 'unknown node id')}")
