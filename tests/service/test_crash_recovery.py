@@ -58,9 +58,13 @@ def test_evaluated_events_are_reported_from_the_stored_verdict_after_a_restart(s
     server = serve_process()
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
-    wait_for(lambda: server.pusher.client.get(f"{server.url}/api/checks/{event['id']}").json()
-             ["inbox"]["status"] == "evaluated", what="evaluated")
-    before = server.pusher.client.get(f"{server.url}/api/checks/{event['id']}").json()
+    check_url = f"{server.url}/api/checks/{event['id']}"
+    wait_for(lambda: server.pusher.client.get(check_url).json()["inbox"]["status"] == "evaluated",
+             what="evaluated")
+    # Kill only once a failed report attempt is on record, so the restart's delivery follows a failure.
+    wait_for(lambda: any(a["http_status"] == 500 for a in server.pusher.client.get(check_url).json()["deliveries"]),
+             what="a failed report attempt recorded")
+    before = server.pusher.client.get(check_url).json()
     server.kill_hard()
     emulator.set_faults()
     restarted = serve_process()
