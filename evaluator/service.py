@@ -70,6 +70,8 @@ class Service:
     def start(self) -> Service:
         opts, settings = self.options, self.options.server
         store = self.store = StateStore(opts.state_file)
+        # Two writers: accepts (each one holds an HTTP answer back) never queue behind verdicts and reports.
+        inbox_writer = StateWriter(store, name="inbox-writer").start()
         writer = StateWriter(store).start()
         snapshots = SnapshotStore(opts.data_dir)
         graphs = GraphHolder(snapshots, on_prune=lambda before: writer.submit(PruneOverlay(before)))
@@ -85,13 +87,14 @@ class Service:
         worker = Worker(store, writer, graphs, reporter, opts.policy, self.metrics,
                         eval_workers=settings.eval_workers, report_workers=settings.report_workers,
                         doc_base=settings.public_url).start()
-        inbox = Inbox(writer, store, self.auth, graphs, worker, self.metrics,
+        inbox = Inbox(inbox_writer, store, self.auth, graphs, worker, self.metrics,
                       max_body_bytes=settings.max_body_bytes, details_url=self.details_url)
         inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))
         freshness = Freshness(graphs, snapshots.dir, opts.schedule, tz=opts.tz,
                               poll_seconds=settings.graph_poll_seconds, metrics=self.metrics,
                               sync_runner=self.sync_runner)
-        self._parts = {"writer": writer, "graphs": graphs, "worker": worker, "inbox": inbox, "freshness": freshness}
+        self._parts = {"inbox_writer": inbox_writer, "writer": writer, "graphs": graphs, "worker": worker,
+                       "inbox": inbox, "freshness": freshness}
         self._gauges(graphs, worker)
         worker.recover()
         freshness.start()
@@ -104,6 +107,7 @@ class Service:
         parts["freshness"].stop()
         parts["graphs"].stop()
         parts["worker"].stop()
+        parts["inbox_writer"].stop()
         parts["writer"].stop()
         if self.store is not None:
             self.store.close()

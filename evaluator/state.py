@@ -286,10 +286,14 @@ class StateStore:
         return self._rows(name, params)
 
     # -- writes (writer thread) ------------------------------------------------------------------------
+    def writer_connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own for one writer thread (writers of different tables commit side by side)."""
+        return self._con.cursor()
+
     @contextmanager
-    def transaction(self) -> Iterator[StateTransaction]:
-        """One transaction on the writer connection: committed on success, rolled back on error."""
-        con = self._con
+    def transaction(self, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[StateTransaction]:
+        """One transaction (on `con`, else the main connection): committed on success, rolled back on error."""
+        con = con or self._con
         con.execute("BEGIN TRANSACTION")
         try:
             yield StateTransaction(con)

@@ -97,13 +97,15 @@ _STOP = object()
 class StateWriter:
     """The writer thread of one `StateStore`. `submit` is thread-safe and returns a Future."""
 
-    def __init__(self, store: StateStore, *, max_batch: int = MAX_BATCH, linger_seconds: float = LINGER_SECONDS):
+    def __init__(self, store: StateStore, *, max_batch: int = MAX_BATCH, linger_seconds: float = LINGER_SECONDS,
+                 name: str = "state-writer"):
         self.store = store
+        self._con = store.writer_connection()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._max_batch = max_batch
         self._linger = linger_seconds
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="state-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.batches = 0
         self.operations = 0
 
@@ -158,11 +160,12 @@ class StateWriter:
                 break
             if item is not _STOP:
                 item[1].set_exception(WriterStopped("the state writer is stopped"))
+        self._con.close()
 
     def _apply(self, batch: Sequence[tuple[Operation, Future[Any]]], *, careful: bool = False) -> None:
         ops = [op for op, _ in batch]
         try:
-            with self.store.transaction() as tx:
+            with self.store.transaction(self._con) as tx:
                 results = _write(tx, ops, careful=careful)
         except Exception as exc:  # noqa: BLE001 — retried one by one below, each caller gets its own error
             if isinstance(exc, duckdb.ConstraintException) and not careful:
