@@ -327,6 +327,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=350.0)
     parser.add_argument("--baseline-seconds", type=float, default=15.0)
+    parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
@@ -381,10 +382,10 @@ def bench(args: argparse.Namespace) -> None:
             records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
                                  args.rate, "opsguard")
             accepted = {r["id"] for r in records if 200 <= r["status"] < 300}
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + args.drain_seconds   # let a backlog drain: every event must be reported
             while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
                     < len(accepted):
-                time.sleep(0.2)
+                time.sleep(0.5)
             result = figures(records, args.warmup, args.seconds, emulator.results)
         finally:
             server.send_signal(signal.SIGTERM)
