@@ -100,7 +100,15 @@ def parse_server(table: dict[str, Any], config_path: Path | None = None) -> Serv
 
 
 def parse_schedule(table: dict[str, Any], config_path: Path | None = None) -> ScheduleSettings:
-    """`[schedule]` → `ScheduleSettings` (`full_sync_at` as HH:MM)."""
+    """`[schedule]` → `ScheduleSettings` (`full_sync_at` as HH:MM).
+
+    >>> parse_schedule({"refresh_minutes": 15, "full_sync_at": "03:10"}).full_sync_time
+    (3, 10)
+    >>> parse_schedule({"full_sync_at": "25:00"})
+    Traceback (most recent call last):
+    ...
+    lineage.errors.ConfigError: schedule.full_sync_at must be HH:MM (24 h) or "", not '25:00'
+    """
     settings = _section(ScheduleSettings, table, "schedule", config_path)
     at = settings.full_sync_at
     if at and not (re.fullmatch(r"([01]?[0-9]|2[0-3]):[0-5][0-9]", at)):

@@ -35,7 +35,13 @@ class SubDag:
 
 def layout_subdag(graph: LineageGraph, start_ids: Iterable[int], *, max_depth: int = 4, per_layer: int = 8,
                   prefer: Iterable[int] = ()) -> SubDag:
-    """Choose what to draw: start nodes the graph knows, then up to `per_layer` descendants per depth."""
+    """Choose what to draw: start nodes the graph knows, then up to `per_layer` descendants per depth.
+
+    >>> g = LineageGraph.from_records([{"node_id": i} for i in range(1, 7)], [(1, 2), (1, 3), (1, 4), (2, 5), (5, 6)])
+    >>> dag = layout_subdag(g, [1], max_depth=2, per_layer=2)
+    >>> dag.layers, dag.hidden, dag.deeper
+    (((1,), (2, 3), (5,)), (0, 1, 0), 1)
+    """
     start_idx, _ = graph.positions(list(dict.fromkeys(int(n) for n in start_ids)))
     reach = graph.descendants_of_positions(start_idx)
     preferred = set(graph.positions(list(prefer))[0].tolist()) if prefer else set()

@@ -131,7 +131,16 @@ class SignatureAuth:
 
 
 class TokenAuth:
-    """A shared secret in `x-opsguard-token` or `Authorization: Bearer <token>`."""
+    """A shared secret in `x-opsguard-token` or `Authorization: Bearer <token>`.
+
+    >>> auth = TokenAuth("s3cret-token-0123456789")
+    >>> auth.check("http://h/events", {"authorization": "Bearer s3cret-token-0123456789"}, b"{}")
+    Verified(signature=None, timestamp_ms=None)
+    >>> auth.check("http://h/events", {"x-opsguard-token": "guess"}, b"{}")
+    Traceback (most recent call last):
+    ...
+    evaluator.webhook.AuthFailure: 401 unauthenticated: wrong x-opsguard-token
+    """
 
     def __init__(self, token: str):
         if len(token) < 16:
