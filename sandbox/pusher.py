@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -90,12 +91,18 @@ def sign_push(url: str, body: bytes, private_key_pem: bytes, public_key_url: str
     return headers
 
 
-def _private_encrypt(private_key_pem: bytes, message: bytes) -> bytes:
-    """RSA private-key operation over PKCS#1 v1.5 type-1 padding (what "encrypt with the private key" means)."""
+@lru_cache(maxsize=8)
+def _private_numbers(private_key_pem: bytes) -> rsa.RSAPrivateNumbers:
+    """Parsing a PEM key costs tens of ms: do it once per key, not once per push."""
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("the private key is not an RSA key")
-    numbers = key.private_numbers()
+    return key.private_numbers()
+
+
+def _private_encrypt(private_key_pem: bytes, message: bytes) -> bytes:
+    """RSA private-key operation over PKCS#1 v1.5 type-1 padding (what "encrypt with the private key" means)."""
+    numbers = _private_numbers(private_key_pem)
     n = numbers.public_numbers.n
     size = (n.bit_length() + 7) // 8
     if len(message) > size - 11:
