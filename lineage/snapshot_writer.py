@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,3 @@ def write_fixture_snapshot(fixture: Mapping[str, Any], path: str | os.PathLike[s
     writer.finish(counters, snapshot_id or snapshot_id_of(path))
     return Path(path)
 
-
-def bizdate_today(tz: timezone = DATAWORKS_TZ) -> date:
-    """Today's date in the DataWorks region's time zone."""
-    return datetime.now(tz).date()

@@ -75,10 +75,11 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
     partial = store.new_partial()
     writer = SnapshotWriter(partial, tz=request.tz)
     counters = SyncCounters(source=client.endpoint, previous_snapshot_id=previous.id if previous else None)
+    previous_con = connect_snapshot(previous.path) if previous else None
     try:
         with ThreadPoolExecutor(max_workers=client.settings.concurrency, thread_name_prefix="sync") as pool:
             job = _SyncJob(client, pool, writer, request, progress)
-            job.run(previous, counters)
+            job.run(previous_con, counters)
         counters.api_calls = client.stats.calls
         counters.api_retries = client.stats.retries
         counters.api_errors = client.stats.errors
@@ -87,6 +88,9 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if previous_con is not None:
+            previous_con.close()
     ref = store.publish(partial)
     store.prune(keep=request.keep_snapshots)
     return SyncResult(ref, read_sync_info(ref.path))
@@ -96,12 +100,16 @@ def read_sync_info(path: Any) -> dict[str, Any]:
     """The newest `sync_info` row of a snapshot file, as a dict."""
     con = connect_snapshot(path)
     try:
-        cursor = con.execute(sql.load("sync_info_latest"))
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
+        return _sync_info(con)
     finally:
         con.close()
-    return dict(zip(names, row)) if row else {}
+
+
+def _sync_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    cursor = con.execute(sql.load("sync_info_latest"))
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()  # fetch to the end: DuckDB 2 refuses new work while a result is unfinished
+    return dict(zip(names, rows[0])) if rows else {}
 
 
 def history_plan(today: date, history_days: int, previous_to: date | None) -> tuple[list[date], date]:
@@ -126,17 +134,18 @@ class _SyncJob:
                  request: SyncRequest, progress: SyncProgress):
         self.client, self.pool, self.writer, self.request, self.progress = client, pool, writer, request, progress
 
-    def run(self, previous: SnapshotRef | None, counters: SyncCounters) -> None:
+    def run(self, previous: duckdb.DuckDBPyConnection | None, counters: SyncCounters) -> None:
+        """`previous`: the live snapshot, opened once for every phase that reuses it (None on a first sync)."""
         project_ids = self._projects()
         counters.project_ids = project_ids
         listed = self._nodes(project_ids)
         self._baselines_and_options(project_ids)
-        prev_info = read_sync_info(previous.path) if previous else {}
+        prev_info = _sync_info(previous) if previous is not None else {}
         incremental = (not self.request.full and bool(prev_info)
                        and sorted(prev_info.get("project_ids") or []) == sorted(project_ids)
                        and prev_info.get("source") == self.client.endpoint)
         counters.mode = "incremental" if incremental else "full"
-        reuse = self._reusable(previous, listed) if incremental and previous else set()
+        reuse = self._reusable(previous, listed) if incremental and previous is not None else set()
         self._dependencies(listed, reuse, previous, limited=bool(self.request.projects))
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None
         counters.history_bizdates_fetched = self._history(project_ids, previous, history_to)
@@ -175,16 +184,13 @@ class _SyncJob:
             for project_id, value in zip(project_ids, values):
                 self.writer.add_option(project_id, value)
 
-    def _reusable(self, previous: SnapshotRef, listed: list[dict[str, Any]]) -> set[int]:
-        con = connect_snapshot(previous.path)
-        try:
-            before = {row[0]: row[1] for row in con.execute(sql.load("sync_previous_nodes")).fetchall() if row[2]}
-        finally:
-            con.close()
+    def _reusable(self, previous: duckdb.DuckDBPyConnection, listed: list[dict[str, Any]]) -> set[int]:
+        before = {row[0]: row[1] for row in previous.execute(sql.load("sync_previous_nodes")).fetchall() if row[2]}
         return {int(n["NodeId"]) for n in listed
                 if n.get("ModifyTime") is not None and before.get(int(n["NodeId"])) == int(n["ModifyTime"])}
 
-    def _dependencies(self, listed: list[dict[str, Any]], reuse: set[int], previous: SnapshotRef | None,
+    def _dependencies(self, listed: list[dict[str, Any]], reuse: set[int],
+                      previous: duckdb.DuckDBPyConnection | None,
                       limited: bool) -> None:
         if reuse and previous is not None:
             self._copy_parent_edges(previous, reuse)
@@ -204,27 +210,23 @@ class _SyncJob:
             other = (int(n["NodeId"]) for n in neighbours if n.get("NodeId") is not None)
             self.writer.add_edges((o, node_id) if kind == "parents" else (node_id, o) for o in other)
 
-    def _copy_parent_edges(self, previous: SnapshotRef, reuse: set[int]) -> None:
-        con = connect_snapshot(previous.path)
+    def _copy_parent_edges(self, previous: duckdb.DuckDBPyConnection, reuse: set[int]) -> None:
+        previous.register("unchanged", pa.table({"node_id": pa.array(sorted(reuse), pa.int64())}))
         try:
-            con.register("unchanged", pa.table({"node_id": pa.array(sorted(reuse), pa.int64())}))
-            self.writer.add_edges(con.execute(sql.load("sync_previous_parent_edges")).fetchall())
-            cursor = con.execute(sql.load("sync_previous_unlisted_nodes"))
-            names = [d[0] for d in cursor.description]
-            self.writer.add_nodes((dict(zip(names, row)) for row in cursor.fetchall()), listed=False)
+            self.writer.add_edges(previous.execute(sql.load("sync_previous_parent_edges")).fetchall())
         finally:
-            con.close()
+            previous.unregister("unchanged")
+        cursor = previous.execute(sql.load("sync_previous_unlisted_nodes"))
+        names = [d[0] for d in cursor.description]
+        self.writer.add_nodes((dict(zip(names, row)) for row in cursor.fetchall()), listed=False)
 
-    def _history(self, project_ids: list[int], previous: SnapshotRef | None, previous_to: date | None) -> int:
+    def _history(self, project_ids: list[int], previous: duckdb.DuckDBPyConnection | None,
+                 previous_to: date | None) -> int:
         today = self.request.today or datetime.now(self.request.tz).date()
         bizdates, keep_from = history_plan(today, self.request.history_days, previous_to)
         if previous is not None and previous_to is not None and bizdates:
-            con = connect_snapshot(previous.path)
-            try:
-                table = con.sql(sql.load("snapshot_previous_instances"),
-                                params={"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
-            finally:
-                con.close()
+            table = previous.sql(sql.load("snapshot_previous_instances"),
+                                 params={"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
             self.writer.add_instance_table(table)
         keys = [(pid, d.isoformat()) for pid in project_ids for d in bizdates]
         self.progress.start("run history", len(keys))
