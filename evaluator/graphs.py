@@ -56,11 +56,14 @@ class _Base:
 
 
 class GraphHolder:
-    """Holds the live graph; thread-safe. `on_prune(before)` is told when a snapshot covers older changes."""
+    """Holds the live graph; thread-safe. `on_prune(before)` is told when a snapshot covers older changes,
+    `on_swap()` after a new snapshot was swapped in."""
 
-    def __init__(self, snapshots: SnapshotStore, *, on_prune: Callable[[datetime], None] | None = None):
+    def __init__(self, snapshots: SnapshotStore, *, on_prune: Callable[[datetime], None] | None = None,
+                 on_swap: Callable[[], None] | None = None):
         self._snapshots = snapshots
         self._on_prune = on_prune
+        self._on_swap = on_swap
         self._lock = threading.Lock()            # guards _changes/_version
         self._build_lock = threading.Lock()      # one build at a time
         self._refresh_lock = threading.Lock()
@@ -167,7 +170,9 @@ class GraphHolder:
                 live = self._rebuild(warm=True)
             log.info("judging by snapshot %s (%d nodes, %d overlaid changes)", ref.id, live.graph.node_count,
                      len(live.overlay_nodes))
-            return True
+        if self._on_swap is not None:
+            self._on_swap()
+        return True
 
     def _drop_covered(self, sync_started_at: datetime | None) -> None:
         if sync_started_at is None:

@@ -16,23 +16,25 @@ fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
-from evaluator.graphs import GraphHolder
 from evaluator.metrics import Metrics
 from evaluator.server_config import RECHECK_HEADER
-from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, utcnow
+from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, VerdictRow, utcnow
 from evaluator.state_writer import Accept, Accepted, AcceptOutcome, RecordRejected, StateWriter
 from evaluator.webhook import Authenticator, AuthFailure, Verified
-from evaluator.worker import EvalJob, Worker
+from evaluator.judge import EvalJob
+from evaluator.worker import Worker
 
 __all__ = ["Push", "Reply", "Inbox", "ACCEPTED_MEDIA_TYPES"]
 
@@ -66,10 +68,13 @@ class Reply:
 class Inbox:
     """Turns pushes into stored inbox rows and answers (blocking: waits for the commit)."""
 
-    def __init__(self, writer: StateWriter, store: StateStore, auth: Authenticator, graphs: GraphHolder,
-                 worker: Worker, metrics: Metrics, *, max_body_bytes: int = 256 * 1024,
+    def __init__(self, writer: StateWriter, store: StateStore, auth: Authenticator, worker: Worker, metrics: Metrics,
+                 *, on_node_change: Callable[[OverlayRow], None], max_body_bytes: int = 256 * 1024,
                  details_url: Callable[[str], str] = lambda mid: f"/checks/{mid}"):
-        self.writer, self.store, self.auth, self.graphs, self.worker = writer, store, auth, graphs, worker
+        """`on_node_change(row)` is told of each committed node change before the push is answered, so
+        every graph that judges later events includes it."""
+        self.writer, self.store, self.auth, self.worker = writer, store, auth, worker
+        self.on_node_change = on_node_change
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.details_url = details_url
@@ -96,15 +101,16 @@ class Inbox:
         """The answer for a body over the limit (the server stops reading it)."""
         return self._reject(push, 413, "too-large", f"body exceeds {self.max_body_bytes} bytes")
 
-    def receive(self, push: Push) -> Reply:
-        """Check, store and answer one push."""
+    async def receive(self, push: Push) -> Reply:
+        """Check, store and answer one push. The checks are short CPU work and run in the caller's event
+        loop; only the commit (and the stored verdict of a duplicate) is waited for off the loop."""
         started = time.perf_counter()
         try:
-            return self._receive(push)
+            return await self._receive(push)
         finally:
             self.metrics.accept_seconds.observe(time.perf_counter() - started)
 
-    def _receive(self, push: Push) -> Reply:
+    async def _receive(self, push: Push) -> Reply:
         if len(push.body) > self.max_body_bytes:
             return self.too_large(push)
         media = push.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -122,12 +128,15 @@ class Inbox:
         if not event.message_id:
             return self._reject(push, 400, "malformed", "id: required field is missing")
         recheck = push.recheck or push.headers.get(RECHECK_HEADER, "").strip().lower() in _TRUE
-        accepted = self._store(event, push, verified, recheck)
+        accepted = await self._store(event, push, verified, recheck)
         self.auth.remember(verified)
-        return self._answer(event, accepted)
+        verdict = None
+        if accepted.outcome is AcceptOutcome.DUPLICATE and accepted.row.kind is EventKind.EXTENSION:
+            verdict = await asyncio.to_thread(self.store.verdict, accepted.row.message_id)
+        return self._answer(event, accepted, verdict)
 
     # -- storing -----------------------------------------------------------------------------------------
-    def _store(self, event: Event, push: Push, verified: Verified, recheck: bool) -> Accepted:
+    async def _store(self, event: Event, push: Push, verified: Verified, recheck: bool) -> Accepted:
         now = utcnow()
         raw = push.body.decode("utf-8")
         code = event.code if isinstance(event, Ignored) else event.code.value
@@ -138,23 +147,24 @@ class Inbox:
                       raw=raw, updated_at=now)
         if isinstance(event, Ignored):
             row = InboxRow(kind=EventKind.IGNORED, status=InboxStatus.IGNORED, reason=event.reason, **common)
-            return self.writer.write(Accept(row))
+            return await _committed(self.writer.submit(Accept(row)))
         if isinstance(event, NodeChanged):
             row = InboxRow(kind=EventKind.NODE_CHANGE, status=InboxStatus.APPLIED, **common)
             overlay = _overlay_row(event, now)
-            accepted = self.writer.write(Accept(row, overlay=overlay))
+            accepted = await _committed(self.writer.submit(Accept(row, overlay=overlay)))
             if accepted.outcome is AcceptOutcome.NEW:
-                self.graphs.note_change(overlay)
+                self.on_node_change(overlay)
             return accepted
         row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, recheck=recheck, **common)
-        accepted = self.writer.write(Accept(row, recheck=recheck))
+        accepted = await _committed(self.writer.submit(Accept(row, recheck=recheck)))
         if accepted.outcome is not AcceptOutcome.DUPLICATE:
             previous = self._previous_check(row.extension_biz_id, row.message_id)
-            self.worker.submit(EvalJob(event.message_id, accepted.row.generation, now, self.graphs.version,
-                                       event=event, extension_biz_id=row.extension_biz_id, recheck_of=previous))
+            self.worker.submit(EvalJob(event.message_id, accepted.row.generation, now, raw,
+                                       event_code=row.event_code, project_id=row.project_id,
+                                       extension_biz_id=row.extension_biz_id, recheck_of=previous))
         return accepted
 
-    def _answer(self, event: Event, accepted: Accepted) -> Reply:
+    def _answer(self, event: Event, accepted: Accepted, verdict: VerdictRow | None) -> Reply:
         row = accepted.row
         code = row.event_code or ""
         body: dict[str, Any] = {"message_id": row.message_id, "event_code": code}
@@ -162,7 +172,6 @@ class Inbox:
             self.metrics.events.inc(code=code, result="duplicate")
             body.update(status="duplicate", stored_status=row.status.value, generation=row.generation)
             if row.kind is EventKind.EXTENSION:
-                verdict = self.store.verdict(row.message_id)
                 if verdict is not None:
                     body.update(result=verdict.result, wire_result=verdict.wire_result, tip=verdict.tip)
                 body["details_url"] = self.details_url(row.message_id)
@@ -189,6 +198,12 @@ class Inbox:
         self.metrics.events.inc(code=code or "", result="rejected")
         log.info("refused push from %s: %d %s: %s", push.remote_addr, status, reason, detail)
         return Reply(status, {"error": reason, "detail": detail, "message_id": message_id})
+
+
+async def _committed(future: Future[Accepted], timeout: float = 30.0) -> Accepted:
+    """The writer's answer, awaited without holding a thread (a stuck writer is a 503 after `timeout`)."""
+    # shielded: a timed-out wait must not cancel the writer's Future (the writer resolves it regardless)
+    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
 
 
 def _overlay_row(event: NodeChanged, now: Any) -> OverlayRow:

@@ -19,10 +19,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from evaluator import audit, details_page, docs_page, path_page
-from evaluator.inbox import Push, Reply
+from evaluator.events_endpoint import ASGIApp, EventsEndpoint
 from evaluator.metrics import CONTENT_TYPE
 from evaluator.service import Service
 
@@ -31,21 +30,10 @@ __all__ = ["create_app", "ServerThread", "serve_forever"]
 log = logging.getLogger(__name__)
 
 
-def create_app(service: Service) -> FastAPI:
-    """The FastAPI application of a started `Service`."""
+def create_app(service: Service) -> EventsEndpoint:
+    """The ASGI application of a started `Service`: `POST /events` (see `evaluator.events_endpoint`) in
+    front of the FastAPI app that serves every other route."""
     app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
-    limit = service.options.server.max_body_bytes
-
-    @app.post("/events")
-    async def events(request: Request) -> Response:
-        push = await _read_push(request, service, limit)
-        try:
-            reply = service.inbox.too_large(push) if isinstance(push, _TooLarge) else \
-                await run_in_threadpool(service.inbox.receive, push)
-        except Exception as exc:  # noqa: BLE001 — never a 500: nothing was stored, the sender retries
-            log.exception("POST /events failed")
-            reply = Reply(503, {"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"})
-        return JSONResponse(reply.body, reply.status)
 
     @app.get("/checks", response_class=HTMLResponse)
     def checks(limit: int = 100) -> Response:
@@ -116,45 +104,15 @@ def create_app(service: Service) -> FastAPI:
         log.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
 
-    return app
-
-
-class _TooLarge(Push):
-    """A push whose body went over the limit (only its first bytes were read)."""
-
-
-async def _read_push(request: Request, service: Service, limit: int) -> Push:
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    url = _signed_url(request, service)
-    remote = request.client.host if request.client else None
-    recheck = request.query_params.get("recheck", "").lower() in ("1", "true", "yes")
-    declared = headers.get("content-length")
-    size = int(declared) if declared and declared.isdigit() else None
-    if size is not None and size > limit:
-        return _TooLarge(b"", headers, url, remote, recheck, size)
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            return _TooLarge(b"".join(chunks)[:512], headers, url, remote, recheck, total)
-        chunks.append(chunk)
-    return Push(b"".join(chunks), headers, url, remote, recheck, size)
-
-
-def _signed_url(request: Request, service: Service) -> str:
-    """The URL EventBridge signed: the configured public URL + path + query, else the URL as received."""
-    base = service.options.server.public_url.rstrip("/")
-    if not base:
-        return str(request.url)
-    query = request.url.query
-    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
+    settings = service.options.server
+    return EventsEndpoint(app, lambda: service.inbox, max_body_bytes=settings.max_body_bytes,
+                          public_url=settings.public_url)
 
 
 class ServerThread:
     """uvicorn serving `app` in a background thread (demo, tests); `url` once started."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"):
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"):
         config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
                                 lifespan="off", timeout_keep_alive=30, backlog=1024)
         self._server = uvicorn.Server(config)
@@ -188,7 +146,7 @@ def bound_port(server: uvicorn.Server) -> int:
     return int(server.servers[0].sockets[0].getsockname()[1])
 
 
-def serve_forever(app: FastAPI, host: str, port: int, *, on_started: Any = None, log_level: str = "info") -> None:
+def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None, log_level: str = "info") -> None:
     """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening."""
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off",
                             timeout_keep_alive=30, backlog=1024)

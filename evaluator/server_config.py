@@ -10,8 +10,9 @@ public_key_file = "eventbridge-public.pem"    # relative to the config file
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
-eval_workers = 2
-report_workers = 8
+worker_processes = 1                          # processes that judge events and post results
+eval_workers = 2                              # judging threads in each worker process
+report_workers = 8                            # posting threads in each worker process
 report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls per second
 report_backoff_cap_seconds = 30.0
 report_give_up_hours = 24.0
@@ -54,6 +55,7 @@ class ServerSettings:
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: float = 60.0
     max_body_kib: int = 256
+    worker_processes: int = 1
     eval_workers: int = 2
     report_workers: int = 8
     report_rate_limit: float = 100.0
@@ -93,6 +95,8 @@ def parse_server(table: dict[str, Any], config_path: Path | None = None) -> Serv
         raise ConfigError(f"{_where(config_path)}server.public_url must be http(s)://host[:port][/path]")
     if not 0 <= settings.port <= 65535:
         raise ConfigError(f"{_where(config_path)}server.port must be between 0 and 65535")
+    if settings.worker_processes < 1:
+        raise ConfigError(f"{_where(config_path)}server.worker_processes must be at least 1")
     key = settings.public_key_file
     if key and config_path is not None and not Path(key).is_absolute():
         settings = _replace(settings, public_key_file=str(config_path.parent / key))

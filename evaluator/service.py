@@ -1,7 +1,8 @@
 """The server's parts wired together: state, writer, graph, worker, inbox, scheduler, metrics.
 
-`Service.start()` opens `<data-dir>/state.duckdb`, loads the live snapshot and the stored node
-overlay, finishes every accepted-but-unreported event, then starts the scheduler. `stop()` lets
+`Service.start()` opens `<data-dir>/state.duckdb`, starts the worker processes (each loads the live
+snapshot and the stored node overlay, as does this process for its pages), finishes every
+accepted-but-unreported event, then starts the scheduler. `stop()` lets
 running work finish; queued work stays in the inbox for the next start.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -20,12 +22,14 @@ from evaluator.graphs import GraphHolder
 from evaluator.inbox import Inbox
 from evaluator.metrics import Metrics
 from evaluator.policy import Policy, default_policy
-from evaluator.reporter import Reporter, ReportPolicy, ResultPoster
+from evaluator.reporter import ReportPolicy, ResultPoster
 from evaluator.server_config import ScheduleSettings, ServerSettings
-from evaluator.state import STATE_FILE, StateStore, utcnow
+from evaluator.state import STATE_FILE, OverlayRow, StateStore, utcnow
 from evaluator.state_writer import PruneOverlay, StateWriter
 from evaluator.webhook import Authenticator, SignatureAuth
 from evaluator.worker import Worker
+from evaluator.worker_pool import WorkerPool
+from evaluator.worker_process import WorkerSetup
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshots import SnapshotStore
 
@@ -34,6 +38,8 @@ __all__ = ["ServiceOptions", "Service"]
 log = logging.getLogger(__name__)
 RECHECK_MEMORY_DAYS = 7   # a Recheck days after the first check still names it
 GC_THRESHOLD = 50_000     # allocations between young-generation collections (CPython default: 700)
+ACCEPT_LINGER_SECONDS = 0.02
+RECORD_LINGER_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class ServiceOptions:
     extension_code: str = "opsguard"
     tz: tzinfo = DATAWORKS_TZ
     state_path: Path | None = None
+    report_policy: ReportPolicy | None = None   # None: backoff cap and give-up time from `server`
 
     @property
     def state_file(self) -> Path:
@@ -56,10 +63,12 @@ class ServiceOptions:
 class Service:
     """One running opsguard server (without the HTTP layer, see `evaluator.server`)."""
 
-    def __init__(self, options: ServiceOptions, *, poster: ResultPoster, auth: Authenticator,
+    def __init__(self, options: ServiceOptions, *, poster_factory: Callable[[], ResultPoster], auth: Authenticator,
                  sync_runner: SyncRunner | None = None):
+        """`poster_factory` builds the result client inside each worker process, so it must pickle
+        (e.g. `functools.partial(DataWorksClient, settings, credentials)`)."""
         self.options = options
-        self.poster = poster
+        self.poster_factory = poster_factory
         self.auth = auth
         self.sync_runner = sync_runner
         self.metrics = Metrics()
@@ -73,31 +82,44 @@ class Service:
         opts, settings = self.options, self.options.server
         store = self.store = StateStore(opts.state_file)
         # Two writers: accepts (each one holds an HTTP answer back) never queue behind verdicts and reports.
-        inbox_writer = StateWriter(store, name="inbox-writer").start()
-        writer = StateWriter(store).start()
+        # A batch costs 2-3 ms of DuckDB whatever its size, so under load each waits a little for more work:
+        # briefly for accepts (a sender waits), longer for verdicts and attempts.
+        inbox_writer = StateWriter(store, name="inbox-writer", linger_seconds=ACCEPT_LINGER_SECONDS).start()
+        writer = StateWriter(store, linger_seconds=RECORD_LINGER_SECONDS).start()
         snapshots = SnapshotStore(opts.data_dir)
-        graphs = GraphHolder(snapshots, on_prune=lambda before: writer.submit(PruneOverlay(before)))
+        setup = WorkerSetup(data_dir=opts.data_dir, policy=opts.policy, extension_code=opts.extension_code,
+                            poster_factory=self.poster_factory, report_policy=self._report_policy(),
+                            doc_base=settings.public_url, eval_threads=settings.eval_workers,
+                            report_threads=settings.report_workers, poll_seconds=settings.graph_poll_seconds,
+                            log_level=logging.getLogger().getEffectiveLevel())
+        worker: Worker | None = None
+        # A replaced worker starts from the stored overlay; then everything it held is queued again.
+        pool = WorkerPool(lambda: replace(setup, overlay=tuple(store.overlay())), settings.worker_processes,
+                          on_restart=lambda: worker.recover() if worker is not None else None)
+        pool.start()
+        graphs = GraphHolder(snapshots, on_prune=lambda before: writer.submit(PruneOverlay(before)),
+                             on_swap=pool.refresh)
         graphs.load_changes(store.overlay())
         graphs.refresh()
         graphs.start()
         if isinstance(self.auth, SignatureAuth):
             since = utcnow() - timedelta(seconds=2 * settings.max_age_seconds)
             self.auth.replays.preload(store.signatures_since(since))
-        reporter = Reporter(self.poster, opts.extension_code,
-                            ReportPolicy(cap_seconds=settings.report_backoff_cap_seconds,
-                                         give_up_seconds=settings.report_give_up_hours * 3600))
-        worker = Worker(store, writer, graphs, reporter, opts.policy, self.metrics,
-                        eval_workers=settings.eval_workers, report_workers=settings.report_workers,
-                        doc_base=settings.public_url).start()
-        inbox = Inbox(inbox_writer, store, self.auth, graphs, worker, self.metrics,
+        worker = Worker(store, writer, pool, self.metrics, report_policy=setup.report_policy).start()
+
+        def node_changed(row: OverlayRow) -> None:
+            graphs.note_change(row)
+            pool.note_change(row)
+
+        inbox = Inbox(inbox_writer, store, self.auth, worker, self.metrics, on_node_change=node_changed,
                       max_body_bytes=settings.max_body_bytes, details_url=self.details_url)
         inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))
         freshness = Freshness(graphs, snapshots.dir, opts.schedule, tz=opts.tz,
                               poll_seconds=settings.graph_poll_seconds, metrics=self.metrics,
                               sync_runner=self.sync_runner)
         self._parts = {"inbox_writer": inbox_writer, "writer": writer, "graphs": graphs, "worker": worker,
-                       "inbox": inbox, "freshness": freshness}
-        self._gauges(graphs, worker)
+                       "inbox": inbox, "freshness": freshness, "pool": pool}
+        self._gauges(graphs, worker, pool)
         worker.recover()
         freshness.start()
         # What start-up built lives as long as the server: keep it out of every collection; and collect the
@@ -105,6 +127,13 @@ class Service:
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 20)
         return self
+
+    def _report_policy(self) -> ReportPolicy:
+        settings = self.options.server
+        if self.options.report_policy is not None:
+            return self.options.report_policy
+        return ReportPolicy(cap_seconds=settings.report_backoff_cap_seconds,
+                            give_up_seconds=settings.report_give_up_hours * 3600)
 
     def stop(self) -> None:
         parts = self._parts
@@ -152,19 +181,25 @@ class Service:
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """(ready, details): ready once a snapshot is loaded."""
         live = self.graphs.current()
-        body: dict[str, Any] = {"ready": live is not None, "backlog": self.worker.backlog,
+        pool: WorkerPool = self._parts["pool"]
+        ready = live is not None and pool.alive
+        body: dict[str, Any] = {"ready": ready, "backlog": self.worker.backlog,
+                                "workers": {"processes": len(pool.pids), "alive": pool.alive,
+                                            "restarts": pool.restarts},
                                 "jobs": self.freshness.jobs(), "last_sync": self.freshness.last_sync}
         if live is None:
             body["reason"] = self.graphs.load_error or "no metadata snapshot yet: run `opsguard sync`"
+        elif not pool.alive:
+            body["reason"] = "a worker process is down (see the server log)"
         else:
             age = self.snapshot_age_seconds()
             body["snapshot"] = {"id": live.snapshot.id, "nodes": live.graph.node_count,
                                 "synced_at": live.graph.synced_at.isoformat() if live.graph.synced_at else None,
                                 "age_seconds": None if age is None else round(age, 1)}
             body["overlay"] = {"version": live.overlay_version, "nodes": len(live.overlay_nodes)}
-        return live is not None, body
+        return ready, body
 
-    def _gauges(self, graphs: GraphHolder, worker: Worker) -> None:
+    def _gauges(self, graphs: GraphHolder, worker: Worker, pool: WorkerPool) -> None:
         m = self.metrics
         m.gauge("opsguard_snapshot_age_seconds", "Age of the live metadata snapshot.", self.snapshot_age_seconds)
         m.gauge("opsguard_graph_nodes", "Nodes in the graph checks use (snapshot + overlay).",
@@ -175,3 +210,5 @@ class Service:
                 lambda: worker.backlog["evaluations"])
         m.gauge("opsguard_pending_reports", "Verdicts waiting to be posted (queued or backing off).",
                 lambda: worker.backlog["reports"] + worker.backlog["retries"])
+        m.gauge("opsguard_worker_restarts", "Worker processes replaced after ending unexpectedly.",
+                lambda: pool.restarts)

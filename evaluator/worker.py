@@ -1,53 +1,40 @@
-"""The worker behind the inbox: evaluate accepted events, store the verdict, report it until delivered.
+"""The worker behind the inbox: every accepted event judged once, its verdict stored, then reported until delivered.
 
-Two thread pools: evaluations (CPU, a few threads) and reports (I/O, more threads); a timer thread
-re-queues failed reports after their backoff. Order per event: verdict committed → report attempt →
-attempt committed (with `reported` when delivered). A crash anywhere leaves the inbox row `accepted`
-or `evaluated`, and `recover()` picks it up at the next start: an evaluated event is reported from its
-stored verdict, never re-judged. (The only window for a second report is a crash between DataWorks
-answering and the commit of that answer: a few milliseconds; the repeat carries the same result.)
+The CPU work (judging, the SDK call) runs in worker processes (`evaluator.worker_pool`); this class,
+in the server process, keeps the order and the records. Per event: verdict committed → report
+attempt → attempt committed (with `reported` when delivered); failed attempts are re-queued after
+their backoff by a timer thread. A crash anywhere leaves the inbox row `accepted` or `evaluated`, and
+`recover()` picks it up: an evaluated event is reported from its stored verdict, never re-judged.
+(The only window for a second report is a crash between DataWorks answering and the commit of that
+answer: a few milliseconds; the repeat carries the same result.)
+
+An event is *in flight* from the moment it is queued until its last attempt is committed.
+`recover()` queues only unfinished inbox rows that are not in flight, so it can run at any time:
+at start-up, and again whenever a worker process had to be replaced.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
+from concurrent.futures import Future
 from typing import Any
 
-from evaluator.evaluate import evaluate
-from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
-from evaluator.graphs import GraphHolder, LiveGraph
+from evaluator.judge import EvalJob, Judged
 from evaluator.metrics import Metrics
-from evaluator.policy import Policy, PolicyError
-from evaluator.reporter import DELIVERED, Attempt, Reporter, ReportJob
-from evaluator.state import InboxStatus, StateStore, StatusChange, VerdictRow, utcnow
+from evaluator.reporter import DELIVERED, Attempt, ReportJob, ReportPolicy
+from evaluator.state import InboxStatus, StateStore, StatusChange
 from evaluator.state_writer import RecordDelivery, SaveVerdict, StateWriter
-from evaluator.verdict import Checkpoint, SnapshotInfo, Status, Verdict, make_tip
+from evaluator.worker_pool import WorkerGone, WorkerPool
 
-__all__ = ["EvalJob", "Worker", "error_verdict"]
+__all__ = ["Worker"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EvalJob:
-    """An accepted extension event to judge; `event` is None when recovered (parsed again from `raw`)."""
-
-    message_id: str
-    generation: int
-    accepted_at: datetime
-    needs_version: int
-    event: Event | None = None
-    extension_biz_id: str | None = None
-    recheck_of: str | None = None      # known at accept time; looked up again for recovered events
+Key = tuple[str, int]   # (message id, generation)
 
 
 class _Timer:
@@ -89,20 +76,17 @@ class _Timer:
 
 
 class Worker:
-    """Evaluates and reports; `submit` after an accept, `recover` once at start-up."""
+    """Evaluates and reports through `pool`; `submit` after an accept, `recover` at start-up."""
 
-    def __init__(self, store: StateStore, writer: StateWriter, graphs: GraphHolder, reporter: Reporter,
-                 policy: Policy, metrics: Metrics, *, eval_workers: int = 2, report_workers: int = 8,
-                 doc_base: str = ""):
-        self.store, self.writer, self.graphs, self.reporter = store, writer, graphs, reporter
-        self.policy, self.metrics = policy, metrics
-        self.doc_base = doc_base   # the public URL checkpoints' doc_url hang under ("" = relative /docs#name)
-        self._evals = ThreadPoolExecutor(max(1, eval_workers), thread_name_prefix="evaluate")
-        self._reports = ThreadPoolExecutor(max(1, report_workers), thread_name_prefix="report")
+    def __init__(self, store: StateStore, writer: StateWriter, pool: WorkerPool, metrics: Metrics, *,
+                 report_policy: ReportPolicy = ReportPolicy()):
+        self.store, self.writer, self.pool, self.metrics = store, writer, pool, metrics
+        self.report_policy = report_policy
         self._timer = _Timer()
         self._lock = threading.Lock()
-        self._pending_evals = 0
-        self._pending_reports = 0
+        self._in_flight: set[Key] = set()
+        self._evaluating = 0
+        self._reporting = 0
         self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -111,174 +95,138 @@ class Worker:
         return self
 
     def stop(self) -> None:
-        """Finish what is running; what is queued stays in the inbox for the next start."""
+        """Finish what the workers are running; what is queued stays in the inbox for the next start."""
         self._stopping = True
         self._timer.stop()
-        self._evals.shutdown(wait=True, cancel_futures=True)
-        self._reports.shutdown(wait=True, cancel_futures=True)
+        self.pool.stop()
 
     @property
     def backlog(self) -> dict[str, int]:
         """Events waiting for evaluation, for a report attempt, and reports waiting out a backoff."""
-        return {"evaluations": self._pending_evals, "reports": self._pending_reports, "retries": len(self._timer)}
+        return {"evaluations": self._evaluating, "reports": self._reporting, "retries": len(self._timer)}
 
     def recover(self) -> int:
-        """Queue every accepted-but-unreported event of the inbox; returns how many."""
-        rows = self.store.unfinished()
-        for row in rows:
-            if row.status is InboxStatus.ACCEPTED:
-                self.submit(EvalJob(row.message_id, row.generation, row.received_at, self.graphs.version))
+        """Queue every unfinished inbox row that is not in flight; returns how many."""
+        queued = 0
+        for row in self.store.unfinished():
+            key = (row.message_id, row.generation)
+            if not self._claim(key):
                 continue
-            verdict = self.store.verdict(row.message_id)
-            if verdict is None or verdict.generation != row.generation:
-                self.submit(EvalJob(row.message_id, row.generation, row.received_at, self.graphs.version))
+            queued += 1
+            verdict = self.store.verdict(row.message_id) if row.status is InboxStatus.EVALUATED else None
+            if verdict is not None and verdict.generation == row.generation:
+                self._queue_report(ReportJob(row.message_id, row.generation, verdict.wire_result, verdict.tip,
+                                             row.received_at, row.attempts))
                 continue
-            self._queue_report(ReportJob(row.message_id, row.generation, verdict.wire_result, verdict.tip,
-                                         row.received_at, row.attempts))
-        if rows:
-            log.info("recovered %d accepted events not yet reported", len(rows))
-        return len(rows)
+            stored = self.store.inbox_row(row.message_id)
+            if stored is None:   # cannot happen (the row was just read); nothing to judge
+                self._release(key)
+                continue
+            biz = stored.extension_biz_id
+            recheck_of = self.store.previous_check(biz, row.message_id, row.received_at) if biz else None
+            self._evaluate(EvalJob(row.message_id, row.generation, row.received_at, stored.raw,
+                                   event_code=stored.event_code, project_id=stored.project_id,
+                                   extension_biz_id=biz, recheck_of=recheck_of))
+        if queued:
+            log.info("queued %d accepted events not yet reported", queued)
+        return queued
 
     # -- evaluation ------------------------------------------------------------------------------------
     def submit(self, job: EvalJob) -> None:
-        """Queue an accepted event for evaluation."""
-        with self._lock:
-            self._pending_evals += 1
-        self._evals.submit(self._evaluate_safely, job)
-
-    def _evaluate_safely(self, job: EvalJob) -> None:
-        try:
+        """Queue a freshly accepted event for evaluation (a no-op when `recover` queued it already)."""
+        if self._claim((job.message_id, job.generation)):
             self._evaluate(job)
-        except Exception:  # noqa: BLE001 — the row stays `accepted` and is retried at the next start
-            log.exception("evaluating %s failed; it stays in the inbox", job.message_id)
-        finally:
-            with self._lock:
-                self._pending_evals -= 1
+
+    def _claim(self, key: Key) -> bool:
+        with self._lock:
+            if key in self._in_flight:
+                return False
+            self._in_flight.add(key)
+            return True
+
+    def _release(self, key: Key) -> None:
+        with self._lock:
+            self._in_flight.discard(key)
+
+    def _count(self, evaluating: int = 0, reporting: int = 0) -> None:
+        with self._lock:
+            self._evaluating += evaluating
+            self._reporting += reporting
 
     def _evaluate(self, job: EvalJob) -> None:
-        started = time.perf_counter()
-        event = job.event
-        row = None
-        if event is None:
-            row = self.store.inbox_row(job.message_id)
-            if row is None:
-                return
-            try:
-                event = parse_event(row.raw)
-            except EventParseError as exc:
-                event = None
-                reason = f"stored message cannot be read again: {exc}"
-        live = self.graphs.graph_for(job.needs_version)
-        if event is None:
-            verdict = error_verdict(job.message_id, row.event_code if row else None,
-                                    row.project_id if row else None, self.policy, reason, live, started)
-        elif isinstance(event, (Ignored, NodeChanged)):
+        self._count(evaluating=1)
+        self.pool.evaluate(job).add_done_callback(lambda done: self._judged(done, job))
+
+    def _judged(self, done: Future[Judged | None], job: EvalJob) -> None:
+        self._count(evaluating=-1)
+        key = (job.message_id, job.generation)
+        error = done.exception()
+        if error is not None or done.result() is None:
+            self._release(key)   # stays `accepted`: recovered after a worker restart or at the next start
+            if error is not None and not isinstance(error, WorkerGone):
+                log.error("evaluating %s failed: %s; it stays in the inbox", job.message_id, error)
             return
-        elif live is None:
-            reason = "no metadata snapshot is loaded yet (run `opsguard sync`)"
-            if self.graphs.load_error:
-                reason = f"the metadata snapshot cannot be loaded: {self.graphs.load_error}"
-            verdict = error_verdict(job.message_id, event.code.value, event.project_id, self.policy, reason, live,
-                                    started, operator=event.operator)
-        else:
-            try:
-                verdict = evaluate(event, live.graph, self.policy, options=live.options, started=started)
-            except Exception as exc:  # noqa: BLE001 — never silence: answer with on_error
-                log.exception("evaluation of %s failed", job.message_id)
-                verdict = error_verdict(job.message_id, event.code.value, event.project_id, self.policy,
-                                        f"evaluation failed ({type(exc).__name__}: {exc})", live, started,
-                                        operator=event.operator)
-        recheck_of = job.recheck_of
-        biz = job.extension_biz_id or getattr(event, "extension_biz_id", None)
-        if job.event is None and biz:
-            recheck_of = self.store.previous_check(biz, job.message_id, job.accepted_at)
-        now = utcnow()
-        doc = verdict.to_json(doc_base=self.doc_base)
-        doc.update(generation=job.generation, recheck_of=recheck_of, accepted_at=job.accepted_at.isoformat(),
-                   overlay={"version": live.overlay_version if live else 0,
-                            "nodes": list(live.overlay_nodes) if live else []})
-        stored = VerdictRow(job.message_id, job.generation, now, verdict.event_code, verdict.project_id,
-                            verdict.operator, verdict.result.value, verdict.wire_result, verdict.tip,
-                            verdict.snapshot.id, live.overlay_version if live else None, recheck_of,
-                            verdict.latency_ms, json.dumps(doc, default=str, ensure_ascii=False))
-        self.metrics.evaluation_seconds.observe(verdict.latency_ms / 1000)
-        self.metrics.verdicts.inc(code=verdict.event_code or "", result=verdict.result.value)
-        report = ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip, job.accepted_at)
-        # Reported only once the verdict is committed, but without holding this thread: it judges the next event.
-        with self._lock:
-            self._pending_reports += 1
-        self.writer.submit(SaveVerdict(stored)).add_done_callback(lambda done: self._saved(done, report))
+        judged = done.result()
+        assert judged is not None
+        self.metrics.evaluation_seconds.observe(judged.latency_ms / 1000)
+        self.metrics.verdicts.inc(code=judged.row.event_code or "", result=judged.result)
+        # Reported only once the verdict is committed.
+        self._count(reporting=1)
+        self.writer.submit(SaveVerdict(judged.row)).add_done_callback(lambda saved: self._saved(saved, judged.report))
 
     def _saved(self, done: Future[Any], report: ReportJob) -> None:
-        with self._lock:
-            self._pending_reports -= 1
+        self._count(reporting=-1)
         if done.exception() is not None:   # stays `accepted`: evaluated again at the next start
             log.error("storing the verdict of %s failed: %s", report.message_id, done.exception())
+            self._release((report.message_id, report.generation))
             return
         self._queue_report(report)
 
     # -- reporting -------------------------------------------------------------------------------------
     def _queue_report(self, job: ReportJob) -> None:
         if self._stopping:
+            self._release((job.message_id, job.generation))
             return
-        with self._lock:
-            self._pending_reports += 1
-        try:
-            self._reports.submit(self._report_safely, job)
-        except RuntimeError:  # shutting down: the row stays `evaluated` for the next start
-            with self._lock:
-                self._pending_reports -= 1
+        self._count(reporting=1)
+        self.pool.post(job).add_done_callback(lambda done: self._posted(done, job))
 
-    def _report_safely(self, job: ReportJob) -> None:
-        try:
-            self._report(job)
-        except Exception:  # noqa: BLE001
-            log.exception("reporting %s failed unexpectedly; retrying later", job.message_id)
-            self._timer.call_later(self.reporter.policy.cap_seconds, lambda: self._queue_report(job))
-        finally:
-            with self._lock:
-                self._pending_reports -= 1
-
-    def _report(self, job: ReportJob) -> None:
-        attempt: Attempt = self.reporter.attempt(job)
+    def _posted(self, done: Future[Attempt], job: ReportJob) -> None:
+        self._count(reporting=-1)
+        error = done.exception()
+        if isinstance(error, WorkerGone):
+            self._release((job.message_id, job.generation))
+            return
+        if error is not None:
+            log.error("reporting %s failed unexpectedly (%s); retrying later", job.message_id, error)
+            self._retry_later(self.report_policy.cap_seconds, job)
+            return
+        attempt = done.result()
         status = None
         if attempt.final is not None:
             status = StatusChange(job.message_id, job.generation, attempt.final, attempt.row.finished_at)
-        # Not waited for: the next attempt or the next report goes on while the writer commits this one.
-        self.writer.submit(RecordDelivery(attempt.row, status)).add_done_callback(_log_failure)
         self.metrics.reports.inc(outcome=attempt.row.outcome)
         if attempt.row.outcome == DELIVERED:
             self.metrics.report_seconds.observe((attempt.row.finished_at - job.accepted_at).total_seconds())
-            return
-        self.metrics.report_failures.inc(code=attempt.row.error_code or "unknown")
+        else:
+            self.metrics.report_failures.inc(code=attempt.row.error_code or "unknown")
+        self.writer.submit(RecordDelivery(attempt.row, status)).add_done_callback(
+            lambda recorded: self._recorded(recorded, job, attempt))
+
+    def _recorded(self, done: Future[Any], job: ReportJob, attempt: Attempt) -> None:
+        if done.exception() is not None:
+            log.error("recording a report attempt of %s failed: %s", job.message_id, done.exception())
         if attempt.retry_in is not None:
             log.warning("reporting %s failed (%s %s); attempt %d, next in %.1fs", job.message_id,
                         attempt.row.http_status, attempt.row.error_code, attempt.row.attempt, attempt.retry_in)
-            nxt = job.next()
-            self._timer.call_later(attempt.retry_in, lambda: self._queue_report(nxt))
-        else:
+            self._retry_later(attempt.retry_in, job.next())
+            return
+        if attempt.row.outcome != DELIVERED:
             log.error("giving up reporting %s after %d attempts: %s", job.message_id, attempt.row.attempt,
                       attempt.row.error_message)
+        self._release((job.message_id, job.generation))
 
-
-def _log_failure(done: Future[Any]) -> None:
-    if done.exception() is not None:
-        log.error("recording a report attempt failed: %s", done.exception())
-
-
-def error_verdict(message_id: str, event_code: str | None, project_id: int | None, policy: Policy, reason: str,
-                  live: LiveGraph | None, started: float, *, operator: str | None = None) -> Verdict:
-    """The answer when an event cannot be judged: `policy.on_error` (default WARN) with the reason."""
-    try:
-        effective = policy.for_project(project_id)
-    except PolicyError:
-        effective = policy
-    status = effective.on_error
-    checkpoint = Checkpoint("evaluation", status, f"opsguard could not judge this operation: {reason}",
-                            {"error": reason})
-    wire = effective.warn_as.value if status is Status.WARN else status.value
-    graph = live.graph if live else None
-    snapshot = SnapshotInfo(graph.snapshot_id if graph else "none", graph.synced_at if graph else None, None)
-    return Verdict(message_id=message_id, event_code=event_code, project_id=project_id, result=status,
-                   wire_result=wire, tip=make_tip(status, [checkpoint]), checkpoints=(checkpoint,),
-                   snapshot=snapshot, operator=operator, latency_ms=(time.perf_counter() - started) * 1000)
+    def _retry_later(self, delay: float, job: ReportJob) -> None:
+        if self._stopping:
+            self._release((job.message_id, job.generation))
+            return
+        self._timer.call_later(delay, lambda: self._queue_report(job))

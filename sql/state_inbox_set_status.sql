@@ -1,6 +1,5 @@
--- Move inbox rows on (evaluated, reported, undeliverable); a stale generation never overwrites a newer one.
--- Multi-row: the writer repeats the VALUES tuple (placeholders only, never data).
+-- Move inbox rows of one generation on (evaluated, reported, undeliverable): status, time, generation,
+-- then the list of message ids (found through the primary key). A stale generation never overwrites a newer one.
 UPDATE inbox
-SET status = v.status, updated_at = CAST(v.updated_at AS TIMESTAMPTZ)
-FROM (VALUES (?, ?, ?, ?)) AS v(message_id, generation, status, updated_at)
-WHERE inbox.message_id = v.message_id AND inbox.generation = v.generation
+SET status = ?, updated_at = ?
+WHERE generation = ? AND message_id = ANY(?)

@@ -14,7 +14,9 @@ import logging
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,7 +95,7 @@ def demo(
         if not json_output:
             print_summary(result)
         private_pem, public_pem = generate_test_keypair()
-        poster = DataWorksClient(replace(settings, max_attempts=1, rate_limit=500.0), key)
+        poster = partial(DataWorksClient, replace(settings, max_attempts=1, rate_limit=500.0), key)
         with _DemoServer(directory, poster, public_pem) as server:
             console.print(f"opsguard server on {server.url}; pushing {len(SAMPLE_ORDER)} signed sample events")
             rows = _push_samples(server.url, private_pem, server.service, emulator)
@@ -108,7 +110,7 @@ def demo(
 class _DemoServer:
     """The opsguard service + HTTP server of the demo, with a fresh state file per run."""
 
-    def __init__(self, directory: Path, poster: Any, public_pem: bytes):
+    def __init__(self, directory: Path, poster: Callable[[], Any], public_pem: bytes):
         from evaluator.server import ServerThread, create_app
         from evaluator.server_config import ScheduleSettings, ServerSettings
         from evaluator.service import Service, ServiceOptions
@@ -120,7 +122,7 @@ class _DemoServer:
                                  server=ServerSettings(port=0, report_backoff_cap_seconds=2.0),
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""),
                                  extension_code=DEMO_EXTENSION_CODE)
-        self.service = Service(options, poster=poster, auth=SignatureAuth(public_pem))
+        self.service = Service(options, poster_factory=poster, auth=SignatureAuth(public_pem))
         self._create_app, self._thread_cls = create_app, ServerThread
         self._thread: Any = None
         self.url = ""

@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,7 +62,7 @@ def serve(
     credentials = resolve_credentials()
     options = ServiceOptions(data_dir=directory, server=settings, schedule=schedule, policy=build_policy(cfg),
                              extension_code=cfg.dataworks.extension_code, tz=parse_timezone(cfg.dataworks.timezone))
-    service = Service(options, poster=_result_client(cfg, settings, credentials),
+    service = Service(options, poster_factory=_result_client(cfg, settings, credentials),
                       auth=build_authenticator(settings), sync_runner=_sync_runner(cfg, directory, credentials))
     service.start()
 
@@ -102,13 +104,15 @@ def build_policy(cfg: Config) -> Policy:
         raise ConfigError(f"bad policy: {exc}") from None
 
 
-def _result_client(cfg: Config, settings: ServerSettings, credentials: Any) -> Any:
-    """A DataWorks client for results: one HTTP attempt per call (the worker retries and records each)."""
+def _result_client(cfg: Config, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:
+    """What builds the DataWorks client for results in a worker process: one HTTP attempt per call (the
+    worker retries and records each), the rate limit shared out among the worker processes."""
     from lineage.client import DataWorksClient
 
-    report = dataclasses.replace(cfg.dataworks, max_attempts=1, rate_limit=settings.report_rate_limit,
+    report = dataclasses.replace(cfg.dataworks, max_attempts=1,
+                                 rate_limit=settings.report_rate_limit / settings.worker_processes,
                                  concurrency=max(settings.report_workers, 1))
-    return DataWorksClient(report, credentials)
+    return partial(DataWorksClient, report, credentials)
 
 
 def _sync_runner(cfg: Config, directory: Path, credentials: Any) -> Any:

@@ -60,6 +60,12 @@ class Policy:
     _doc: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
     _cache: dict[Any, Policy] = field(default_factory=dict, repr=False, compare=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its document (worker processes judge by the same policy); rebuilt on arrival."""
+        from evaluator.policy._schema import rebuild
+
+        return rebuild, (_plain(self._doc), {pid: _plain(o) for pid, o in self.projects.items()}, self.source)
+
     def rule(self, name: str) -> Rule:
         """The rule called `name`; KeyError when the policy schema has no such rule."""
         return self.rules[name]
@@ -102,3 +108,9 @@ class Policy:
             self._cache[key] = result
         return result
 
+
+def _plain(value: Any) -> Any:
+    """`value` with every mapping a dict (read-only views do not pickle)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -42,6 +42,11 @@ def build(doc: Mapping[str, Any], projects: Mapping[int, Mapping[str, Any]], sou
         projects=projects, _doc=MappingProxyType(dict(doc)))
 
 
+def rebuild(doc: Mapping[str, Any], projects: Mapping[int, Mapping[str, Any]], source: str) -> Policy:
+    """A pickled policy again (`Policy.__reduce__`): already validated, so only built."""
+    return build(doc, MappingProxyType({pid: MappingProxyType(o) for pid, o in projects.items()}), source)
+
+
 def validate(doc: Mapping[str, Any], source: str, *, text: str | None, path: tuple[str, ...] = ()) -> None:
     schema = DEFAULT_DOC
     for key, value in doc.items():

@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -165,13 +166,14 @@ def emulator(emulator_factory, demo_workspace) -> Any:
     return emulator_factory(demo_workspace)
 
 
-def result_client(emulator: Any) -> Any:
-    """A real-SDK client for the result API, one HTTP attempt per call (as `opsguard serve` builds it)."""
+def result_client(emulator: Any) -> Callable[[], Any]:
+    """What builds a real-SDK client for the result API in a worker process, one HTTP attempt per call
+    (as `opsguard serve` builds it)."""
     from lineage.client import DataWorksClient
     from lineage.config import DataWorksSettings
 
-    return DataWorksClient(DataWorksSettings(endpoint=emulator.url, max_attempts=1, rate_limit=1000.0,
-                                             extension_code=EXTENSION_CODE), TEST_KEY)
+    return partial(DataWorksClient, DataWorksSettings(endpoint=emulator.url, max_attempts=1, rate_limit=1000.0,
+                                                      extension_code=EXTENSION_CODE), TEST_KEY)
 
 
 @pytest.fixture
@@ -184,19 +186,20 @@ def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProces
 
     running: list[InProcessServer] = []
 
-    def start(*, auth: Any = None, data: Path | None = None, policy: Any = None, **settings: Any) -> InProcessServer:
+    def start(*, auth: Any = None, data: Path | None = None, service: dict[str, Any] | None = None,
+              **settings: Any) -> InProcessServer:
+        """`service` overrides `ServiceOptions` fields (policy, report_policy, extension_code...)."""
         server_settings = replace(ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2),
                                   **settings)
         options = ServiceOptions(data_dir=data or data_dir, server=server_settings, extension_code=EXTENSION_CODE,
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""))
-        if policy is not None:
-            options = replace(options, policy=policy)
-        service = Service(options, poster=result_client(emulator),
-                          auth=auth or SignatureAuth(keypair[1], max_age_seconds=server_settings.max_age_seconds))
-        service.start()
-        thread = ServerThread(create_app(service)).start()
-        service.base_url = thread.url
-        server = InProcessServer(service, thread, Pusher(thread.url, keypair[0]))
+        options = replace(options, **(service or {}))
+        running_service = Service(options, poster_factory=result_client(emulator),
+                                  auth=auth or SignatureAuth(keypair[1], max_age_seconds=server_settings.max_age_seconds))
+        running_service.start()
+        thread = ServerThread(create_app(running_service)).start()
+        running_service.base_url = thread.url
+        server = InProcessServer(running_service, thread, Pusher(thread.url, keypair[0]))
         running.append(server)
         return server
 

@@ -112,7 +112,7 @@ CASES = [
     (_signed_for_another_url, 401, "unauthenticated"),
     (_expired_timestamp, 401, "unauthenticated"),
     (_replayed, 409, "replay"),
-    (_wrong_method, 405, None),
+    (_wrong_method, 405, "method-not-allowed"),
 ]
 
 

@@ -27,7 +27,7 @@ fail = 500
 def frozen(start_server, emulator):
     """A server whose policy protects a baseline and raises one threshold for workspace 215001, after the
     freeze sample was judged and reported."""
-    server = start_server(policy=parse_policy(POLICY, "test-policy.toml"))
+    server = start_server(service={"policy": parse_policy(POLICY, "test-policy.toml")})
     assert server.pusher.push(sample("freeze-node")).status_code == 202
     wait_reported(emulator, [sample("freeze-node")["id"]])
     return server

@@ -105,7 +105,7 @@ def test_explicit_recheck_flag_judges_the_same_message_again_and_reports_once_mo
 
 @pytest.mark.parametrize("warn_as, wire", [("OK", "OK"), ("FAIL", "FAIL")])
 def test_warn_goes_on_the_wire_as_policy_warn_as(start_server, emulator, warn_as, wire):
-    server = start_server(policy=policy_from_mapping({"warn_as": warn_as}))
+    server = start_server(service={"policy": policy_from_mapping({"warn_as": warn_as})})
     backfill = sample("backfill-data", fresh=True)
     assert server.pusher.push(backfill).status_code == 202
     record = wait_reported(emulator, [backfill["id"]])[backfill["id"]][0]

@@ -61,9 +61,10 @@ def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_
     """DataWorks refusing the parameters (a 4xx that is not throttling) is not retried for ever."""
     from evaluator.reporter import ReportPolicy
 
-    server = start_server(report_backoff_cap_seconds=0.05)
-    server.service.worker.reporter.policy = ReportPolicy(base_seconds=0.02, cap_seconds=0.05, rejected_attempts=3)
-    server.service.worker.reporter.extension_code = ""   # the emulator answers 400: ExtensionCode is required
+    # An empty extension code: the emulator answers 400 (ExtensionCode is required).
+    server = start_server(service={"extension_code": "",
+                                   "report_policy": ReportPolicy(base_seconds=0.02, cap_seconds=0.05,
+                                                                 rejected_attempts=3)})
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
     store = server.service.store
