@@ -94,7 +94,7 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes) ->
     (run / "opsguard.toml").write_text("\n".join([
         "[dataworks]", f'endpoint = "{emulator_url}"', 'extension_code = "opsguard-bench"', "",
         "[server]", 'auth = "signature"', 'public_key_file = "eventbridge-public.pem"', "report_rate_limit = 5000.0",
-        "report_workers = 8", "eval_workers = 2", "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
+        "report_workers = 8", "eval_workers = 1", "worker_processes = 2", "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
            "PYTHONPATH": str(ROOT)}
     log = open(run / "serve.log", "wb")  # noqa: SIM115 — lives as long as the server

@@ -10,9 +10,9 @@ public_key_file = "eventbridge-public.pem"    # relative to the config file
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
-worker_processes = 1                          # processes that judge events and post results
-eval_workers = 2                              # judging threads in each worker process
-report_workers = 8                            # posting threads in each worker process
+worker_processes = 2                          # processes that judge events and post results (2+: one only posts)
+eval_workers = 1                              # judging threads in each worker process
+report_workers = 8                            # results being posted at once by each worker process
 report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls per second
 report_backoff_cap_seconds = 30.0
 report_give_up_hours = 24.0
@@ -55,8 +55,8 @@ class ServerSettings:
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: float = 60.0
     max_body_kib: int = 256
-    worker_processes: int = 1
-    eval_workers: int = 2
+    worker_processes: int = 2
+    eval_workers: int = 1
     report_workers: int = 8
     report_rate_limit: float = 100.0
     report_backoff_cap_seconds: float = 30.0

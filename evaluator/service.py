@@ -8,7 +8,6 @@ running work finish; queued work stays in the inbox for the next start.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from evaluator.graphs import GraphHolder
 from evaluator.inbox import Inbox
 from evaluator.metrics import Metrics
 from evaluator.policy import Policy, default_policy
+from evaluator.process_gc import settle_after_start
 from evaluator.reporter import ReportPolicy, ResultPoster
 from evaluator.server_config import ScheduleSettings, ServerSettings
 from evaluator.state import STATE_FILE, OverlayRow, StateStore, utcnow
@@ -37,7 +37,6 @@ __all__ = ["ServiceOptions", "Service"]
 
 log = logging.getLogger(__name__)
 RECHECK_MEMORY_DAYS = 7   # a Recheck days after the first check still names it
-GC_THRESHOLD = 50_000     # allocations between young-generation collections (CPython default: 700)
 ACCEPT_LINGER_SECONDS = 0.02
 RECORD_LINGER_SECONDS = 0.05
 
@@ -122,10 +121,7 @@ class Service:
         self._gauges(graphs, worker, pool)
         worker.recover()
         freshness.start()
-        # What start-up built lives as long as the server: keep it out of every collection; and collect the
-        # young generation less often (each event allocates thousands of short-lived objects).
-        gc.freeze()
-        gc.set_threshold(GC_THRESHOLD, 20, 20)
+        settle_after_start()
         return self
 
     def _report_policy(self) -> ReportPolicy:

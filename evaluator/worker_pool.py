@@ -2,7 +2,9 @@
 
 Each worker (`evaluator.worker_process`) is started by a fork server that has the judging code
 imported already, so a start or a restart costs a fork and a graph load, not a second of imports.
-Work goes to the worker with the fewest unanswered tasks. When a worker ends unexpectedly, every
+One process does everything; with more, the last one only posts results and the others only judge
+(posting threads next to a judging thread cost three times the CPU in GIL hand-overs). Work goes
+to the worker, of those that take it, with the fewest unanswered tasks. When a worker ends unexpectedly, every
 task it had not answered fails with `WorkerGone`, a new worker takes its place, and `on_restart`
 runs (the service re-queues the inbox rows that are left unfinished).
 """
@@ -15,7 +17,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
@@ -55,6 +57,7 @@ class _Slot:
     """One worker process and the tasks it has not answered yet."""
 
     number: int
+    kinds: frozenset[str]                  # EVALUATE and/or POST
     process: Any = None
     conn: Connection | None = None
     pending: dict[int, Future[Any]] = field(default_factory=dict)
@@ -69,7 +72,10 @@ class WorkerPool:
     def __init__(self, setup: Callable[[], WorkerSetup], processes: int = 1, *,
                  on_restart: Callable[[], None] | None = None, start_timeout: float = 120.0):
         self._setup = setup
-        self._slots = [_Slot(i) for i in range(max(1, processes))]
+        count = max(1, processes)
+        both, judge, post = frozenset({EVALUATE, POST}), frozenset({EVALUATE}), frozenset({POST})
+        self._slots = [_Slot(0, both)] if count == 1 else \
+            [_Slot(i, judge) for i in range(count - 1)] + [_Slot(count - 1, post)]
         self._on_restart = on_restart
         self._start_timeout = start_timeout
         self._seq = itertools.count(1)
@@ -108,7 +114,8 @@ class WorkerPool:
     def _launch(self, slot: _Slot) -> None:
         ctx = _context()
         ours, theirs = ctx.Pipe(duplex=True)
-        process = ctx.Process(target=worker_main, args=(theirs, self._setup()), name=f"opsguard-worker-{slot.number}",
+        setup = replace(self._setup(), judges=EVALUATE in slot.kinds, posts=POST in slot.kinds)
+        process = ctx.Process(target=worker_main, args=(theirs, setup), name=f"opsguard-worker-{slot.number}",
                               daemon=True)
         process.start()
         theirs.close()
@@ -160,7 +167,7 @@ class WorkerPool:
 
     def _submit(self, kind: str, payload: Any) -> Future[Any]:
         future: Future[Any] = Future()
-        slot = min(self._slots, key=lambda s: len(s.pending))
+        slot = min((s for s in self._slots if kind in s.kinds), key=lambda s: len(s.pending))
         with slot.send_lock:
             if self._stopping or slot.conn is None:
                 why = "stopping" if self._stopping else "not running (it could not be restarted)"
@@ -182,7 +189,7 @@ class WorkerPool:
         return future
 
     def _broadcast(self, message: tuple[Any, ...]) -> None:
-        for slot in self._slots:
+        for slot in (s for s in self._slots if EVALUATE in s.kinds):
             with slot.send_lock:
                 try:
                     if slot.conn is not None:

@@ -5,6 +5,10 @@ webhook in one interpreter they hold the GIL that accepts are waiting for. The p
 of the graph (the same snapshot files, read-only, plus the node changes it is sent) and nothing
 durable: the parent stores every verdict and attempt, so killing a worker loses no work.
 
+A worker judges, posts, or (the only one) both: a posting thread next to a busy judging thread
+waits for the GIL at every socket call, which tripled the CPU cost of a post here; so with two or
+more processes one of them only posts (see `evaluator.worker_pool`).
+
 Messages are pickled tuples on one duplex pipe. Parent → worker: `(EVALUATE, seq, EvalJob)`,
 `(POST, seq, ReportJob)`, `(CHANGE, OverlayRow)`, `(REFRESH,)`, `(STOP,)`. Worker → parent:
 `(READY, info)`, `(DONE, seq, Judged | None | Attempt)`, `(FAILED, seq, reason)`. A worker whose
@@ -27,6 +31,7 @@ from typing import Any
 from evaluator.graphs import GraphHolder
 from evaluator.judge import EvalJob, judge
 from evaluator.policy import Policy
+from evaluator.process_gc import settle_after_start
 from evaluator.reporter import Reporter, ReportJob, ReportPolicy, ResultPoster
 from evaluator.state import OverlayRow
 from lineage.snapshots import SnapshotStore
@@ -53,6 +58,8 @@ class WorkerSetup:
     poll_seconds: float = 5.0
     log_level: int = logging.WARNING
     overlay: tuple[OverlayRow, ...] = ()
+    judges: bool = True              # loads the graph and takes EVALUATE
+    posts: bool = True               # builds the result client and takes POST
 
 
 class _Worker:
@@ -62,10 +69,12 @@ class _Worker:
         self.conn, self.setup = conn, setup
         self._send_lock = threading.Lock()
         self.graphs = GraphHolder(SnapshotStore(setup.data_dir))
-        self.graphs.load_changes(list(setup.overlay))
-        self.graphs.refresh()
-        self.graphs.start()
-        self.reporter = Reporter(setup.poster_factory(), setup.extension_code, setup.report_policy)
+        if setup.judges:
+            self.graphs.load_changes(list(setup.overlay))
+            self.graphs.refresh()
+            self.graphs.start()
+        self.reporter = Reporter(setup.poster_factory(), setup.extension_code, setup.report_policy) \
+            if setup.posts else None
         self._judges = ThreadPoolExecutor(max(1, setup.eval_threads), thread_name_prefix="judge")
         self._posts = ThreadPoolExecutor(max(1, setup.report_threads), thread_name_prefix="post")
         self._poll = threading.Event()
@@ -76,9 +85,11 @@ class _Worker:
             self.conn.send(message)
 
     def run(self) -> None:
+        settle_after_start()
         live = self.graphs.current()
         self.send((READY, {"pid": os.getpid(), "snapshot": live.snapshot.id if live else None}))
-        threading.Thread(target=self._poll_snapshots, name="snapshot-poll", daemon=True).start()
+        if self.setup.judges:
+            threading.Thread(target=self._poll_snapshots, name="snapshot-poll", daemon=True).start()
         while True:
             try:
                 message = self.conn.recv()
@@ -108,6 +119,7 @@ class _Worker:
                                         doc_base=self.setup.doc_base, load_error=self.graphs.load_error))
 
     def _post(self, seq: int, job: ReportJob) -> None:
+        assert self.reporter is not None, "POST sent to a worker that does not post"
         self._answer(seq, lambda: self.reporter.attempt(job))
 
     def _answer(self, seq: int, work: Callable[[], Any]) -> None:
