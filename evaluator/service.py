@@ -158,6 +158,10 @@ class Service:
         return self._parts["worker"]
 
     @property
+    def pool(self) -> WorkerPool:
+        return self._parts["pool"]
+
+    @property
     def freshness(self) -> Freshness:
         return self._parts["freshness"]
 
@@ -177,7 +181,7 @@ class Service:
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """(ready, details): ready once a snapshot is loaded."""
         live = self.graphs.current()
-        pool: WorkerPool = self._parts["pool"]
+        pool = self.pool
         ready = live is not None and pool.alive
         body: dict[str, Any] = {"ready": ready, "backlog": self.worker.backlog,
                                 "workers": {"processes": len(pool.pids), "alive": pool.alive,

@@ -105,12 +105,11 @@ def build_policy(cfg: Config) -> Policy:
 
 
 def _result_client(cfg: Config, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:
-    """What builds the DataWorks client for results in a worker process: one HTTP attempt per call (the
-    worker retries and records each), the rate limit shared out among the worker processes."""
+    """What builds the DataWorks client for results in the posting worker process: one HTTP attempt per
+    call (the worker retries and records each)."""
     from lineage.client import DataWorksClient
 
-    report = dataclasses.replace(cfg.dataworks, max_attempts=1,
-                                 rate_limit=settings.report_rate_limit / settings.worker_processes,
+    report = dataclasses.replace(cfg.dataworks, max_attempts=1, rate_limit=settings.report_rate_limit,
                                  concurrency=max(settings.report_workers, 1))
     return partial(DataWorksClient, report, credentials)
 

@@ -1,0 +1,51 @@
+"""The worker processes behind the server: a killed worker is replaced and loses nothing; one process
+can do both jobs; the policy they judge by crosses the process boundary intact."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+
+import pytest
+
+from evaluator.policy import parse_policy
+from tests.service.conftest import reported, sample, wait_for, wait_reported
+
+RESULT_API = ["UpdateWorkbenchEventResult"]
+
+
+def test_a_killed_judging_worker_is_replaced_and_every_event_is_reported_once(start_server, emulator):
+    server = start_server()
+    pool = server.service.pool
+    judging = pool.pids[0]
+    emulator.set_faults(latency_ms=300, actions=RESULT_API)   # keep work in flight while the worker dies
+    events = [sample(("freeze-node", "undeploy-node", "backfill-data")[i % 3], fresh=True) for i in range(24)]
+    assert [server.pusher.push(e).status_code for e in events[:12]] == [202] * 12
+    os.kill(judging, signal.SIGKILL)
+    assert [server.pusher.push(e).status_code for e in events[12:]] == [202] * 12
+    emulator.set_faults()
+    ids = {e["id"] for e in events}
+    wait_reported(emulator, ids, timeout=60)
+    wait_for(lambda: server.service.worker.backlog == {"evaluations": 0, "reports": 0, "retries": 0},
+             what="an empty backlog")
+    assert {m: len(r) for m, r in reported(emulator, ids).items()} == {m: 1 for m in ids}
+    assert pool.restarts == 1 and pool.pids[0] != judging and pool.alive
+    assert server.pusher.client.get(f"{server.url}/readyz").json()["workers"]["restarts"] == 1
+
+
+def test_one_worker_process_judges_and_posts(start_server, emulator):
+    server = start_server(worker_processes=1)
+    assert len(server.service.pool.pids) == 1
+    events = [sample(code, fresh=True) for code in ("freeze-node", "unfreeze-node", "backfill-data")]
+    assert [server.pusher.push(e).status_code for e in events] == [202] * 3
+    results = wait_reported(emulator, {e["id"] for e in events})
+    assert all(len(r) == 1 for r in results.values())
+
+
+@pytest.mark.parametrize("text", ["", "[backfill-volume]\nwarn = 3\n[projects.7.downstream-blocked]\nfail = 500\n"])
+def test_a_policy_pickles_to_an_equal_policy(text):
+    policy = parse_policy(text, "test.toml")
+    again = pickle.loads(pickle.dumps(policy))
+    assert again == policy and again.source == "test.toml"
+    assert again.for_project(7).rule("downstream-blocked") == policy.for_project(7).rule("downstream-blocked")
