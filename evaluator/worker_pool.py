@@ -135,7 +135,9 @@ class WorkerPool:
         slot.receiver = threading.Thread(target=self._receive, args=(slot, ours), name=f"worker-{slot.number}-results",
                                          daemon=True)
         slot.receiver.start()
-        log.info("worker %d (pid %d) judging by snapshot %s", slot.number, process.pid, message[1].get("snapshot"))
+        role = " and ".join(k for k in (EVALUATE, POST) if k in slot.kinds)
+        log.info("worker %d (pid %d) started to %s (snapshot %s)", slot.number, process.pid, role,
+                 message[1].get("snapshot"))
 
     # -- work ------------------------------------------------------------------------------------------
     def evaluate(self, job: EvalJob) -> Future[Judged | None]:
