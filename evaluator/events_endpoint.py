@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import URL
 
 from evaluator.inbox import Inbox, Push, Reply
+from evaluator.server_config import TRUE_VALUES
 
 __all__ = ["EventsEndpoint"]
 
@@ -26,7 +27,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-_TRUE = ("1", "true", "yes")
 
 
 class EventsEndpoint:
@@ -65,7 +65,7 @@ class EventsEndpoint:
             else str(URL(scope=scope))
         client = scope.get("client")
         remote = client[0] if client else None
-        recheck = dict(parse_qsl(query)).get("recheck", "").lower() in _TRUE
+        recheck = dict(parse_qsl(query)).get("recheck", "").lower() in TRUE_VALUES
         declared = headers.get("content-length")
         size = int(declared) if declared and declared.isdigit() else None
         if size is not None and size > self._limit:

@@ -29,7 +29,7 @@ from typing import Any
 
 from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
 from evaluator.metrics import Metrics
-from evaluator.server_config import RECHECK_HEADER
+from evaluator.server_config import RECHECK_HEADER, TRUE_VALUES
 from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, VerdictRow, utcnow
 from evaluator.state_writer import Accept, Accepted, AcceptOutcome, RecordRejected, StateWriter
 from evaluator.webhook import Authenticator, AuthFailure, Verified
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 ACCEPTED_MEDIA_TYPES = ("application/json", "application/cloudevents+json")
 _BODY_HEAD = 512
 _CHECKS_KEPT = 200_000   # check processes remembered for Recheck detection (oldest forgotten first)
-_TRUE = ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ class Inbox:
             return self._reject(push, 400, "malformed", str(exc))
         if not event.message_id:
             return self._reject(push, 400, "malformed", "id: required field is missing")
-        recheck = push.recheck or push.headers.get(RECHECK_HEADER, "").strip().lower() in _TRUE
+        recheck = push.recheck or push.headers.get(RECHECK_HEADER, "").strip().lower() in TRUE_VALUES
         accepted = await self._store(event, push, verified, recheck)
         self.auth.remember(verified)
         verdict = None

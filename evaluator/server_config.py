@@ -36,11 +36,12 @@ from typing import Any
 from lineage.errors import ConfigError
 
 __all__ = ["ServerSettings", "ScheduleSettings", "AUTH_MODES", "parse_server", "parse_schedule",
-           "TOKEN_HEADER", "RECHECK_HEADER"]
+           "TOKEN_HEADER", "RECHECK_HEADER", "TRUE_VALUES"]
 
 AUTH_MODES = ("signature", "token", "none")
 TOKEN_HEADER = "x-opsguard-token"
 RECHECK_HEADER = "x-opsguard-recheck"
+TRUE_VALUES = ("1", "true", "yes")   # what the recheck header and `?recheck=` accept as yes
 
 
 @dataclass(frozen=True)
