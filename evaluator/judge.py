@@ -6,7 +6,6 @@ it runs wherever the graph is (see `evaluator.worker_process`) and is tested wit
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -82,14 +81,13 @@ def judge(job: EvalJob, live: LiveGraph | None, policy: Policy, *, doc_base: str
             verdict = error_verdict(job.message_id, event.code.value, event.project_id, policy,
                                     f"evaluation failed ({type(exc).__name__}: {exc})", live, started,
                                     operator=event.operator)
-    doc = verdict.to_json(doc_base=doc_base)
-    doc.update(generation=job.generation, recheck_of=job.recheck_of, accepted_at=job.accepted_at.isoformat(),
-               overlay={"version": live.overlay_version if live else 0,
-                        "nodes": list(live.overlay_nodes) if live else []})
+    text = verdict.to_text(doc_base, generation=job.generation, recheck_of=job.recheck_of,
+                           accepted_at=job.accepted_at.isoformat(),
+                           overlay={"version": live.overlay_version if live else 0,
+                                    "nodes": list(live.overlay_nodes) if live else []})
     row = VerdictRow(job.message_id, job.generation, utcnow(), verdict.event_code, verdict.project_id,
                      verdict.operator, verdict.result.value, verdict.wire_result, verdict.tip, verdict.snapshot.id,
-                     live.overlay_version if live else None, job.recheck_of, verdict.latency_ms,
-                     json.dumps(doc, default=str, ensure_ascii=False))
+                     live.overlay_version if live else None, job.recheck_of, verdict.latency_ms, text)
     report = ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip, job.accepted_at)
     return Judged(row, report, verdict.result.value, verdict.latency_ms)
 

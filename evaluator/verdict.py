@@ -6,6 +6,7 @@ The JSON shape is DESIGN.md "JSON shapes" (`Verdict.to_json`); extra keys (`oper
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +16,10 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import orjson
 
 __all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable", "doc_url",
-           "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
+           "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT", "json_text"]
 
 TIP_LIMIT = 300  # REFERENCE.md §2: CheckResultTip should stay within a few hundred characters
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -123,12 +125,27 @@ class Verdict:
     def to_json(self, doc_base: str = "") -> dict[str, Any]:
         """The DESIGN.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`); each checkpoint's
         `doc_url` is relative unless `doc_base` (the server's public URL) is given."""
+        return self._document(doc_base, jsonable)
+
+    def to_text(self, doc_base: str = "", **extra: Any) -> str:
+        """`to_json(doc_base)` with `extra` keys added, as JSON text: what the server stores for every event.
+
+        Same document, built faster: the facts go to the encoder as they are (numpy arrays, dates...)
+        instead of being converted value by value first — a third of the judging time of a big verdict.
+        """
+        doc = self._document(doc_base, _as_is)
+        doc.update(extra)
+        return json_text(doc)
+
+    def _document(self, doc_base: str, plain: Any) -> dict[str, Any]:
         return {
             "message_id": self.message_id, "event_code": self.event_code, "project_id": self.project_id,
             "result": self.result.value, "tip": self.tip,
-            "checkpoints": [c.to_json(doc_base) for c in self.checkpoints],
-            "impact": jsonable(self.impact if self.impact is not None else EMPTY_IMPACT),
-            "backfill": jsonable(self.backfill if self.backfill is not None else EMPTY_BACKFILL),
+            "checkpoints": [{"name": c.name, "status": c.status.value, "message": c.message,
+                             "facts": plain(c.facts), "doc_url": doc_url(c.name, doc_base)}
+                            for c in self.checkpoints],
+            "impact": plain(self.impact if self.impact is not None else EMPTY_IMPACT),
+            "backfill": plain(self.backfill if self.backfill is not None else EMPTY_BACKFILL),
             "snapshot": self.snapshot.to_json(), "latency_ms": round(self.latency_ms, 3),
             "operator": self.operator, "wire_result": self.wire_result, "notes": list(self.notes),
             "ignored": self.ignored,
@@ -201,3 +218,28 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return str(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _orjson_fallback(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    return jsonable(value)
+
+
+def json_text(value: Any) -> str:
+    """`json.dumps(jsonable(value))`, the same JSON values, about ten times faster (orjson, compact).
+
+    >>> json_text({"ids": np.array([1, 2]), "s": Status.OK, "x": float("nan"), "when": date(2026, 1, 2)})
+    '{"ids":[1,2],"s":"OK","x":null,"when":"2026-01-02"}'
+    """
+    try:
+        return orjson.dumps(value, default=_orjson_fallback, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:   # what orjson refuses (integers beyond 64 bits...): the plain way
+        return json.dumps(jsonable(value), ensure_ascii=False)

@@ -169,7 +169,8 @@ def test_public_surfaces_change_only_on_purpose():
     assert evaluator.policy.__all__ == ["Policy", "Rule", "PolicyError", "load_policy", "default_policy",
                                         "parse_policy", "read_extension_options", "policy_from_mapping"]
     assert evaluator.verdict.__all__ == ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip",
-                                         "jsonable", "doc_url", "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT"]
+                                         "jsonable", "doc_url", "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT",
+                                         "json_text"]
 
 
 def test_a_disabled_rule_leaves_its_checkpoint_out():
