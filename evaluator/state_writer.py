@@ -63,11 +63,13 @@ class Accepted:
 
 @dataclass(frozen=True)
 class SaveVerdict:
-    """Store a verdict. An `accepted` inbox row with a verdict of its generation reads as evaluated, so
-    no status change is needed (one statement less per event); `status` sets one anyway."""
+    """Store a verdict, with the first attempt to post it (`delivery`) when there was one: both land in
+    one commit. An `accepted` inbox row with a verdict of its generation reads as evaluated, so no
+    status change is needed (one statement less per event); `status` sets one anyway."""
 
     row: VerdictRow
     status: StatusChange | None = None
+    delivery: DeliveryRow | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,8 @@ def _write(tx: StateTransaction, ops: Sequence[Operation], *, careful: bool) -> 
     _accept(tx, accepts, results, careful)
     tx.insert_rejected([op.row for op in ops if isinstance(op, RecordRejected)])
     tx.insert_verdicts([op.row for op in ops if isinstance(op, SaveVerdict)])
-    tx.insert_deliveries([op.row for op in ops if isinstance(op, RecordDelivery)])
+    tx.insert_deliveries([op.row for op in ops if isinstance(op, RecordDelivery)]
+                         + [op.delivery for op in ops if isinstance(op, SaveVerdict) and op.delivery is not None])
     changes: dict[str, StatusChange] = {}
     for op in ops:  # the last change per message wins (one UPDATE row per message)
         change = op.status if isinstance(op, (SaveVerdict, RecordDelivery)) else None

@@ -1,12 +1,16 @@
-"""The worker behind the inbox: every accepted event judged once, its verdict stored, then reported until delivered.
+"""The worker behind the inbox: every accepted event judged once, reported, and its verdict stored.
 
 The CPU work (judging, the SDK call) runs in worker processes (`evaluator.worker_pool`); this class,
-in the server process, keeps the order and the records. Per event: verdict committed → report
-attempt → attempt committed (with `reported` when delivered); failed attempts are re-queued after
-their backoff by a timer thread. A crash anywhere leaves the inbox row `accepted` or `evaluated`, and
-`recover()` picks it up: an evaluated event is reported from its stored verdict, never re-judged.
-(The only window for a second report is a crash between DataWorks answering and the commit of that
-answer: a few milliseconds; the repeat carries the same result.)
+in the server process, keeps the order and the records. Per event: judged → first report attempt →
+verdict and attempt committed together (with `reported` when delivered); failed attempts are re-queued
+after their backoff by a timer thread and re-post the stored verdict.
+
+Why the report goes out before the verdict is committed: a commit waits for its batch (group commit),
+and an operator is waiting for the answer. It costs no safety. A crash before the commit leaves the
+inbox row `accepted` and `recover()` judges it again — whether or not DataWorks had the answer, exactly
+as a crash between DataWorks answering and committing the attempt did when the verdict was stored
+first: the one window for a second report, a batch long (≤ 0.1 s). Once stored, a verdict is never
+re-judged: an `evaluated` event is reported from it.
 
 An event is *in flight* from the moment it is queued until its last attempt is committed.
 `recover()` queues only unfinished inbox rows that are not in flight, so it can run at any time:
@@ -27,7 +31,7 @@ from typing import Any
 from evaluator.judge import EvalJob, Judged
 from evaluator.metrics import Metrics
 from evaluator.reporter import DELIVERED, Attempt, ReportJob, ReportPolicy
-from evaluator.state import InboxStatus, StateStore, StatusChange
+from evaluator.state import InboxStatus, StateStore, StatusChange, VerdictRow
 from evaluator.state_writer import RecordDelivery, SaveVerdict, StateWriter
 from evaluator.worker_pool import WorkerGone, WorkerPool
 
@@ -170,34 +174,27 @@ class Worker:
         assert judged is not None
         self.metrics.evaluation_seconds.observe(judged.latency_ms / 1000)
         self.metrics.verdicts.inc(code=judged.row.event_code or "", result=judged.result)
-        # Reported only once the verdict is committed.
-        self._count(reporting=1)
-        self.writer.submit(SaveVerdict(judged.row)).add_done_callback(lambda saved: self._saved(saved, judged.report))
-
-    def _saved(self, done: Future[Any], report: ReportJob) -> None:
-        self._count(reporting=-1)
-        if done.exception() is not None:   # stays `accepted`: evaluated again at the next start
-            log.error("storing the verdict of %s failed: %s", report.message_id, done.exception())
-            self._release((report.message_id, report.generation))
-            return
-        self._queue_report(report)
+        self._queue_report(judged.report, verdict=judged.row)
 
     # -- reporting -------------------------------------------------------------------------------------
-    def _queue_report(self, job: ReportJob) -> None:
+    def _queue_report(self, job: ReportJob, verdict: VerdictRow | None = None) -> None:
+        """Post `job`; `verdict` is its verdict when not stored yet (stored with the attempt's outcome)."""
         if self._stopping:
-            self._release((job.message_id, job.generation))
+            self._save_then_release(job, verdict)
             return
         self._count(reporting=1)
-        self.pool.post(job).add_done_callback(lambda done: self._posted(done, job))
+        self.pool.post(job).add_done_callback(lambda done: self._posted(done, job, verdict))
 
-    def _posted(self, done: Future[Attempt], job: ReportJob) -> None:
+    def _posted(self, done: Future[Attempt], job: ReportJob, verdict: VerdictRow | None) -> None:
         self._count(reporting=-1)
         error = done.exception()
         if isinstance(error, WorkerGone):
-            self._release((job.message_id, job.generation))
+            self._save_then_release(job, verdict)
             return
         if error is not None:
             log.error("reporting %s failed unexpectedly (%s); retrying later", job.message_id, error)
+            if verdict is not None:
+                self.writer.submit(SaveVerdict(verdict))
             self._retry_later(self.report_policy.cap_seconds, job)
             return
         attempt = done.result()
@@ -209,12 +206,22 @@ class Worker:
             self.metrics.report_seconds.observe((attempt.row.finished_at - job.accepted_at).total_seconds())
         else:
             self.metrics.report_failures.inc(code=attempt.row.error_code or "unknown")
-        self.writer.submit(RecordDelivery(attempt.row, status)).add_done_callback(
-            lambda recorded: self._recorded(recorded, job, attempt))
+        op = RecordDelivery(attempt.row, status) if verdict is None else SaveVerdict(verdict, status, attempt.row)
+        self.writer.submit(op).add_done_callback(lambda recorded: self._recorded(recorded, job, attempt))
+
+    def _save_then_release(self, job: ReportJob, verdict: VerdictRow | None) -> None:
+        """Not posted (or unknown whether): keep the verdict, so the next `recover` posts it, not a new one."""
+        key = (job.message_id, job.generation)
+        if verdict is None:
+            self._release(key)
+            return
+        self.writer.submit(SaveVerdict(verdict)).add_done_callback(lambda _: self._release(key))
 
     def _recorded(self, done: Future[Any], job: ReportJob, attempt: Attempt) -> None:
-        if done.exception() is not None:
+        if done.exception() is not None:   # the row stays as it was: `recover` at the next start finishes it
             log.error("recording a report attempt of %s failed: %s", job.message_id, done.exception())
+            self._release((job.message_id, job.generation))
+            return
         if attempt.retry_in is not None:
             log.warning("reporting %s failed (%s %s); attempt %d, next in %.1fs", job.message_id,
                         attempt.row.http_status, attempt.row.error_code, attempt.row.attempt, attempt.retry_in)

@@ -137,10 +137,21 @@ def reported(emulator: Any, message_ids: set[str] | list[str]) -> dict[str, list
     return out
 
 
-def wait_reported(emulator: Any, message_ids: set[str] | list[str], timeout: float = 30.0) -> dict[str, list]:
-    """Wait until every id has at least one result at the emulator; the records."""
-    return wait_for(lambda: (r := reported(emulator, message_ids)) and all(r.values()) and r, timeout,
-                    what=f"results for {sorted(message_ids)}")
+def wait_reported(emulator: Any, message_ids: set[str] | list[str], timeout: float = 30.0, *,
+                  server: Any = None) -> dict[str, list]:
+    """Wait until every id has at least one result at the emulator; the records. With `server`, also until
+    that server has stored each verdict and its delivery (a result goes out before its commit)."""
+    records = wait_for(lambda: (r := reported(emulator, message_ids)) and all(r.values()) and r, timeout,
+                       what=f"results for {sorted(message_ids)}")
+    if server is not None:
+        wait_for(lambda: all(_stored_state(server, m) == "reported" for m in message_ids), timeout,
+                 what=f"stored outcomes for {sorted(message_ids)}")
+    return records
+
+
+def _stored_state(server: Any, message_id: str) -> str | None:
+    answer = server.pusher.client.get(f"{server.url}/api/checks/{message_id}")
+    return answer.json()["state"] if answer.status_code == 200 else None
 
 
 @dataclass

@@ -36,7 +36,7 @@ def judged(start_server, emulator, demo_workspace):
     events = [sample(c) for c in ("freeze-node", "undeploy-node", "backfill-data", "unfreeze-node")] + [other]
     for event in events:
         assert server.pusher.push(event).status_code == 202
-    wait_reported(emulator, [e["id"] for e in events])
+    wait_reported(emulator, [e["id"] for e in events], server=server)
     freeze = sample("freeze-node")
     body = server.pusher.body(freeze)
     recheck = server.pusher.post(body, {**server.pusher.signed_headers(body), "x-opsguard-recheck": "true"})

@@ -36,7 +36,7 @@ def checked(start_server, emulator):
     server = start_server()
     for code in ("freeze-node", "backfill-data"):
         assert server.pusher.push(sample(code)).status_code == 202
-    wait_reported(emulator, [sample(c)["id"] for c in ("freeze-node", "backfill-data")])
+    wait_reported(emulator, [sample(c)["id"] for c in ("freeze-node", "backfill-data")], server=server)
     return server
 
 

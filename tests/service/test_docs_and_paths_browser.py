@@ -29,7 +29,7 @@ def frozen(start_server, emulator):
     freeze sample was judged and reported."""
     server = start_server(service={"policy": parse_policy(POLICY, "test-policy.toml")})
     assert server.pusher.push(sample("freeze-node")).status_code == 202
-    wait_reported(emulator, [sample("freeze-node")["id"]])
+    wait_reported(emulator, [sample("freeze-node")["id"]], server=server)
     return server
 
 

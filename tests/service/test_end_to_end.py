@@ -29,7 +29,7 @@ def test_each_sample_is_reported_exactly_once_with_its_check_result(start_server
         "freeze-node": 202, "node-change-updated": 200, "unfreeze-node": 202, "undeploy-node": 202,
         "backfill-data": 202}
     ids = {code: sample(code)["id"] for code in EXTENSION_SAMPLES}
-    results = wait_reported(emulator, set(ids.values()))
+    results = wait_reported(emulator, set(ids.values()), server=server)
     for code, mid in ids.items():
         assert len(results[mid]) == 1, (code, results[mid])
         record = results[mid][0]
@@ -50,7 +50,7 @@ def test_server_verdicts_equal_offline_evaluation_of_the_same_events(start_serve
     server = start_server()
     for code in ("freeze-node", "undeploy-node", "backfill-data"):
         server.pusher.push(sample(code))
-    wait_reported(emulator, {sample(c)["id"] for c in ("freeze-node", "undeploy-node", "backfill-data")})
+    wait_reported(emulator, {sample(c)["id"] for c in ("freeze-node", "undeploy-node", "backfill-data")}, server=server)
     holder = GraphHolder(SnapshotStore(data_dir))
     holder.refresh()
     for code in ("freeze-node", "undeploy-node", "backfill-data"):
@@ -66,7 +66,7 @@ def test_redelivered_message_is_answered_from_the_stored_verdict_not_reported_ag
     server = start_server()
     freeze = sample("freeze-node")
     assert server.pusher.push(freeze).status_code == 202
-    wait_reported(emulator, [freeze["id"]])
+    wait_reported(emulator, [freeze["id"]], server=server)
     again = server.pusher.push(freeze)   # EventBridge re-delivers: new timestamp, new signature
     assert again.status_code == 200
     body = again.json()
@@ -80,10 +80,10 @@ def test_recheck_with_a_new_message_id_and_same_extension_biz_id_is_judged_again
     server = start_server()
     first = sample("freeze-node", fresh=True)
     server.pusher.push(first)
-    wait_reported(emulator, [first["id"]])
+    wait_reported(emulator, [first["id"]], server=server)
     recheck = renamed(first)   # the Recheck button: same extensionBizId, new message id (INFERRED)
     assert server.pusher.push(recheck).status_code == 202
-    results = wait_reported(emulator, [recheck["id"]])
+    results = wait_reported(emulator, [recheck["id"]], server=server)
     assert results[recheck["id"]][0]["CheckResult"] == "FAIL"
     stored = server.service.store.verdict(recheck["id"])
     assert stored.recheck_of == first["id"] and stored.data()["recheck_of"] == first["id"]
@@ -93,7 +93,7 @@ def test_explicit_recheck_flag_judges_the_same_message_again_and_reports_once_mo
     server = start_server()
     event = sample("undeploy-node", fresh=True)
     server.pusher.push(event)
-    wait_reported(emulator, [event["id"]])
+    wait_reported(emulator, [event["id"]], server=server)
     body = server.pusher.post(server.pusher.body(event),
                               {**server.pusher.signed_headers(server.pusher.body(event)), "x-opsguard-recheck": "true"})
     assert body.status_code == 202 and body.json()["status"] == "recheck" and body.json()["generation"] == 2
@@ -108,6 +108,6 @@ def test_warn_goes_on_the_wire_as_policy_warn_as(start_server, emulator, warn_as
     server = start_server(service={"policy": policy_from_mapping({"warn_as": warn_as})})
     backfill = sample("backfill-data", fresh=True)
     assert server.pusher.push(backfill).status_code == 202
-    record = wait_reported(emulator, [backfill["id"]])[backfill["id"]][0]
+    record = wait_reported(emulator, [backfill["id"]], server=server)[backfill["id"]][0]
     assert server.service.store.verdict(backfill["id"]).result == "WARN"
     assert record["CheckResult"] == wire and record["CheckResultTip"].startswith("WARNING: ")

@@ -23,7 +23,7 @@ NEW_NODE = 700000000299
 
 def _verdict(server, emulator, envelope):
     assert server.pusher.push(envelope).status_code == 202
-    wait_reported(emulator, [envelope["id"]])
+    wait_reported(emulator, [envelope["id"]], server=server)
     return server.service.store.verdict(envelope["id"]).data()
 
 

@@ -18,7 +18,7 @@ def test_readyz_reports_the_snapshot_and_metrics_count_what_happened(start_serve
     for code in ("freeze-node", "backfill-data", "node-change-updated"):
         server.pusher.push(sample(code))
     server.pusher.push(sample("freeze-node"))                       # a re-delivery
-    wait_reported(emulator, [sample("freeze-node")["id"], sample("backfill-data")["id"]])
+    wait_reported(emulator, [sample("freeze-node")["id"], sample("backfill-data")["id"]], server=server)
     text = client.get(f"{server.url}/metrics")
     assert text.headers["content-type"].startswith("text/plain; version=0.0.4")
     metrics = text.text
@@ -44,7 +44,7 @@ def test_without_a_snapshot_the_server_is_not_ready_but_still_answers_every_chec
     assert ready.status_code == 503 and "opsguard sync" in ready.json()["reason"]
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
-    record = wait_reported(emulator, [event["id"]])[event["id"]][0]
+    record = wait_reported(emulator, [event["id"]], server=server)[event["id"]][0]
     assert record["CheckResult"] == "OK"                        # on_error = WARN, sent as warn_as = OK
     assert record["CheckResultTip"].startswith("WARNING: opsguard could not judge this operation: no metadata")
     page = server.pusher.client.get(f"{server.url}/checks/{event['id']}")

@@ -41,7 +41,7 @@ def test_serve_listens_answers_and_stops_cleanly_on_sigterm(serve_process, emula
     server = serve_process()
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
-    record = wait_reported(emulator, [event["id"]])[event["id"]][0]
+    record = wait_reported(emulator, [event["id"]], server=server)[event["id"]][0]
     assert record["CheckResult"] == "FAIL"
     assert server.pusher.client.get(f"{server.url}/checks/{event['id']}").status_code == 200
     assert server.terminate() == 0
