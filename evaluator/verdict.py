@@ -62,8 +62,11 @@ class Checkpoint:
 
     def to_json(self, doc_base: str = "") -> dict[str, Any]:
         """`{"name", "status", "message", "facts", "doc_url"}` with plain JSON values (see `doc_url`)."""
+        return self._document(doc_base, jsonable)
+
+    def _document(self, doc_base: str, plain: Any) -> dict[str, Any]:
         return {"name": self.name, "status": self.status.value, "message": self.message,
-                "facts": jsonable(self.facts), "doc_url": doc_url(self.name, doc_base)}
+                "facts": plain(self.facts), "doc_url": doc_url(self.name, doc_base)}
 
 
 def doc_url(name: str, base: str = "") -> str:
@@ -141,9 +144,7 @@ class Verdict:
         return {
             "message_id": self.message_id, "event_code": self.event_code, "project_id": self.project_id,
             "result": self.result.value, "tip": self.tip,
-            "checkpoints": [{"name": c.name, "status": c.status.value, "message": c.message,
-                             "facts": plain(c.facts), "doc_url": doc_url(c.name, doc_base)}
-                            for c in self.checkpoints],
+            "checkpoints": [c._document(doc_base, plain) for c in self.checkpoints],
             "impact": plain(self.impact if self.impact is not None else EMPTY_IMPACT),
             "backfill": plain(self.backfill if self.backfill is not None else EMPTY_BACKFILL),
             "snapshot": self.snapshot.to_json(), "latency_ms": round(self.latency_ms, 3),
