@@ -4,8 +4,11 @@ Order of checks for `POST /events` (first failure answers):
 size (413) → content type (415) → authentication (401; 409 for a replayed signature) → JSON and
 fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
 
-- extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202;
-  a message id already stored → 200 with what is known (its verdict), never judged again; with an
+- extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202.
+  A message id never seen (`evaluator.seen_ids`) is answered once it is in the accept journal
+  (`evaluator.accept_journal`), its inbox row committed with the writer's next batch; any other goes
+  through the database before its answer. A message id already stored → 200 with what is known (its
+  verdict), never judged again; with an
   explicit recheck flag (`x-opsguard-recheck: true` or `?recheck=true`) → a new generation, judged and
   reported again → 202. A Recheck from DataWorks (new message id, same `extensionBizId`, INFERRED) is
   a new message: judged afresh; its verdict names the earlier message (`recheck_of`).
@@ -27,8 +30,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from evaluator.accept_journal import AcceptJournal, Ticket, encode_row
 from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
 from evaluator.metrics import Metrics
+from evaluator.seen_ids import SeenIds
 from evaluator.server_config import RECHECK_HEADER, TRUE_VALUES
 from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, VerdictRow, utcnow
 from evaluator.state_writer import Accept, Accepted, AcceptOutcome, RecordRejected, StateWriter
@@ -68,11 +73,13 @@ class Inbox:
     """Turns pushes into stored inbox rows and answers (blocking: waits for the commit)."""
 
     def __init__(self, writer: StateWriter, store: StateStore, auth: Authenticator, worker: Worker, metrics: Metrics,
-                 *, on_node_change: Callable[[OverlayRow], None], max_body_bytes: int = 256 * 1024,
-                 details_url: Callable[[str], str] = lambda mid: f"/checks/{mid}"):
-        """`on_node_change(row)` is told of each committed node change before the push is answered, so
-        every graph that judges later events includes it."""
+                 *, journal: AcceptJournal, seen: SeenIds, on_node_change: Callable[[OverlayRow], None],
+                 max_body_bytes: int = 256 * 1024, details_url: Callable[[str], str] = lambda mid: f"/checks/{mid}"):
+        """`seen` holds every message id in the inbox (this inbox adds the new ones). `on_node_change(row)`
+        is told of each committed node change before the push is answered, so every graph that judges
+        later events includes it."""
         self.writer, self.store, self.auth, self.worker = writer, store, auth, worker
+        self.journal, self.seen = journal, seen
         self.on_node_change = on_node_change
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
@@ -146,22 +153,56 @@ class Inbox:
                       raw=raw, updated_at=now)
         if isinstance(event, Ignored):
             row = InboxRow(kind=EventKind.IGNORED, status=InboxStatus.IGNORED, reason=event.reason, **common)
-            return await _committed(self.writer.submit(Accept(row)))
+            return await self._committed(Accept(row))
         if isinstance(event, NodeChanged):
             row = InboxRow(kind=EventKind.NODE_CHANGE, status=InboxStatus.APPLIED, **common)
             overlay = _overlay_row(event, now)
-            accepted = await _committed(self.writer.submit(Accept(row, overlay=overlay)))
+            accepted = await self._committed(Accept(row, overlay=overlay))
             if accepted.outcome is AcceptOutcome.NEW:
                 self.on_node_change(overlay)
             return accepted
         row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, recheck=recheck, **common)
-        accepted = await _committed(self.writer.submit(Accept(row, recheck=recheck)))
+        if not recheck and row.message_id not in self.seen:
+            return await self._journaled(row)
+        accepted = await self._committed(Accept(row, recheck=recheck))
         if accepted.outcome is not AcceptOutcome.DUPLICATE:
-            previous = self._previous_check(row.extension_biz_id, row.message_id)
-            self.worker.submit(EvalJob(event.message_id, accepted.row.generation, now, raw,
-                                       event_code=row.event_code, project_id=row.project_id,
-                                       extension_biz_id=row.extension_biz_id, recheck_of=previous))
+            self._judge(accepted.row)
         return accepted
+
+    async def _committed(self, op: Accept) -> Accepted:
+        """Store `op` through the database, waiting for its commit (the careful way)."""
+        accepted = await _awaited(self.writer.submit(op))
+        if accepted.outcome is AcceptOutcome.NEW:
+            self.seen.add(accepted.row.message_id)
+        return accepted
+
+    async def _journaled(self, row: InboxRow) -> Accepted:
+        """A message id never seen: answered once the journal has it. Its inbox row is queued for the writer
+        at once and judging starts at once: the verdict's commit queues behind the row in the same writer.
+        (Should the journal fail, the push gets a 503 but is still judged and reported once; its retry is
+        a duplicate, answered from the store.)"""
+        self.seen.add(row.message_id)
+        durable = self.journal.append(encode_row(row))
+        stored = self.writer.submit(Accept(row, journaled=True))
+        _when_both(durable, stored, lambda *done: self._stored(row.message_id, *done))
+        self._judge(row)
+        await _awaited(durable)
+        return Accepted(AcceptOutcome.NEW, row)
+
+    def _stored(self, message_id: str, durable: Future[Ticket], stored: Future[Accepted]) -> None:
+        """A journaled row's commit is done: its journal entry is no longer needed."""
+        if stored.exception() is not None:
+            log.error("storing accepted event %s failed (%s); its journal entry is stored at the next start",
+                      message_id, stored.exception())
+            return
+        if durable.exception() is None:
+            self.journal.stored(durable.result())
+
+    def _judge(self, row: InboxRow) -> None:
+        previous = self._previous_check(row.extension_biz_id, row.message_id)
+        self.worker.submit(EvalJob(row.message_id, row.generation, row.received_at, row.raw,
+                                   event_code=row.event_code, project_id=row.project_id,
+                                   extension_biz_id=row.extension_biz_id, recheck_of=previous))
 
     def _answer(self, event: Event, accepted: Accepted, verdict: VerdictRow | None) -> Reply:
         row = accepted.row
@@ -199,10 +240,26 @@ class Inbox:
         return Reply(status, {"error": reason, "detail": detail, "message_id": message_id})
 
 
-async def _committed(future: Future[Accepted], timeout: float = 30.0) -> Accepted:
-    """The writer's answer, awaited without holding a thread (a stuck writer is a 503 after `timeout`)."""
+async def _awaited(future: Future[Any], timeout: float = 30.0) -> Any:
+    """A writer's answer, awaited without holding a thread (a stuck writer is a 503 after `timeout`)."""
     # shielded: a timed-out wait must not cancel the writer's Future (the writer resolves it regardless)
     return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+
+
+def _when_both(first: Future[Any], second: Future[Any], callback: Callable[[Future[Any], Future[Any]], None]) -> None:
+    """Call `callback(first, second)` once both futures are done (in the thread that finished last)."""
+    lock = threading.Lock()
+    left = [2]
+
+    def one_done(_: Future[Any]) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            callback(first, second)
+
+    first.add_done_callback(one_done)
+    second.add_done_callback(one_done)
 
 
 def _overlay_row(event: NodeChanged, now: Any) -> OverlayRow:

@@ -1,9 +1,10 @@
 """The server's parts wired together: state, writer, graph, worker, inbox, scheduler, metrics.
 
-`Service.start()` opens `<data-dir>/state.duckdb`, starts the worker processes (each loads the live
-snapshot and the stored node overlay, as does this process for its pages), finishes every
-accepted-but-unreported event, then starts the scheduler. `stop()` lets
-running work finish; queued work stays in the inbox for the next start.
+`Service.start()` opens `<data-dir>/state.duckdb`, stores what the accept journal still holds (events
+answered just before the last run ended), starts the worker processes (each loads the live snapshot and
+the stored node overlay, as does this process for its pages), finishes every accepted-but-unreported
+event, then starts the scheduler. `stop()` lets running work finish; queued work stays in the inbox
+for the next start.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from evaluator.accept_journal import AcceptJournal, journal_dir, restore
 from evaluator.freshness import Freshness, SyncRunner
 from evaluator.graphs import GraphHolder
 from evaluator.inbox import Inbox
@@ -23,6 +25,7 @@ from evaluator.metrics import Metrics
 from evaluator.policy import Policy, default_policy
 from evaluator.process_gc import settle_after_start
 from evaluator.reporter import ReportPolicy, ResultPoster
+from evaluator.seen_ids import SeenIds
 from evaluator.server_config import ScheduleSettings, ServerSettings
 from evaluator.state import STATE_FILE, OverlayRow, StateStore, utcnow
 from evaluator.state_writer import PruneOverlay, StateWriter
@@ -37,11 +40,10 @@ __all__ = ["ServiceOptions", "Service"]
 
 log = logging.getLogger(__name__)
 RECHECK_MEMORY_DAYS = 7   # a Recheck days after the first check still names it
-# How long a writer may wait for company before committing (only under load; see evaluator.state_writer).
-# An accept holds a 2xx back: 5 ms (20 ms cost 4 ms more at the median and more at p99 at 300 events/s).
-# Verdicts and attempts are committed after the answer went out: 50 ms, fewer commits.
-ACCEPT_LINGER_SECONDS = 0.005
-RECORD_LINGER_SECONDS = 0.05
+# How long the writer may wait for company before committing (only under load; see evaluator.state_writer).
+# Nobody waits on what it lingers for: new events are answered from the accept journal, verdicts and
+# attempts after the answer went out. Fewer, larger commits leave the CPU to judging and reporting.
+LINGER_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,11 @@ class Service:
     def start(self) -> Service:
         opts, settings = self.options, self.options.server
         store = self.store = StateStore(opts.state_file)
-        # Two writers: accepts (each one holds an HTTP answer back) never queue behind verdicts and reports.
-        # A batch costs 2-3 ms of DuckDB whatever its size, so under load each waits a little for more work:
-        # briefly for accepts (a sender waits), longer for verdicts and attempts.
-        inbox_writer = StateWriter(store, name="inbox-writer", linger_seconds=ACCEPT_LINGER_SECONDS).start()
-        writer = StateWriter(store, linger_seconds=RECORD_LINGER_SECONDS).start()
+        # One writer, in order: an event's inbox row is always committed before its verdict and attempts.
+        writer = StateWriter(store, linger_seconds=LINGER_SECONDS).start()
+        journal = AcceptJournal(journal_dir(opts.state_file))
+        restore(journal, writer)
+        journal.start()
         snapshots = SnapshotStore(opts.data_dir)
         setup = WorkerSetup(data_dir=opts.data_dir, policy=opts.policy, extension_code=opts.extension_code,
                             poster_factory=self.poster_factory, report_policy=self._report_policy(),
@@ -97,7 +99,7 @@ class Service:
         worker: Worker | None = None
         # A replaced worker starts from the stored overlay; then everything it held is queued again.
         pool = WorkerPool(lambda: replace(setup, overlay=tuple(store.overlay())), settings.worker_processes,
-                          on_restart=lambda: worker.recover() if worker is not None else None)
+                          on_restart=lambda: self._recover(writer, worker))
         pool.start()
         graphs = GraphHolder(snapshots, on_prune=lambda before: writer.submit(PruneOverlay(before)),
                              on_swap=pool.refresh)
@@ -113,15 +115,17 @@ class Service:
             graphs.note_change(row)
             pool.note_change(row)
 
-        inbox = Inbox(inbox_writer, store, self.auth, worker, self.metrics, on_node_change=node_changed,
-                      max_body_bytes=settings.max_body_bytes, details_url=self.details_url)
+        seen = SeenIds(store.message_ids())
+        inbox = Inbox(writer, store, self.auth, worker, self.metrics, journal=journal, seen=seen,
+                      on_node_change=node_changed, max_body_bytes=settings.max_body_bytes,
+                      details_url=self.details_url)
         inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))
         freshness = Freshness(graphs, snapshots.dir, opts.schedule, tz=opts.tz,
                               poll_seconds=settings.graph_poll_seconds, metrics=self.metrics,
                               sync_runner=self.sync_runner)
-        self._parts = {"inbox_writer": inbox_writer, "writer": writer, "graphs": graphs, "worker": worker,
+        self._parts = {"journal": journal, "writer": writer, "graphs": graphs, "worker": worker,
                        "inbox": inbox, "freshness": freshness, "pool": pool}
-        self._gauges(graphs, worker, pool)
+        self._gauges(graphs, worker, pool, journal)
         worker.recover()
         freshness.start()
         settle_after_start()
@@ -134,6 +138,13 @@ class Service:
         return ReportPolicy(cap_seconds=settings.report_backoff_cap_seconds,
                             give_up_seconds=settings.report_give_up_hours * 3600)
 
+    @staticmethod
+    def _recover(writer: StateWriter, worker: Worker | None) -> None:
+        """After a worker process was replaced: queue again what it held (once journaled rows are stored)."""
+        if worker is not None:
+            writer.flush()
+            worker.recover()
+
     def stop(self) -> None:
         parts = self._parts
         if not parts:
@@ -141,8 +152,8 @@ class Service:
         parts["freshness"].stop()
         parts["graphs"].stop()
         parts["worker"].stop()
-        parts["inbox_writer"].stop()
         parts["writer"].stop()
+        parts["journal"].stop()
         if self.store is not None:
             self.store.close()
         self._parts = {}
@@ -202,7 +213,7 @@ class Service:
             body["overlay"] = {"version": live.overlay_version, "nodes": len(live.overlay_nodes)}
         return ready, body
 
-    def _gauges(self, graphs: GraphHolder, worker: Worker, pool: WorkerPool) -> None:
+    def _gauges(self, graphs: GraphHolder, worker: Worker, pool: WorkerPool, journal: AcceptJournal) -> None:
         m = self.metrics
         m.gauge("opsguard_snapshot_age_seconds", "Age of the live metadata snapshot.", self.snapshot_age_seconds)
         m.gauge("opsguard_graph_nodes", "Nodes in the graph checks use (snapshot + overlay).",
@@ -213,5 +224,7 @@ class Service:
                 lambda: worker.backlog["evaluations"])
         m.gauge("opsguard_pending_reports", "Verdicts waiting to be posted (queued or backing off).",
                 lambda: worker.backlog["reports"] + worker.backlog["retries"])
+        m.gauge("opsguard_journal_pending", "Accepted events in the accept journal, not in the inbox table yet.",
+                lambda: journal.pending)
         m.gauge("opsguard_worker_restarts", "Worker processes replaced after ending unexpectedly.",
                 lambda: pool.restarts)

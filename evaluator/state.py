@@ -252,6 +252,13 @@ class StateStore:
         rows = self._rows("state_inbox_get", [message_id])
         return _inbox(rows[0]) if rows else None
 
+    def message_ids(self, chunk: int = 100_000) -> Iterator[str]:
+        """Every message id in the inbox, read in chunks (there may be millions)."""
+        with self._cursor() as cur:
+            cur.execute(sql.load("state_inbox_ids"))
+            while rows := cur.fetchmany(chunk):
+                yield from (row[0] for row in rows)
+
     def verdict(self, message_id: str) -> VerdictRow | None:
         """The newest verdict of a message id, or None while it is not evaluated."""
         rows = self._rows("state_verdict_get", [message_id])

@@ -4,6 +4,7 @@ A DuckDB write transaction costs 2–3 ms of CPU here whatever its row count, so
 everything queued, runs one statement per table (rows as one Arrow table), commits once and then
 resolves every operation's future. Under load it first lingers up to `linger_seconds` for more work
 (only when at least two more operations are expected in that time: a lone event is not held back).
+An operation someone is waiting on (an `Accept` not journaled, a `Flush`) ends the lingering at once.
 A batch that fails is retried one operation at a time, so a bad row fails only its own caller.
 """
 
@@ -26,7 +27,7 @@ from evaluator.state import (DeliveryRow, InboxRow, OverlayRow, RejectedRow, Sta
                              StatusChange, VerdictRow)
 
 __all__ = ["StateWriter", "Accept", "AcceptOutcome", "Accepted", "SaveVerdict", "RecordDelivery", "RecordRejected",
-           "PruneOverlay", "WriterStopped"]
+           "PruneOverlay", "Flush", "WriterStopped"]
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -46,11 +47,15 @@ class AcceptOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Accept:
-    """Store an incoming message (and its node change) unless its id is known; `recheck` forces a new generation."""
+    """Store an incoming message (and its node change) unless its id is known; `recheck` forces a new generation.
+
+    `journaled`: the message is in the accept journal already and its sender has its answer, so the
+    commit may wait for company (see `evaluator.accept_journal`)."""
 
     row: InboxRow
     overlay: OverlayRow | None = None
     recheck: bool = False
+    journaled: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,12 @@ class PruneOverlay:
     before: datetime
 
 
-Operation = Accept | SaveVerdict | RecordDelivery | RecordRejected | PruneOverlay
+@dataclass(frozen=True)
+class Flush:
+    """Nothing to write: its Future resolves once everything submitted before it is committed."""
+
+
+Operation = Accept | SaveVerdict | RecordDelivery | RecordRejected | PruneOverlay | Flush
 _STOP = object()
 
 
@@ -130,6 +140,10 @@ class StateWriter:
         """`submit` and wait for the commit."""
         return self.submit(op).result(timeout)
 
+    def flush(self, timeout: float | None = 30.0) -> None:
+        """Wait until everything submitted so far is committed."""
+        self.write(Flush(), timeout)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Commit what is queued, then stop the thread."""
         if not self._stopped.is_set():
@@ -151,6 +165,8 @@ class StateWriter:
                     stop = True
                 else:
                     batch.append(item)
+                    if _awaited(item[0]):
+                        deadline = 0.0   # take what is queued already, then commit
                 if len(batch) >= self._max_batch or stop:
                     break
                 try:
@@ -192,6 +208,11 @@ class StateWriter:
         self.operations += len(batch)
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+
+def _awaited(op: Operation) -> bool:
+    """Is someone waiting for this commit before answering?"""
+    return isinstance(op, Flush) or (isinstance(op, Accept) and not op.journaled)
 
 
 def _write(tx: StateTransaction, ops: Sequence[Operation], *, careful: bool) -> list[Any]:

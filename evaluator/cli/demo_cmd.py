@@ -150,8 +150,8 @@ def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any) -> 
         pushed.append((code, envelope, reply.status))
     waiting = {env["id"] for code, env, status in pushed if status == 202}
     deadline = time.monotonic() + REPORT_TIMEOUT_S
-    while waiting and time.monotonic() < deadline:
-        waiting -= {r["MessageId"] for r in emulator.results}
+    while waiting and time.monotonic() < deadline:   # reported, and the outcome stored (it follows the answer)
+        waiting -= {r["MessageId"] for r in emulator.results if _finished(service.store.inbox_row(r["MessageId"]))}
         time.sleep(0.05)
     reported = {r["MessageId"]: r for r in emulator.results}
     rows = []
@@ -163,6 +163,10 @@ def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any) -> 
                             sent["CheckResult"] if sent else None, sent["CheckResultTip"] if sent else None,
                             service.details_url(mid) if stored else None))
     return rows
+
+
+def _finished(row: Any) -> bool:
+    return row is not None and row.status.finished
 
 
 def _nodes(data: dict[str, Any]) -> str:

@@ -40,7 +40,7 @@ def test_500_then_429_from_the_result_api_then_recovery_delivers_each_verdict_on
 
     emulator.set_faults()                                  # recovered
     results = wait_reported(emulator, ids)
-    wait_for(lambda: all(store.inbox_row(m).status is InboxStatus.REPORTED for m in ids), what="reported")
+    wait_for(lambda: all(_status(store, m) is InboxStatus.REPORTED for m in ids), what="reported")
     assert {m: len(r) for m, r in results.items()} == {m: 1 for m in ids}
     for mid in ids:
         attempts = store.deliveries(mid)
@@ -68,9 +68,15 @@ def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
     store = server.service.store
-    wait_for(lambda: store.inbox_row(event["id"]).status is InboxStatus.UNDELIVERABLE, what="gave up")
+    wait_for(lambda: _status(store, event["id"]) is InboxStatus.UNDELIVERABLE, what="gave up")
     attempts = store.deliveries(event["id"])
     assert [a.outcome for a in attempts] == ["retry", "retry", "gave-up"]
     assert all(a.http_status == 400 for a in attempts)
     page = server.pusher.client.get(f"{server.url}/checks/{event['id']}").text
     assert "undeliverable" in page and "gave-up" in page
+
+
+def _status(store, message_id):
+    """The stored status, None until the inbox row is committed (a new event is answered from the journal)."""
+    row = store.inbox_row(message_id)
+    return None if row is None else row.status
