@@ -9,12 +9,12 @@ JSON answer. Every other request goes on to the FastAPI app unchanged.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.datastructures import URL
 
 from evaluator.inbox import Inbox, Push, Reply
@@ -87,7 +87,7 @@ class EventsEndpoint:
 
 
 async def _send_json(send: Send, reply: Reply, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps(reply.body, default=str).encode("utf-8")
+    body = orjson.dumps(reply.body, default=str)   # (json.dumps with `default` leaves a reference cycle per call)
     await send({"type": "http.response.start", "status": reply.status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode("ascii")), *(headers or [])]})

@@ -164,6 +164,10 @@ class Service:
         return self._parts["inbox"]
 
     @property
+    def journal(self) -> AcceptJournal:
+        return self._parts["journal"]
+
+    @property
     def graphs(self) -> GraphHolder:
         return self._parts["graphs"]
 

@@ -6,7 +6,8 @@ CREATE TABLE IF NOT EXISTS state_meta (
     value               VARCHAR NOT NULL
 );
 
--- Every authenticated, well-formed message, written (and committed) before the 2xx is returned.
+-- Every authenticated, well-formed message. On disk before its 2xx: committed here, or (a new extension
+-- event) in the accept journal first and committed with the next batch (evaluator/accept_journal.py).
 CREATE TABLE IF NOT EXISTS inbox (
     message_id          VARCHAR PRIMARY KEY,   -- envelope `id` (else data.messageId): the MessageId to answer
     received_at         TIMESTAMPTZ NOT NULL,

@@ -82,3 +82,18 @@ def test_evaluated_events_are_reported_from_the_stored_verdict_after_a_restart(s
     attempts = after["deliveries"]
     assert attempts[-1]["outcome"] == "delivered" and any(a["http_status"] == 500 for a in attempts[:-1])
     assert restarted.terminate() == 0
+
+
+def test_a_push_the_journal_cannot_take_gets_a_503_yet_is_reported_once(start_server, emulator):
+    server = start_server()
+    server.service.journal.stop()              # as if its disk went away: no entry can be written
+    event = sample("undeploy-node", fresh=True)
+    answer = server.pusher.push(event)
+    assert answer.status_code == 503 and "accept journal" in answer.json()["detail"]
+    # Its inbox row and judging were under way already: it is reported once, and the sender's retry
+    # is a duplicate answered from the store, never judged again.
+    record = wait_reported(emulator, [event["id"]], server=server)[event["id"]]
+    retry = server.pusher.push(event)
+    assert retry.status_code == 200 and retry.json()["status"] == "duplicate"
+    assert retry.json()["wire_result"] == record[0]["CheckResult"] == "FAIL"
+    assert len(reported(emulator, [event["id"]])[event["id"]]) == 1
