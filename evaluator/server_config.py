@@ -13,6 +13,7 @@ max_body_kib = 256
 worker_processes = 2                          # processes that judge events and post results (2+: one only posts)
 eval_workers = 1                              # judging threads in each worker process
 report_workers = 8                            # results being posted at once by each worker process
+worker_nice = 5                               # CPU priority of the worker processes below the server's (0-19)
 report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls per second
 report_backoff_cap_seconds = 30.0
 report_give_up_hours = 24.0
@@ -59,6 +60,7 @@ class ServerSettings:
     worker_processes: int = 2
     eval_workers: int = 1
     report_workers: int = 8
+    worker_nice: int = 5
     report_rate_limit: float = 100.0
     report_backoff_cap_seconds: float = 30.0
     report_give_up_hours: float = 24.0
@@ -98,6 +100,8 @@ def parse_server(table: dict[str, Any], config_path: Path | None = None) -> Serv
         raise ConfigError(f"{_where(config_path)}server.port must be between 0 and 65535")
     if settings.worker_processes < 1:
         raise ConfigError(f"{_where(config_path)}server.worker_processes must be at least 1")
+    if not 0 <= settings.worker_nice <= 19:
+        raise ConfigError(f"{_where(config_path)}server.worker_nice must be between 0 and 19")
     key = settings.public_key_file
     if key and config_path is not None and not Path(key).is_absolute():
         settings = _replace(settings, public_key_file=str(config_path.parent / key))

@@ -95,6 +95,7 @@ class Service:
                             poster_factory=self.poster_factory, report_policy=self._report_policy(),
                             doc_base=settings.public_url, eval_threads=settings.eval_workers,
                             report_threads=settings.report_workers, poll_seconds=settings.graph_poll_seconds,
+                            nice=settings.worker_nice,
                             log_level=logging.getLogger().getEffectiveLevel())
         worker: Worker | None = None
         # A replaced worker starts from the stored overlay; then everything it held is queued again.

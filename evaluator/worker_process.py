@@ -57,6 +57,7 @@ class WorkerSetup:
     report_threads: int = 8
     poll_seconds: float = 5.0
     log_level: int = logging.WARNING
+    nice: int = 0                    # added to the process's niceness (see `worker_main`)
     overlay: tuple[OverlayRow, ...] = ()
     judges: bool = True              # loads the graph and takes EVALUATE
     posts: bool = True               # builds the result client and takes POST
@@ -151,6 +152,13 @@ def worker_main(conn: Connection, setup: WorkerSetup) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=setup.log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    # Judging and posting yield the CPU to the server process: when the machine is busy, a push's answer
+    # (a sender waits on it) goes first; a verdict a few milliseconds later costs less.
+    if setup.nice:
+        try:
+            os.nice(setup.nice)
+        except OSError as exc:
+            log.warning("cannot lower the worker's CPU priority (nice +%d): %s", setup.nice, exc)
     try:
         worker = _Worker(conn, setup)
     except Exception as exc:  # noqa: BLE001 — told to the parent, which fails its start with it

@@ -128,7 +128,7 @@ def test_bad_requests_get_their_status_and_good_events_between_them_are_processe
         assert p.push(good).status_code == 202, make.__name__
         good_ids.append(good["id"])
     assert outcomes == [(m.__name__, s, r) for m, s, r in CASES]
-    results = wait_reported(emulator, good_ids)
+    results = wait_reported(emulator, good_ids, server=server)   # and stored: refusals were queued before them
     assert all(len(r) == 1 and r[0]["CheckResult"] == "FAIL" for r in results.values())
     assert p.client.get(f"{server.url}/healthz").status_code == 200
 

@@ -43,6 +43,25 @@ def test_one_worker_process_judges_and_posts(start_server, emulator):
     assert all(len(r) == 1 for r in results.values())
 
 
+def test_worker_processes_run_below_the_servers_cpu_priority(start_server, emulator):
+    server = start_server(worker_nice=3)
+    pool = server.service.pool
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids] == [min(ours + 3, 19)] * len(pool.pids)
+    event = sample("freeze-node", fresh=True)
+    assert server.pusher.push(event).status_code == 202
+    assert len(wait_reported(emulator, [event["id"]])[event["id"]]) == 1
+
+
+def test_worker_nice_outside_0_to_19_is_a_config_error():
+    from evaluator.server_config import parse_server
+    from lineage.errors import ConfigError
+
+    assert parse_server({"worker_nice": 0}).worker_nice == 0
+    with pytest.raises(ConfigError, match="server.worker_nice must be between 0 and 19"):
+        parse_server({"worker_nice": 20})
+
+
 @pytest.mark.parametrize("text", ["", "[backfill-volume]\nwarn = 3\n[projects.7.downstream-blocked]\nfail = 500\n"])
 def test_a_policy_pickles_to_an_equal_policy(text):
     policy = parse_policy(text, "test.toml")
