@@ -6,12 +6,12 @@ fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
 
 - extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202.
   A message id never seen (`evaluator.seen_ids`) is answered once it is in the accept journal
-  (`evaluator.accept_journal`), its inbox row committed with the writer's next batch; any other goes
-  through the database before its answer. A message id already stored → 200 with what is known (its
-  verdict), never judged again; with an
-  explicit recheck flag (`x-opsguard-recheck: true` or `?recheck=true`) → a new generation, judged and
-  reported again → 202. A Recheck from DataWorks (new message id, same `extensionBizId`, INFERRED) is
-  a new message: judged afresh; its verdict names the earlier message (`recheck_of`).
+  (`evaluator.accept_journal`), its inbox row committed with the writer's next batch; any other push
+  waits for its commit. A message id already stored → 200 with what is known (its verdict), never
+  judged again; with an explicit recheck flag (`x-opsguard-recheck: true` or `?recheck=true`) → a new
+  generation, judged and reported again → 202. A Recheck from DataWorks (new message id, same
+  `extensionBizId`, INFERRED) is a new message: judged afresh; its verdict names the earlier message
+  (`recheck_of`).
 - regular `node-change-*` events: stored with their `node_overlay` row in the same transaction → 200;
   the graph includes them before the next evaluation. No verdict is reported: they block nothing.
 - unknown codes, instance operations: `ignored` with the reason → 200.
@@ -70,7 +70,7 @@ class Reply:
 
 
 class Inbox:
-    """Turns pushes into stored inbox rows and answers (blocking: waits for the commit)."""
+    """Turns pushes into stored inbox rows and answers (a new event waits for the journal, others for a commit)."""
 
     def __init__(self, writer: StateWriter, store: StateStore, auth: Authenticator, worker: Worker, metrics: Metrics,
                  *, journal: AcceptJournal, seen: SeenIds, on_node_change: Callable[[OverlayRow], None],

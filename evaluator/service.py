@@ -86,7 +86,8 @@ class Service:
         opts, settings = self.options, self.options.server
         store = self.store = StateStore(opts.state_file)
         # One writer, in order: an event's inbox row is always committed before its verdict and attempts.
-        writer = StateWriter(store, linger_seconds=LINGER_SECONDS).start()
+        # Its commits and checkpoints are background work, at the workers' CPU priority.
+        writer = StateWriter(store, linger_seconds=LINGER_SECONDS, nice=settings.worker_nice).start()
         journal = AcceptJournal(journal_dir(opts.state_file))
         restore(journal, writer)
         journal.start()

@@ -32,12 +32,13 @@ __all__ = ["StateStore", "StateError", "EventKind", "InboxStatus", "InboxRow", "
 STATE_FILE = "state.duckdb"
 SCHEMA_VERSION = "1"
 # DuckDB folds its write-ahead log into the file once the log reaches this size, and commits wait while
-# it does. Verdicts write ~5 MB/s at 300 events/s: the default 16 MB stalled every accept for 0.1-0.4 s
+# it does. Verdicts write ~5 MB/s at 300 events/s: the default 16 MB stalled every commit for 0.1-0.4 s
 # every three seconds; fewer, larger checkpoints cost less in all (a restart replays at most this much).
+# (New events no longer wait for a commit, see evaluator.accept_journal; duplicates and node changes do.)
 CHECKPOINT_THRESHOLD = "128MB"
 # ...and it compresses big strings (verdict documents) with zstd as it does, which tripled how long a
-# checkpoint holds every commit (0.34 s against 0.10 s for 90 MB of verdicts). Without it the file is
-# ~4x larger per verdict (~25 KB against ~6 KB): disk is cheaper than an operator waiting.
+# checkpoint holds every commit (0.34 s against 0.10 s for 90 MB of verdicts), and its CPU competes with
+# judging. Without it the file is ~4x larger per verdict (~25 KB against ~6 KB).
 DISABLED_COMPRESSION = "zstd"
 
 

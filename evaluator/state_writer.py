@@ -5,12 +5,14 @@ everything queued, runs one statement per table (rows as one Arrow table), commi
 resolves every operation's future. Under load it first lingers up to `linger_seconds` for more work
 (only when at least two more operations are expected in that time: a lone event is not held back).
 An operation someone is waiting on (an `Accept` not journaled, a `Flush`) ends the lingering at once.
+The thread may run at a lower CPU priority (`nice`): under load, answering pushes and judging go first.
 A batch that fails is retried one operation at a time, so a bad row fails only its own caller.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -112,8 +114,10 @@ class StateWriter:
     """The writer thread of one `StateStore`. `submit` is thread-safe and returns a Future."""
 
     def __init__(self, store: StateStore, *, max_batch: int = MAX_BATCH, linger_seconds: float = LINGER_SECONDS,
-                 name: str = "state-writer"):
+                 name: str = "state-writer", nice: int = 0):
+        """`nice`: added to the writer thread's niceness (Linux sets it per thread; the process keeps its own)."""
         self.store = store
+        self._nice = nice
         self._con = store.writer_connection()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._max_batch = max_batch
@@ -153,6 +157,8 @@ class StateWriter:
 
     # -- the thread ------------------------------------------------------------------------------------
     def _run(self) -> None:
+        if self._nice:
+            _lower_priority(self._nice)
         stop = False
         rate, last = 0.0, time.monotonic()   # operations a second, recently: is lingering worth it?
         while not stop:
@@ -208,6 +214,14 @@ class StateWriter:
         self.operations += len(batch)
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+
+def _lower_priority(nice: int) -> None:
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + nice, 19))
+    except OSError as exc:
+        log.warning("cannot lower the state writer's CPU priority (nice +%d): %s", nice, exc)
 
 
 def _awaited(op: Operation) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import duckdb
@@ -115,3 +116,16 @@ def test_the_writer_cursors_checkpoint_without_zstd(writer):
     # checkpoints run on the writer cursors; zstd there held every commit three times as long
     setting = writer._con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[0]
     assert setting.lower() == DISABLED_COMPRESSION
+
+
+def test_the_writer_thread_can_run_below_the_processs_cpu_priority(tmp_path):
+    store = StateStore(tmp_path / "state.duckdb")
+    writer = StateWriter(store, nice=4).start()
+    try:
+        writer.write(Accept(row("m1")))   # the thread has run (and lowered its priority first)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, writer._thread.native_id) == min(ours + 4, 19)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == ours    # the rest of the process is untouched
+    finally:
+        writer.stop()
+        store.close()
