@@ -80,7 +80,7 @@ def checks_json(service: Service, *, limit: int = 100) -> list[dict[str, Any]]:
 # -- the view model -------------------------------------------------------------------------------------
 def _check_view(service: Service, message_id: str, *, rows: int | None) -> dict[str, Any] | None:
     store = service.store
-    inbox = store.inbox_row(message_id) if store else None
+    inbox = service.inbox_row(message_id)
     if inbox is None:
         return None
     stored = store.verdict(message_id)

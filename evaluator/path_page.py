@@ -21,8 +21,7 @@ __all__ = ["path_json", "render_path"]
 
 def path_json(service: Service, message_id: str, node_id: int) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body): 200 with `path` (rows from the changed node to `node_id`), else 404 with `error`."""
-    store = service.store
-    inbox = store.inbox_row(message_id) if store else None
+    inbox = service.inbox_row(message_id)
     body: dict[str, Any] = {"message_id": message_id, "node_id": node_id}
     if inbox is None:
         return 404, {**body, "error": f"no check {message_id}"}

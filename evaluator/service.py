@@ -27,8 +27,8 @@ from evaluator.process_gc import settle_after_start
 from evaluator.reporter import ReportPolicy, ResultPoster
 from evaluator.seen_ids import SeenIds
 from evaluator.server_config import ScheduleSettings, ServerSettings
-from evaluator.state import STATE_FILE, OverlayRow, StateStore, utcnow
-from evaluator.state_writer import PruneOverlay, StateWriter
+from evaluator.state import STATE_FILE, InboxRow, OverlayRow, StateStore, utcnow
+from evaluator.state_writer import PruneOverlay, StateWriter, WriterStopped
 from evaluator.webhook import Authenticator, SignatureAuth
 from evaluator.worker import Worker
 from evaluator.worker_pool import WorkerPool
@@ -184,6 +184,19 @@ class Service:
     @property
     def freshness(self) -> Freshness:
         return self._parts["freshness"]
+
+    def inbox_row(self, message_id: str) -> InboxRow | None:
+        """The stored inbox row of a message id. A row answered from the journal a moment ago may still be
+        queued for the writer: then it is waited for, so a details link never 404s while it is committed."""
+        store = self.store
+        row = store.inbox_row(message_id) if store is not None else None
+        if row is None and self._parts and message_id in self.inbox.seen:
+            try:
+                self._parts["writer"].flush(timeout=5)
+            except (TimeoutError, WriterStopped):
+                return None
+            row = store.inbox_row(message_id) if store is not None else None
+        return row
 
     def details_url(self, message_id: str) -> str:
         """Where the details page of a check is (absolute once the base URL is known)."""
