@@ -29,6 +29,7 @@ import orjson
 
 from evaluator.state import EventKind, InboxRow, InboxStatus
 from evaluator.state_writer import Accept, AcceptOutcome, StateWriter
+from lineage.snapshots import fsync_dir
 
 __all__ = ["AcceptJournal", "JournalError", "Ticket", "encode_row", "decode_row", "journal_dir", "restore"]
 
@@ -256,7 +257,7 @@ class AcceptJournal:
         self._next += 1
         segment = _Segment(number, self.directory / f"{number:012d}{SUFFIX}")
         segment.fd = os.open(segment.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        _sync_directory(self.directory)   # the new file's name must survive a crash too
+        fsync_dir(self.directory)   # the new file's name must survive a crash too
         with self._lock:
             self._segments[number] = segment
         self._current = segment
@@ -276,14 +277,6 @@ class AcceptJournal:
             self._current = None
         if finished:
             _unlink(segment.path)
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _close(fd: int) -> None:

@@ -16,7 +16,7 @@ import duckdb
 
 from lineage.errors import SnapshotError
 
-__all__ = ["SnapshotRef", "SnapshotStore", "connect_snapshot", "default_data_dir", "snapshot_id_of"]
+__all__ = ["SnapshotRef", "SnapshotStore", "connect_snapshot", "default_data_dir", "snapshot_id_of", "fsync_dir"]
 
 SNAPSHOT_SUFFIX = ".duckdb"
 PARTIAL_SUFFIX = ".duckdb.partial"
@@ -107,7 +107,7 @@ class SnapshotStore:
         tmp.write_text(final.name + "\n", encoding="utf-8")
         _fsync_file(tmp)
         os.replace(tmp, self.current_file)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         return SnapshotRef(id=final.name.removesuffix(SNAPSHOT_SUFFIX), path=final)
 
     def prune(self, keep: int = 5) -> list[Path]:
@@ -144,7 +144,8 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make the names in directory `path` durable (a new or renamed file survives a crash)."""
     try:
         _fsync_file(path)
     except OSError:  # some filesystems refuse fsync on directories; the rename is still atomic
