@@ -181,11 +181,7 @@ class AcceptJournal:
             if segment is None:
                 return
             segment.stored += 1
-            finished = segment.done
-            if finished:
-                del self._segments[segment.number]
-        if finished:
-            _unlink(segment.path)
+        self._drop_if_done(segment)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Write what is queued, close the file; the last segment is deleted when all of it is stored."""
@@ -270,11 +266,14 @@ class AcceptJournal:
             segment.fd = None
         with self._lock:
             segment.sealed = True
-            finished = segment.done
-            if finished:
-                self._segments.pop(segment.number, None)
         if self._current is segment:
             self._current = None
+        self._drop_if_done(segment)
+
+    def _drop_if_done(self, segment: _Segment) -> None:
+        """Delete a sealed segment whose entries are all stored (once, whoever gets here first)."""
+        with self._lock:
+            finished = segment.done and self._segments.pop(segment.number, None) is not None
         if finished:
             _unlink(segment.path)
 
