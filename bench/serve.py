@@ -8,7 +8,9 @@ and 1% of them on the hub node). Measured after `--warmup` seconds:
 
 - accepted events/s (2xx answers), p50/p99 from push to the 2xx;
 - p50/p99 from push to the result recorded by the emulator (its receive time, same clock);
-- how many accepted events were reported, and how many more than once.
+- how many accepted events were reported, and how many more than once;
+- `cpu_ms_per_event`: CPU time of opsguard (the server and its workers) per pushed event. The latencies
+  above depend on the headroom this leaves on the machine, and it varies far less from run to run.
 
 Baseline, same pusher, same rate, same process layout: a bare uvicorn app answering 202 without doing
 anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, p99 push→reported
@@ -129,6 +131,34 @@ def run_pusher(run: Path, url: str, private_pem: Path, ids: Path, seconds: float
                     "--seconds", str(seconds), "--rate", str(rate), "--out", str(out)], check=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
     return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of `pid` and every live descendant (Linux /proc; None elsewhere)."""
+    try:
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        tree, grew = {pid}, True
+        while grew:
+            grown = tree | {child for child, parent in parents.items() if parent in tree}
+            grew, tree = len(grown) > len(tree), grown
+        ticks = 0
+        for member in tree:
+            try:
+                fields = Path(f"/proc/{member}/stat").read_text()
+            except OSError:
+                continue
+            fields_after = fields[fields.rindex(")") + 2:].split()
+            ticks += int(fields_after[11]) + int(fields_after[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
 
 
 # -- the pusher (a separate process) -------------------------------------------------------------------
@@ -380,8 +410,10 @@ def bench(args: argparse.Namespace) -> None:
         server, url = start_server(run, data, emulator.url, public_pem)
         try:
             print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
+            cpu_before = tree_cpu_seconds(server.pid)
             records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
                                  args.rate, "opsguard")
+            cpu_after = tree_cpu_seconds(server.pid)
             accepted = {r["id"] for r in records if 200 <= r["status"] < 300}
             deadline = time.monotonic() + args.drain_seconds   # let a backlog drain: every event must be reported
             while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
@@ -391,6 +423,9 @@ def bench(args: argparse.Namespace) -> None:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
+    if cpu_before is not None and cpu_after is not None and records:
+        # CPU of opsguard (server + workers) per pushed event while pushing: the headroom the latencies depend on
+        result["cpu_ms_per_event"] = round((cpu_after - cpu_before) / len(records) * 1000, 3)
     result.update(nodes=args.nodes, rate=args.rate, seconds=args.seconds, warmup=args.warmup)
     if baseline is not None:
         result["bare_accept_p50_ms"] = baseline["accept_p50_ms"]
@@ -402,8 +437,8 @@ def bench(args: argparse.Namespace) -> None:
                              and result["reported"] == result["accepted_total"]
                              and result["reported_more_than_once"] == 0)
     for key in ("accepted_per_s", "accept_p50_ms", "accept_p99_ms", "reported_p50_ms", "reported_p99_ms",
-                "reported", "accepted_total", "reported_more_than_once", "non_2xx"):
-        print(f"{key:>26}: {result[key]}")
+                "reported", "accepted_total", "reported_more_than_once", "non_2xx", "cpu_ms_per_event"):
+        print(f"{key:>26}: {result.get(key)}")
     print(json.dumps(result))
 
 

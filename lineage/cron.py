@@ -25,7 +25,7 @@ import numpy as np
 
 from lineage.errors import CronError
 
-__all__ = ["CronSpec", "CronTable", "parse_cron", "fire_times", "fires_on"]
+__all__ = ["CronSpec", "CronTable", "parse_cron", "fire_times", "fires_on", "fires_over"]
 
 _MONTHS = {name: i for i, name in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
@@ -202,6 +202,21 @@ def fires_on(expression: str, run_date: date) -> int:
 def _fires_on(expression: str, run_date: date) -> int:
     spec = _parse(expression)
     return spec.fires_per_day if spec.matches(run_date) else 0
+
+
+def fires_over(expression: str, run_dates: tuple[date, ...]) -> int:
+    """Instances `expression` generates over all of `run_dates` (cached per span: every unfreeze check
+    asks about the same few expressions over the same missed days).
+
+    >>> fires_over("00 15 * * * ?", (date(2026, 11, 20), date(2026, 11, 21)))
+    48
+    """
+    return _fires_over(_checked(expression), run_dates)
+
+
+@lru_cache(maxsize=4096)
+def _fires_over(expression: str, run_dates: tuple[date, ...]) -> int:
+    return sum(_fires_on(expression, d) for d in run_dates)
 
 
 @dataclass(frozen=True, eq=False)

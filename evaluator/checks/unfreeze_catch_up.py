@@ -112,9 +112,10 @@ def _by_expression(codes: np.ndarray, expressions: tuple[str, ...]) -> dict[str 
 def _instances(crons: dict[str | None, int], bizdates: tuple[date, ...]) -> tuple[int, int]:
     """(instances over `bizdates` of nodes with these crons, nodes whose cron was unreadable → 1/day)."""
     total = unreadable = 0
+    run_dates = tuple(b + timedelta(days=1) for b in bizdates)
     for expression, nodes in crons.items():
         try:
-            per_node = sum(cron.fires_on(expression, b + timedelta(days=1)) for b in bizdates)
+            per_node = cron.fires_over(expression, run_dates)
         except (CronError, TypeError, ValueError):
             per_node, unreadable = len(bizdates), unreadable + nodes
         total += per_node * nodes
