@@ -19,6 +19,7 @@ anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, 
 shows where the headroom ends). The last line is one JSON object.
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
+                          [--result-latency-ms 0] [--report-workers N]
 """
 
 from __future__ import annotations
@@ -93,12 +94,13 @@ def data_dir(run: Path, snap: Path) -> Path:
     return run / "data"
 
 
-def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes) -> tuple[subprocess.Popen, str]:
+def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
+                 extra_server: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     (run / "eventbridge-public.pem").write_bytes(public_pem)
     (run / "opsguard.toml").write_text("\n".join([
         "[dataworks]", f'endpoint = "{emulator_url}"', 'extension_code = "opsguard-bench"', "",
         "[server]", 'auth = "signature"', 'public_key_file = "eventbridge-public.pem"', "report_rate_limit = 5000.0",
-        "report_workers = 8", "eval_workers = 1", "worker_processes = 2", "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
+        *extra_server, "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
            "PYTHONPATH": str(ROOT)}
     log = open(run / "serve.log", "wb")  # noqa: SIM115 — lives as long as the server
@@ -362,6 +364,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--baseline-seconds", type=float, default=15.0)
+    parser.add_argument("--result-latency-ms", type=float, default=0.0,
+                        help="delay the emulator adds to each result call, as a DataWorks endpoint far away would")
+    parser.add_argument("--report-workers", type=int, default=0,
+                        help="the server's [server] report_workers (default: the server's default)")
     parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
@@ -410,8 +416,10 @@ def bench(args: argparse.Namespace) -> None:
             bare.wait(10)
         print(f"bare uvicorn: {baseline}", flush=True)
 
-    with Emulator(generate_workspace(50), access_key_id=KEY_ID, access_key_secret=KEY_SECRET) as emulator:
-        server, url = start_server(run, data, emulator.url, public_pem)
+    extra = (f"report_workers = {args.report_workers}",) if args.report_workers else ()
+    with Emulator(generate_workspace(50), access_key_id=KEY_ID, access_key_secret=KEY_SECRET,
+                  latency_ms=args.result_latency_ms) as emulator:
+        server, url = start_server(run, data, emulator.url, public_pem, extra)
         try:
             print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
             cpu_before = tree_cpu_seconds(server.pid)
@@ -430,7 +438,8 @@ def bench(args: argparse.Namespace) -> None:
     if cpu_before is not None and cpu_after is not None and records:
         # CPU of opsguard (server + workers) per pushed event while pushing: the headroom the latencies depend on
         result["cpu_ms_per_event"] = round((cpu_after - cpu_before) / len(records) * 1000, 3)
-    result.update(nodes=args.nodes, rate=args.rate, seconds=args.seconds, warmup=args.warmup)
+    result.update(nodes=args.nodes, rate=args.rate, seconds=args.seconds, warmup=args.warmup,
+                  result_latency_ms=args.result_latency_ms)
     if baseline is not None:
         result["bare_accept_p50_ms"] = baseline["accept_p50_ms"]
         result["bare_accept_p99_ms"] = baseline["accept_p99_ms"]

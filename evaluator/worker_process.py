@@ -54,7 +54,7 @@ class WorkerSetup:
     report_policy: ReportPolicy = field(default_factory=ReportPolicy)
     doc_base: str = ""
     eval_threads: int = 1
-    report_threads: int = 8
+    report_threads: int = 64
     poll_seconds: float = 5.0
     log_level: int = logging.WARNING
     nice: int = 0                    # added to the process's niceness (see `worker_main`)
