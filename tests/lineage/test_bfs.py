@@ -7,28 +7,15 @@ searches of different sizes on the same graph must not see each other's starts.
 from __future__ import annotations
 
 import random
-from collections import deque
 
 import numpy as np
 
 from lineage._bfs import SMALL_REACH_SHARE, Csr, bfs
 
-
-def plain_bfs(children: dict[int, list[int]], starts: list[int], max_depth: int | None) -> dict[int, int]:
-    depth = {s: 0 for s in starts}
-    queue = deque(sorted(set(starts)))
-    while queue:
-        node = queue.popleft()
-        if max_depth is not None and depth[node] >= max_depth:
-            continue
-        for child in children.get(node, ()):
-            if child not in depth:
-                depth[child] = depth[node] + 1
-                queue.append(child)
-    return {n: d for n, d in depth.items() if n not in set(starts)}
+from tests.lineage.test_properties import bfs_distances
 
 
-def random_dag(n: int, edges: int, seed: int) -> tuple[Csr, dict[int, list[int]], set[tuple[int, int]]]:
+def random_dag(n: int, edges: int, seed: int) -> tuple[Csr, list[tuple[int, int]]]:
     rng = random.Random(seed)
     pairs = set()
     while len(pairs) < edges:
@@ -39,22 +26,20 @@ def random_dag(n: int, edges: int, seed: int) -> tuple[Csr, dict[int, list[int]]
     rng.shuffle(order)
     rank = {node: i for i, node in enumerate(order)}
     dag = sorted((a, b) if rank[a] < rank[b] else (b, a) for a, b in pairs)
-    children: dict[int, list[int]] = {}
-    for a, b in dag:
-        children.setdefault(a, []).append(b)
     src, dst = np.array([a for a, _ in dag]), np.array([b for _, b in dag])
-    return Csr.from_edges(src, dst, n), children, set(dag)
+    return Csr.from_edges(src, dst, n), dag
 
 
 def test_small_and_large_reaches_and_changing_start_sets_match_a_plain_bfs():
-    csr, children, edge_set = random_dag(4000, 8000, seed=3)
+    csr, edges = random_dag(4000, 8000, seed=3)
+    nodes, edge_set = [{"node_id": i, "scheduler_type": "NORMAL"} for i in range(4000)], set(edges)
     rng = random.Random(5)
     shares = {"small": 0, "large": 0}
     for _ in range(300):
         starts = rng.sample(range(4000), rng.choice([1, 1, 2, 3, 7, 40]))
         max_depth = rng.choice([None, None, 1, 3])
         idx, depth, via = bfs(csr, np.array(starts), max_depth)
-        expected = plain_bfs(children, starts, max_depth)
+        expected = bfs_distances(nodes, edges, starts, max_depth)
         assert dict(zip(idx.tolist(), depth.tolist())) == expected
         assert list(zip(depth.tolist(), idx.tolist())) == sorted(zip(depth.tolist(), idx.tolist()))
         for node, d, parent in zip(idx.tolist(), depth.tolist(), via.tolist()):
