@@ -10,7 +10,7 @@ and 1% of them on the hub node). Measured after `--warmup` seconds:
 - p50/p99 from push to the result recorded by the emulator (its receive time, same clock);
 - how many accepted events were reported, and how many more than once;
 - `cpu_ms_per_event`: CPU time of opsguard (the server and its workers) per pushed event. The latencies
-  above depend on the headroom this leaves on the machine; it moves about 10% between runs, the p99s
+  above depend on the headroom this leaves on the machine; it moves 10-20% between runs, the p99s
   several-fold.
 
 Baseline, same pusher, same rate, same process layout: a bare uvicorn app answering 202 without doing
@@ -157,8 +157,8 @@ def tree_cpu_seconds(pid: int) -> float | None:
                 fields = Path(f"/proc/{member}/stat").read_text()
             except OSError:
                 continue
-            fields_after = fields[fields.rindex(")") + 2:].split()
-            ticks += int(fields_after[11]) + int(fields_after[12])
+            after_name = fields[fields.rindex(")") + 2:].split()   # from field 3 (state): utime is 14, stime 15
+            ticks += int(after_name[11]) + int(after_name[12])
         return ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return None
