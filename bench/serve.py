@@ -139,27 +139,20 @@ def run_pusher(run: Path, url: str, private_pem: Path, ids: Path, seconds: float
 def tree_cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of `pid` and every live descendant (Linux /proc; None elsewhere)."""
     try:
-        parents: dict[int, int] = {}
+        procs: dict[int, tuple[int, int]] = {}   # pid -> (parent pid, CPU ticks), one read of each stat file
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
                     stat = Path(f"/proc/{entry}/stat").read_text()
                 except OSError:
                     continue
-                parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+                fields = stat[stat.rindex(")") + 2:].split()   # from field 3 (state): ppid is 4, utime 14, stime 15
+                procs[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
         tree, grew = {pid}, True
         while grew:
-            grown = tree | {child for child, parent in parents.items() if parent in tree}
+            grown = tree | {child for child, (parent, _) in procs.items() if parent in tree}
             grew, tree = len(grown) > len(tree), grown
-        ticks = 0
-        for member in tree:
-            try:
-                fields = Path(f"/proc/{member}/stat").read_text()
-            except OSError:
-                continue
-            after_name = fields[fields.rindex(")") + 2:].split()   # from field 3 (state): utime is 14, stime 15
-            ticks += int(after_name[11]) + int(after_name[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return sum(procs[member][1] for member in tree if member in procs) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return None
 
