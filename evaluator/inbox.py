@@ -186,7 +186,7 @@ class Inbox:
         stored = self.writer.submit(Accept(row, journaled=True))
         _when_both(durable, stored, lambda *done: self._stored(row.message_id, *done))
         self._judge(row)
-        await _awaited(durable)
+        await _awaited(durable, "the accept journal")
         return Accepted(AcceptOutcome.NEW, row)
 
     def _stored(self, message_id: str, durable: Future[Ticket], stored: Future[Accepted]) -> None:
@@ -240,9 +240,9 @@ class Inbox:
         return Reply(status, {"error": reason, "detail": detail, "message_id": message_id})
 
 
-async def _awaited(future: Future[Any], timeout: float = 30.0) -> Any:
-    """A writer's or the journal's answer, awaited without holding a thread (a stuck writer is a 503 after
-    `timeout`; the Future itself is never cancelled, its writer resolves it regardless).
+async def _awaited(future: Future[Any], what: str = "the state writer", timeout: float = 30.0) -> Any:
+    """A writer's or the journal's answer, awaited without holding a thread (a stuck `what` is a 503 after
+    `timeout`, naming it; the Future itself is never cancelled, its owner resolves it regardless).
 
     Built by hand rather than with `asyncio.wrap_future` and `wait_for`: those leave reference cycles
     (futures ↔ callbacks) behind every push, which the garbage collector then stops the server to free,
@@ -250,7 +250,7 @@ async def _awaited(future: Future[Any], timeout: float = 30.0) -> Any:
     loop = asyncio.get_running_loop()
     waiter = loop.create_future()
     future.add_done_callback(lambda done: loop.call_soon_threadsafe(_settle, waiter, done))
-    timer = loop.call_later(timeout, _expire, waiter, timeout)
+    timer = loop.call_later(timeout, _expire, waiter, what, timeout)
     try:
         return await waiter
     finally:
@@ -267,9 +267,9 @@ def _settle(waiter: asyncio.Future[Any], done: Future[Any]) -> None:
         waiter.set_exception(error)
 
 
-def _expire(waiter: asyncio.Future[Any], timeout: float) -> None:
+def _expire(waiter: asyncio.Future[Any], what: str, timeout: float) -> None:
     if not waiter.done():
-        waiter.set_exception(TimeoutError(f"the state writer did not answer within {timeout:.0f} s"))
+        waiter.set_exception(TimeoutError(f"{what} did not answer within {timeout:.0f} s"))
 
 
 def _when_both(first: Future[Any], second: Future[Any], callback: Callable[[Future[Any], Future[Any]], None]) -> None:
