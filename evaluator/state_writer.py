@@ -4,7 +4,9 @@ A DuckDB write transaction costs 2–3 ms of CPU here whatever its row count, so
 everything queued, runs one statement per table (rows as one Arrow table), commits once and then
 resolves every operation's future. Under load it first lingers up to `linger_seconds` for more work
 (only when at least two more operations are expected in that time: a lone event is not held back).
-An operation someone is waiting on (an `Accept` not journaled, a `Flush`) ends the lingering at once.
+It lingers asleep: operations queued meanwhile do not wake it (four a judged event, each a thread
+wake-up and a GIL hand-over), except one someone is waiting on (an `Accept` not journaled, a `Flush`),
+which ends the lingering at once.
 The thread may run at a lower CPU priority (`nice`): under load, answering pushes and judging go first.
 A batch that fails is retried one operation at a time, so a bad row fails only its own caller.
 """
@@ -120,6 +122,7 @@ class StateWriter:
         self._nice = nice
         self._con = store.writer_connection()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._hurry = threading.Event()   # set when an operation someone waits on is queued
         self._max_batch = max_batch
         self._linger = linger_seconds
         self._stopped = threading.Event()
@@ -138,6 +141,8 @@ class StateWriter:
             future.set_exception(WriterStopped("the state writer is stopped"))
             return future
         self._queue.put((op, future))
+        if _awaited(op):
+            self._hurry.set()
         return future
 
     def write(self, op: Operation, timeout: float | None = 30.0) -> Any:
@@ -153,6 +158,7 @@ class StateWriter:
         if not self._stopped.is_set():
             self._stopped.set()
             self._queue.put(_STOP)
+            self._hurry.set()
             self._thread.join(timeout)
 
     # -- the thread ------------------------------------------------------------------------------------
@@ -162,23 +168,16 @@ class StateWriter:
         stop = False
         rate, last = 0.0, time.monotonic()   # operations a second, recently: is lingering worth it?
         while not stop:
-            item = self._queue.get()
             batch: list[tuple[Operation, Future[Any]]] = []
-            linger = self._linger if rate * self._linger >= 2 else 0.0
-            deadline = time.monotonic() + linger
-            while True:
-                if item is _STOP:
-                    stop = True
-                else:
-                    batch.append(item)
-                    if _awaited(item[0]):
-                        deadline = 0.0   # take what is queued already, then commit
-                if len(batch) >= self._max_batch or stop:
-                    break
-                try:
-                    item = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0))
-                except queue.Empty:
-                    break
+            stop = self._take(self._queue.get(), batch)
+            if not stop and rate * self._linger >= 2:
+                self._hurry.clear()   # before looking: an awaited operation queued after this sets it again
+                stop = self._drain(batch)
+                if not stop and len(batch) < self._max_batch and not any(_awaited(op) for op, _ in batch):
+                    self._hurry.wait(self._linger)
+                    stop = self._drain(batch)
+            elif not stop:
+                stop = self._drain(batch)
             if batch:
                 self._apply(batch)
             now = time.monotonic()
@@ -192,6 +191,24 @@ class StateWriter:
             if item is not _STOP:
                 item[1].set_exception(WriterStopped("the state writer is stopped"))
         self._con.close()
+
+    def _take(self, item: Any, batch: list[tuple[Operation, Future[Any]]]) -> bool:
+        """Add a queued item to `batch`; True for the stop marker."""
+        if item is _STOP:
+            return True
+        batch.append(item)
+        return False
+
+    def _drain(self, batch: list[tuple[Operation, Future[Any]]]) -> bool:
+        """Add what is queued now to `batch` (up to the batch limit); True once the stop marker is reached."""
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if self._take(item, batch):
+                return True
+        return False
 
     def _apply(self, batch: Sequence[tuple[Operation, Future[Any]]], *, careful: bool = False) -> None:
         ops = [op for op, _ in batch]

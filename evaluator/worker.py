@@ -9,8 +9,8 @@ Why the report goes out before the verdict is committed: a commit waits for its 
 and an operator is waiting for the answer. It costs no safety. A crash before the commit leaves the
 inbox row `accepted` and `recover()` judges it again — whether or not DataWorks had the answer, exactly
 as a crash between DataWorks answering and committing the attempt did when the verdict was stored
-first: the one window for a second report, a batch long (≤ 0.1 s). Once stored, a verdict is never
-re-judged: an `evaluated` event is reported from it.
+first: the one window for a second report, a batch long (the writer's linger, 0.1 s, and a commit).
+Once stored, a verdict is never re-judged: an `evaluated` event is reported from it.
 
 An event is *in flight* from the moment it is queued until its last attempt is committed.
 `recover()` queues only unfinished inbox rows that are not in flight, so it can run at any time:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import timedelta
 
 import duckdb
@@ -11,7 +12,7 @@ import pytest
 
 from evaluator.state import DISABLED_COMPRESSION, EventKind, InboxRow, InboxStatus, OverlayRow, StateStore, \
     StatusChange, VerdictRow, utcnow
-from evaluator.state_writer import Accept, AcceptOutcome, PruneOverlay, SaveVerdict, StateWriter
+from evaluator.state_writer import Accept, AcceptOutcome, Flush, PruneOverlay, SaveVerdict, StateWriter
 
 
 @pytest.fixture
@@ -110,6 +111,36 @@ def test_one_batch_many_rows_placeholders_only(writer):
     assert all(f.result(10).outcome is AcceptOutcome.NEW for f in futures)
     assert writer.store.inbox_row("batch-7' OR 1=1 --") is not None
     assert writer.batches < 300
+
+
+def test_under_load_the_writer_lingers_for_company_until_someone_waits(tmp_path):
+    store = StateStore(tmp_path / "state.duckdb")
+    writer = StateWriter(store, linger_seconds=120).start()
+    try:
+        for i in range(5):   # back to back: the writer learns that work is coming
+            writer.write(Accept(row(f"warm-{i}")))
+        before = writer.batches
+        journaled = [writer.submit(Accept(row(f"later-{i}"), journaled=True)) for i in range(20)]
+        _until(writer._queue.empty)   # taken, and nobody waits for journaled rows: the writer lingers
+        assert not any(f.done() for f in journaled)
+        writer.submit(Flush()).result(30)   # until someone waits
+        assert all(f.result(0).outcome is AcceptOutcome.NEW for f in journaled)
+        assert writer.batches == before + 1
+        last = writer.submit(Accept(row("last"), journaled=True))
+        _until(writer._queue.empty)
+        writer.stop(timeout=30)   # so does stopping: what is queued is committed
+        assert not writer._thread.is_alive()
+        assert last.result(0).outcome is AcceptOutcome.NEW
+    finally:
+        writer.stop()
+        store.close()
+
+
+def _until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.005)
 
 
 def test_the_writer_cursors_checkpoint_without_zstd(writer):
