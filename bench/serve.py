@@ -19,7 +19,7 @@ anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, 
 shows where the headroom ends). The last line is one JSON object.
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
-                          [--result-latency-ms 0] [--report-workers N]
+                          [--result-latency-ms 0] [--report-workers N] [--lags FILE]
 """
 
 from __future__ import annotations
@@ -349,6 +349,18 @@ def figures(records: list[dict], warmup: float, seconds: float, results: list[di
     return out
 
 
+def write_lags(path: Path, records: list[dict], results: list[dict]) -> None:
+    """One JSON line per push (time sent, ms to the 2xx, ms to the first result recorded or null), to see
+    when in a run the slow ones were: a start-up backlog, a burst, or spread evenly."""
+    first: dict[str, int] = {}
+    for result in results:
+        first[result["MessageId"]] = min(first.get(result["MessageId"], result["ReceivedAt"]), result["ReceivedAt"])
+    lines = [json.dumps({"sent": round(r["sent"], 3), "accept_ms": round(r["ms"], 2), "status": r["status"],
+                         "reported_ms": round(first[r["id"]] - r["sent"] * 1000, 1) if r["id"] in first else None})
+             for r in records]
+    path.write_text("".join(line + "\n" for line in lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000)
@@ -362,6 +374,7 @@ def main() -> None:
     parser.add_argument("--report-workers", type=int, default=0,
                         help="the server's [server] report_workers (default: the server's default)")
     parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
+    parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines)")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
@@ -425,6 +438,8 @@ def bench(args: argparse.Namespace) -> None:
                     < len(accepted):
                 time.sleep(0.5)
             result = figures(records, args.warmup, args.seconds, emulator.results)
+            if args.lags:
+                write_lags(Path(args.lags), records, emulator.results)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
