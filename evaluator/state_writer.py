@@ -4,9 +4,9 @@ A DuckDB write transaction costs 2–3 ms of CPU here whatever its row count, so
 everything queued, runs one statement per table (rows as one Arrow table), commits once and then
 resolves every operation's future. Under load it first lingers up to `linger_seconds` for more work
 (only when at least two more operations are expected in that time: a lone event is not held back).
-It lingers asleep: operations queued meanwhile do not wake it (four a judged event, each a thread
-wake-up and a GIL hand-over), except one someone is waiting on (an `Accept` not journaled, a `Flush`),
-which ends the lingering at once.
+It lingers asleep: operations queued meanwhile do not wake it (a new event brings two, its row and its
+verdict, each wake-up a thread switch and a GIL hand-over), except one someone is waiting on (an `Accept`
+not journaled, a `Flush`), which ends the lingering at once.
 The thread may run at a lower CPU priority (`nice`): under load, answering pushes and judging go first.
 A batch that fails is retried one operation at a time, so a bad row fails only its own caller.
 """
