@@ -337,9 +337,7 @@ def figures(records: list[dict], warmup: float, seconds: float, results: list[di
            "accept_p50_ms": round(percentile([r["ms"] for r in ok], 50), 2),
            "accept_p99_ms": round(percentile([r["ms"] for r in ok], 99), 2)}
     if results is not None:
-        received: dict[str, list[int]] = {}
-        for result in results:
-            received.setdefault(result["MessageId"], []).append(result["ReceivedAt"])
+        received = receipts(results)
         lags = [min(received[r["id"]]) - r["sent"] * 1000 for r in ok if r["id"] in received]
         all_ok = [r for r in records if 200 <= r["status"] < 300]
         out.update(reported=sum(1 for r in all_ok if r["id"] in received), accepted_total=len(all_ok),
@@ -349,12 +347,18 @@ def figures(records: list[dict], warmup: float, seconds: float, results: list[di
     return out
 
 
+def receipts(results: list[dict]) -> dict[str, list[int]]:
+    """When the emulator received each message id's results (epoch ms), in arrival order."""
+    received: dict[str, list[int]] = {}
+    for result in results:
+        received.setdefault(result["MessageId"], []).append(result["ReceivedAt"])
+    return received
+
+
 def write_lags(path: Path, records: list[dict], results: list[dict]) -> None:
     """One JSON line per push (time sent, ms to the 2xx, ms to the first result recorded or null), to see
     when in a run the slow ones were: a start-up backlog, a burst, or spread evenly."""
-    first: dict[str, int] = {}
-    for result in results:
-        first[result["MessageId"]] = min(first.get(result["MessageId"], result["ReceivedAt"]), result["ReceivedAt"])
+    first = {message_id: min(times) for message_id, times in receipts(results).items()}
     lines = [json.dumps({"sent": round(r["sent"], 3), "accept_ms": round(r["ms"], 2), "status": r["status"],
                          "reported_ms": round(first[r["id"]] - r["sent"] * 1000, 1) if r["id"] in first else None})
              for r in records]
