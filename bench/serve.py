@@ -19,7 +19,7 @@ anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, 
 shows where the headroom ends). The last line is one JSON object.
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
-                          [--result-latency-ms 0] [--report-workers N] [--lags FILE]
+                          [--result-latency-ms 0] [--report-workers N] [--server KEY=VALUE ...] [--lags FILE]
 """
 
 from __future__ import annotations
@@ -109,7 +109,9 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
                                stderr=log, env=env, cwd=run)
     line = process.stdout.readline().decode()
     if not line:
-        raise SystemExit(f"opsguard serve did not start; see {run / 'serve.log'}")
+        lines = (run / "serve.log").read_text(errors="replace").strip().splitlines()
+        raise SystemExit(f"opsguard serve did not start: {lines[-1] if lines else 'no output'} "
+                         f"(all of its log: {run / 'serve.log'})")
     url = json.loads(line)["url"]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -120,6 +122,14 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
         except OSError:
             time.sleep(0.2)
     raise SystemExit("opsguard serve never became ready")
+
+
+def server_setting(text: str) -> str:
+    """`KEY=VALUE` from the command line as a TOML line (the server's config check judges the value)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip().isidentifier() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. worker_nice=2), got {text!r}")
+    return f"{key.strip()} = {value.strip()}"
 
 
 def start_bare_server(run: Path) -> tuple[subprocess.Popen, str]:
@@ -377,6 +387,8 @@ def main() -> None:
                         help="delay the emulator adds to each result call, as a DataWorks endpoint far away would")
     parser.add_argument("--report-workers", type=int, default=0,
                         help="the server's [server] report_workers (default: the server's default)")
+    parser.add_argument("--server", action="append", default=[], metavar="KEY=VALUE", type=server_setting,
+                        help="another [server] setting for this run, VALUE in TOML (e.g. worker_nice=2); repeatable")
     parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
     parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines)")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
@@ -386,6 +398,9 @@ def main() -> None:
     parser.add_argument("--ids", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.push and args.seconds <= args.warmup:
+        parser.error(f"--seconds ({args.seconds:g}) must be longer than --warmup ({args.warmup:g}): "
+                     "nothing would be measured")
     if args.generate:
         generate(Path(args.generate), args.nodes, args.seed)
         return
@@ -426,7 +441,7 @@ def bench(args: argparse.Namespace) -> None:
             bare.wait(10)
         print(f"bare uvicorn: {baseline}", flush=True)
 
-    extra = (f"report_workers = {args.report_workers}",) if args.report_workers else ()
+    extra = ((f"report_workers = {args.report_workers}",) if args.report_workers else ()) + tuple(args.server)
     with Emulator(generate_workspace(50), access_key_id=KEY_ID, access_key_secret=KEY_SECRET,
                   latency_ms=args.result_latency_ms) as emulator:
         server, url = start_server(run, data, emulator.url, public_pem, extra)
