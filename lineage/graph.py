@@ -169,6 +169,17 @@ class LineageGraph:
         """
         return self._ids[idx]
 
+    def labels(self, idx: np.ndarray) -> list[str]:
+        """How messages name positions `idx`: the node name, or the id when it has none.
+
+        Much cheaper than `node()` for the few nodes a message names: it builds no attribute record.
+
+        >>> LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], []).labels(np.array([1, 0]))
+        ['5', 'ods_a']
+        """
+        names, ids = self._names, self._ids
+        return [names[i].as_py() or str(ids[i]) for i in np.asarray(idx, dtype=np.int64).tolist()]
+
     def node(self, node_id: int) -> NodeInfo:
         """The attributes of one node; raises `UnknownNodeError` when the snapshot lacks it.
 

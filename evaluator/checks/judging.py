@@ -123,18 +123,21 @@ def name_nodes(graph: LineageGraph, idx: np.ndarray, *, order: Iterable[np.ndarr
     keys = list(order)
     if keys and idx.size > 1:
         idx = idx[np.lexsort(keys)]
-    ids = graph.node_ids(idx[:cap]).tolist()
-    return shown_list([_label(graph, n) for n in ids], total=int(idx.size), cap=cap)
-
-
-def _label(graph: LineageGraph, node_id: int) -> str:
-    info = graph.node(node_id)
-    return info.node_name or str(node_id)
+    return shown_list(graph.labels(idx[:cap]), total=int(idx.size), cap=cap)
 
 
 def subject(graph: LineageGraph, node_ids: Sequence[int]) -> str:
-    """How a message names the event's nodes: `ods_x`, or `3 nodes (a, b, c)`."""
-    labels = [_label(graph, n) if n in graph else str(n) for n in node_ids[:MESSAGE_NAMES]]
+    """How a message names the event's nodes: `ods_x`, or `3 nodes (a, b, c)` (ids where a node has no name
+    or the snapshot does not know it).
+
+    >>> g = LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], [])
+    >>> subject(g, [4]), subject(g, [99, 4, 5])
+    ('ods_a', '3 nodes (99, ods_a, 5)')
+    """
+    shown = list(node_ids[:MESSAGE_NAMES])
+    known, _ = graph.positions(shown)
+    named = dict(zip(graph.node_ids(known).tolist(), graph.labels(known)))
+    labels = [named.get(int(n), str(n)) for n in shown]
     if len(node_ids) == 1:
         return labels[0]
     return f"{len(node_ids):,} nodes ({shown_list(labels, total=len(node_ids))})"
