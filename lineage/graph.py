@@ -174,7 +174,8 @@ class LineageGraph:
 
         Much cheaper than `node()` for the few nodes a message names: it builds no attribute record.
 
-        >>> LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], []).labels(np.array([1, 0]))
+        >>> g = LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], [])
+        >>> g.labels(np.array([1, 0]))
         ['5', 'ods_a']
         """
         names, ids = self._names, self._ids
