@@ -13,7 +13,7 @@ import numpy as np
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_backfill, judge, label_ids, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -68,7 +68,7 @@ def backfill_excluded_needed(event: Backfill, graph: LineageGraph, policy: Polic
         message = ("no selected node runs on a dry-run node's output" if est.dry_run_node_count
                    else "no node excluded")
     else:
-        names = [graph.node(n).node_name or str(n) for n in list(needed)[:3]]
+        names = label_ids(graph, list(needed)[:3])
         message = (f"{plural(len(needed), 'excluded node')} ({shown_list(names, total=len(needed))}) feed "
                    f"{plural(len(readers), 'selected node')} that run on inputs the backfill did not rebuild")
     return judge(rule, policy, event.operator, len(needed), message, facts,

@@ -16,7 +16,7 @@ from evaluator.verdict import Checkpoint, Status
 from lineage.graph import LineageGraph
 
 __all__ = ["active_rule", "graded", "is_backfill", "is_operation", "judge",
-           "plural", "name_nodes", "shown_ids", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
+           "label_ids", "plural", "name_nodes", "shown_ids", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
 
 MESSAGE_NAMES = 3  # node names a message spells out before "+N more" (the full list is in facts)
 
@@ -126,18 +126,27 @@ def name_nodes(graph: LineageGraph, idx: np.ndarray, *, order: Iterable[np.ndarr
     return shown_list(graph.labels(idx[:cap]), total=int(idx.size), cap=cap)
 
 
+def label_ids(graph: LineageGraph, node_ids: Sequence[int]) -> list[str]:
+    """How messages name `node_ids`, in order: the node name, or the id where a node has none or the
+    snapshot does not know it.
+
+    >>> g = LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], [])
+    >>> label_ids(g, [99, 4, 5]), label_ids(g, [])
+    (['99', 'ods_a', '5'], [])
+    """
+    known, _ = graph.positions(node_ids)
+    named = dict(zip(graph.node_ids(known).tolist(), graph.labels(known)))
+    return [named.get(int(n), str(n)) for n in node_ids]
+
+
 def subject(graph: LineageGraph, node_ids: Sequence[int]) -> str:
-    """How a message names the event's nodes: `ods_x`, or `3 nodes (a, b, c)` (ids where a node has no name
-    or the snapshot does not know it).
+    """How a message names the event's nodes: `ods_x`, or `3 nodes (a, b, c)` (see `label_ids`).
 
     >>> g = LineageGraph.from_records([{"node_id": 4, "node_name": "ods_a"}, {"node_id": 5}], [])
     >>> subject(g, [4]), subject(g, [99, 4, 5])
     ('ods_a', '3 nodes (99, ods_a, 5)')
     """
-    shown = list(node_ids[:MESSAGE_NAMES])
-    known, _ = graph.positions(shown)
-    named = dict(zip(graph.node_ids(known).tolist(), graph.labels(known)))
-    labels = [named.get(int(n), str(n)) for n in shown]
+    labels = label_ids(graph, node_ids[:MESSAGE_NAMES])
     if len(node_ids) == 1:
         return labels[0]
     return f"{len(node_ids):,} nodes ({shown_list(labels, total=len(node_ids))})"

@@ -17,7 +17,8 @@ import numpy as np
 from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
-from evaluator.checks.judging import graded, is_backfill, is_operation, judge, plural, shown_ids, shown_list, subject
+from evaluator.checks.judging import (graded, is_backfill, is_operation, judge, label_ids, plural, shown_ids,
+                                      shown_list, subject)
 from evaluator.events import Backfill, EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -76,7 +77,7 @@ def protected_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy
         message = (f"{what} touches none of the {plural(len(policy.protected_nodes), 'protected node')} and "
                    f"{plural(len(policy.protected_baselines), 'protected baseline')}")
         return judge(rule, policy, event.operator, 0, message, facts)
-    names = [graph.node(n).node_name or str(n) for n in hit_ids]
+    names = label_ids(graph, hit_ids)
     parts, short = [], []
     if hit_ids:
         hops = [f"{name} ({_hops(len(paths[n]) - 1, below)})" for name, n in zip(names, hit_ids)]
