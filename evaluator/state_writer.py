@@ -168,15 +168,16 @@ class StateWriter:
         stop = False
         rate, last = 0.0, time.monotonic()   # operations a second, recently: is lingering worth it?
         while not stop:
-            batch: list[tuple[Operation, Future[Any]]] = []
-            stop = self._take(self._queue.get(), batch)
-            if not stop and rate * self._linger >= 2:
+            first = self._queue.get()
+            stop = first is _STOP
+            batch: list[tuple[Operation, Future[Any]]] = [] if stop else [first]
+            lingering = not stop and rate * self._linger >= 2
+            if lingering:
                 self._hurry.clear()   # before looking: an awaited operation queued after this sets it again
+            if not stop:
                 stop = self._drain(batch)
-                if not stop and len(batch) < self._max_batch and not any(_awaited(op) for op, _ in batch):
-                    self._hurry.wait(self._linger)
-                    stop = self._drain(batch)
-            elif not stop:
+            if lingering and not stop and len(batch) < self._max_batch and not any(_awaited(op) for op, _ in batch):
+                self._hurry.wait(self._linger)
                 stop = self._drain(batch)
             if batch:
                 self._apply(batch)
@@ -192,13 +193,6 @@ class StateWriter:
                 item[1].set_exception(WriterStopped("the state writer is stopped"))
         self._con.close()
 
-    def _take(self, item: Any, batch: list[tuple[Operation, Future[Any]]]) -> bool:
-        """Add a queued item to `batch`; True for the stop marker."""
-        if item is _STOP:
-            return True
-        batch.append(item)
-        return False
-
     def _drain(self, batch: list[tuple[Operation, Future[Any]]]) -> bool:
         """Add what is queued now to `batch` (up to the batch limit); True once the stop marker is reached."""
         while len(batch) < self._max_batch:
@@ -206,8 +200,9 @@ class StateWriter:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return False
-            if self._take(item, batch):
+            if item is _STOP:
                 return True
+            batch.append(item)
         return False
 
     def _apply(self, batch: Sequence[tuple[Operation, Future[Any]]], *, careful: bool = False) -> None:
