@@ -19,9 +19,10 @@ def _with_examples(names: list[str]) -> list[str]:
     return [name for name in names if any(test.examples for test in finder.find(importlib.import_module(name)))]
 
 
-MODULES = _with_examples(["sql", *(m.name for package in (lineage, evaluator, sandbox)
-                                   for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
-                                   if not m.name.endswith("__main__"))])
+PACKAGES = (lineage, evaluator, sandbox)
+MODULES = _with_examples(["sql", *(p.__name__ for p in PACKAGES),
+                          *(m.name for p in PACKAGES for m in pkgutil.walk_packages(p.__path__, f"{p.__name__}.")
+                            if not m.name.endswith("__main__"))])
 
 
 @pytest.mark.parametrize("name", MODULES)
