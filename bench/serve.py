@@ -20,6 +20,7 @@ shows where the headroom ends). The last line is one JSON object.
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
                           [--result-latency-ms 0] [--report-workers N] [--server KEY=VALUE ...] [--lags FILE]
+                          [--trace FILE]
 """
 
 from __future__ import annotations
@@ -365,14 +366,16 @@ def receipts(results: list[dict]) -> dict[str, list[int]]:
     return received
 
 
-def write_lags(path: Path, records: list[dict], results: list[dict]) -> None:
-    """One JSON line per push (time sent, ms to the 2xx, ms to the first result recorded or null), to see
-    when in a run the slow ones were: a start-up backlog, a burst, or spread evenly."""
+def push_timings(records: list[dict], results: list[dict]) -> list[dict]:
+    """Per push: time sent, ms to the 2xx, ms to the first result recorded (None: never reported)."""
     first = {message_id: min(times) for message_id, times in receipts(results).items()}
-    lines = [json.dumps({"sent": round(r["sent"], 3), "accept_ms": round(r["ms"], 2), "status": r["status"],
-                         "reported_ms": round(first[r["id"]] - r["sent"] * 1000, 1) if r["id"] in first else None})
-             for r in records]
-    path.write_text("".join(line + "\n" for line in lines))
+    return [{"sent": round(r["sent"], 3), "accept_ms": round(r["ms"], 2), "status": r["status"],
+             "reported_ms": round(first[r["id"]] - r["sent"] * 1000, 1) if r["id"] in first else None}
+            for r in records]
+
+
+def write_json_lines(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
 
 
 def main() -> None:
@@ -390,7 +393,10 @@ def main() -> None:
     parser.add_argument("--server", action="append", default=[], metavar="KEY=VALUE", type=server_setting,
                         help="another [server] setting for this run, VALUE in TOML (e.g. worker_nice=2); repeatable")
     parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
-    parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines)")
+    parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines), to see "
+                        "when in a run the slow ones were: a start-up backlog, a burst, or spread evenly")
+    parser.add_argument("--trace", metavar="FILE", help="also sample the server's judge and post backlogs and its "
+                        "checkpoints every 0.1 s; write one JSON line per second there and count the slow seconds")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
@@ -418,6 +424,7 @@ def main() -> None:
 def bench(args: argparse.Namespace) -> None:
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
+    from serve_trace import Sampler, per_second, summary
     from sandbox.workspace import generate_workspace
 
     started = time.perf_counter()
@@ -447,6 +454,9 @@ def bench(args: argparse.Namespace) -> None:
         server, url = start_server(run, data, emulator.url, public_pem, extra)
         try:
             print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
+            sampler = Sampler(url, data / "state.duckdb.wal") if args.trace else None
+            if sampler is not None:
+                sampler.start()
             cpu_before = tree_cpu_seconds(server.pid)
             records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
                                  args.rate, "opsguard")
@@ -456,9 +466,16 @@ def bench(args: argparse.Namespace) -> None:
             while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
                     < len(accepted):
                 time.sleep(0.5)
+            if sampler is not None:
+                sampler.stop()
             result = figures(records, args.warmup, args.seconds, emulator.results)
+            pushes = push_timings(records, emulator.results)
             if args.lags:
-                write_lags(Path(args.lags), records, emulator.results)
+                write_json_lines(Path(args.lags), pushes)
+            if sampler is not None:
+                seconds = per_second(pushes, sampler.samples)
+                write_json_lines(Path(args.trace), seconds)
+                result["trace"] = summary(seconds, args.warmup)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
