@@ -396,7 +396,8 @@ def main() -> None:
     parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines), to see "
                         "when in a run the slow ones were: a start-up backlog, a burst, or spread evenly")
     parser.add_argument("--trace", metavar="FILE", help="also sample the server's judge and post backlogs and its "
-                        "checkpoints every 0.1 s; write one JSON line per second there and count the slow seconds")
+                        "checkpoints every 0.1 s (a /metrics request each); write one JSON line per second there and count "
+                        "the slow seconds")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
@@ -424,8 +425,8 @@ def main() -> None:
 def bench(args: argparse.Namespace) -> None:
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
-    from serve_trace import Sampler, per_second, summary
     from sandbox.workspace import generate_workspace
+    from serve_trace import Sampler, per_second, summary
 
     started = time.perf_counter()
     snap = snapshot(args.nodes, args.seed)
