@@ -19,6 +19,8 @@ import logging
 import os
 import queue
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -115,8 +117,12 @@ class _Segment:
 class AcceptJournal:
     """Appends entries durably (one thread; appends that arrive together share one `fdatasync`)."""
 
-    def __init__(self, directory: Path, *, segment_bytes: int = SEGMENT_BYTES):
+    def __init__(self, directory: Path, *, segment_bytes: int = SEGMENT_BYTES,
+                 on_sync: Callable[[float], None] | None = None):
+        """`on_sync(seconds)` is told how long each group took to write and sync: the part of a new event's
+        answer the disk decides (its stalls show there first)."""
         self.directory = Path(directory)
+        self._on_sync = on_sync
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -220,6 +226,7 @@ class AcceptJournal:
 
     def _write(self, group: list[tuple[bytes, Future[Ticket]]]) -> None:
         data = b"".join(entry + b"\n" for entry, _ in group)
+        started = time.perf_counter()
         try:
             segment = self._writable()
             assert segment.fd is not None
@@ -235,6 +242,8 @@ class AcceptJournal:
             for _, future in group:
                 future.set_exception(error)
             return
+        if self._on_sync is not None:
+            self._on_sync(time.perf_counter() - started)
         with self._lock:
             segment.appended += len(group)
             segment.size += len(data)

@@ -130,6 +130,9 @@ class Metrics:
         self.accept_seconds = Histogram("opsguard_accept_seconds", "POST /events handling time up to the answer.")
         self.report_seconds = Histogram("opsguard_accept_to_report_seconds",
                                         "Time from accepting an event to its delivered result.")
+        self.journal_sync_seconds = Histogram("opsguard_journal_sync_seconds",
+                                              "Time to write and fdatasync one group of new events to the accept "
+                                              "journal (their answers wait for it).")
         self._gauges: list[Gauge] = []
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float | None]) -> None:
@@ -139,6 +142,7 @@ class Metrics:
     def render(self) -> str:
         lines: list[str] = []
         for metric in (self.events, self.verdicts, self.rejected, self.reports, self.report_failures, self.syncs,
-                       self.evaluation_seconds, self.accept_seconds, self.report_seconds, *self._gauges):
+                       self.evaluation_seconds, self.accept_seconds, self.report_seconds, self.journal_sync_seconds,
+                       *self._gauges):
             lines += metric.render()
         return "\n".join(lines) + "\n"

@@ -91,7 +91,7 @@ class Service:
         # One writer, in order: an event's inbox row is always committed before its verdict and attempts.
         # Its commits and checkpoints are background work, at the workers' CPU priority.
         writer = StateWriter(store, linger_seconds=LINGER_SECONDS, nice=settings.worker_nice).start()
-        journal = AcceptJournal(journal_dir(opts.state_file))
+        journal = AcceptJournal(journal_dir(opts.state_file), on_sync=self.metrics.journal_sync_seconds.observe)
         restore(journal, writer)
         journal.start()
         snapshots = SnapshotStore(opts.data_dir)

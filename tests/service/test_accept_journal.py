@@ -90,6 +90,19 @@ def test_a_failed_write_is_not_acknowledged_and_later_entries_go_to_a_new_segmen
     journal.stop()
 
 
+def test_each_synced_group_reports_how_long_the_disk_took_and_a_failed_one_does_not(tmp_path):
+    syncs: list[float] = []
+    journal = AcceptJournal(tmp_path / "j", on_sync=syncs.append).start()
+    journal.append(encode_row(row("a"))).result(5)
+    journal.append(encode_row(row("b"))).result(5)
+    assert len(syncs) == 2 and all(0 < seconds < 5 for seconds in syncs)
+    os.close(journal._current.fd)
+    with pytest.raises(JournalError):
+        journal.append(encode_row(row("lost"))).result(5)
+    assert len(syncs) == 2
+    journal.stop()
+
+
 def test_restore_stores_what_is_missing_skips_what_is_stored_and_forgets_the_journal(tmp_path):
     state_file = tmp_path / "state.duckdb"
     directory = journal_dir(state_file)

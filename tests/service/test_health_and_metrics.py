@@ -31,6 +31,8 @@ def test_readyz_reports_the_snapshot_and_metrics_count_what_happened(start_serve
                  "opsguard_evaluation_seconds_count 2", 'opsguard_evaluation_seconds_bucket{le="+Inf"} 2'):
         assert line in metrics, line
     assert "# TYPE opsguard_report_failures_total counter" in metrics
+    syncs = int(re.search(r"^opsguard_journal_sync_seconds_count (\d+)$", metrics, re.M).group(1))
+    assert 1 <= syncs <= 2   # the two new extension events went through the accept journal, alone or together
     age = float(re.search(r"^opsguard_snapshot_age_seconds (\S+)$", metrics, re.M).group(1))
     assert 0 <= age < 3600
     wait_for(lambda: re.search(r"^opsguard_overlay_nodes 1$", client.get(f"{server.url}/metrics").text, re.M),
