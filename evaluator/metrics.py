@@ -141,8 +141,8 @@ class Metrics:
 
     def render(self) -> str:
         lines: list[str] = []
-        for metric in (self.events, self.verdicts, self.rejected, self.reports, self.report_failures, self.syncs,
-                       self.evaluation_seconds, self.accept_seconds, self.report_seconds, self.journal_sync_seconds,
-                       *self._gauges):
+        # every counter and histogram attribute, in the order __init__ made them, then the gauges
+        fixed = [m for m in vars(self).values() if isinstance(m, (Counter, Histogram))]
+        for metric in (*fixed, *self._gauges):
             lines += metric.render()
         return "\n".join(lines) + "\n"
