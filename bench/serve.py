@@ -425,6 +425,7 @@ def main() -> None:
 def bench(args: argparse.Namespace) -> None:
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
+    from evaluator.state import STATE_FILE
     from sandbox.workspace import generate_workspace
     from serve_trace import Sampler, per_second, summary
 
@@ -455,20 +456,20 @@ def bench(args: argparse.Namespace) -> None:
         server, url = start_server(run, data, emulator.url, public_pem, extra)
         try:
             print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
-            sampler = Sampler(url, data / "state.duckdb.wal") if args.trace else None
+            sampler = Sampler(url, data / f"{STATE_FILE}.wal") if args.trace else None
             if sampler is not None:
                 sampler.start()
             cpu_before = tree_cpu_seconds(server.pid)
             records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
                                  args.rate, "opsguard")
             cpu_after = tree_cpu_seconds(server.pid)
+            if sampler is not None:   # only the push window's seconds are traced
+                sampler.stop()
             accepted = {r["id"] for r in records if 200 <= r["status"] < 300}
             deadline = time.monotonic() + args.drain_seconds   # let a backlog drain: every event must be reported
             while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
                     < len(accepted):
                 time.sleep(0.5)
-            if sampler is not None:
-                sampler.stop()
             result = figures(records, args.warmup, args.seconds, emulator.results)
             pushes = push_timings(records, emulator.results)
             if args.lags:
