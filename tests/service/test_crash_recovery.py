@@ -74,7 +74,7 @@ def test_evaluated_events_are_reported_from_the_stored_verdict_after_a_restart(s
     server.kill_hard()
     emulator.set_faults()
     restarted = serve_process()
-    record = wait_reported(emulator, [event["id"]])[event["id"]][0]
+    record = wait_reported(emulator, [event["id"]], server=restarted)[event["id"]][0]
     after = restarted.pusher.client.get(f"{restarted.url}/api/checks/{event['id']}").json()
     assert record["CheckResult"] == before["verdict"]["wire_result"]
     assert after["verdict"]["tip"] == before["verdict"]["tip"]
