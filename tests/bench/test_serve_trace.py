@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import doctest
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-def _trace():
-    spec = importlib.util.spec_from_file_location("serve_trace", BENCH / "serve_trace.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_per_second_joins_pushes_with_backlogs_checkpoints_and_slow_syncs():
-    trace = _trace()
+def test_per_second_joins_pushes_with_backlogs_checkpoints_and_slow_syncs(bench_module):
+    trace = bench_module("serve_trace")
     t0 = 1_000.0
     pushes = [{"sent": t0 + s + i / 10, "accept_ms": acc, "status": 202, "reported_ms": ms}
               for s, ms, acc in [(0, 3.0, 1.0), (1, 250.0, 2.0), (2, 4.0, 180.0)] for i in range(3)]
@@ -42,8 +31,8 @@ def test_per_second_joins_pushes_with_backlogs_checkpoints_and_slow_syncs():
     assert trace.summary(rows, warmup=2)["slow_report_seconds"] == 0
 
 
-def test_the_sampler_reads_the_servers_metrics_text():
-    trace = _trace()
+def test_the_sampler_reads_the_servers_metrics_text(bench_module):
+    trace = bench_module("serve_trace")
     text = "\n".join(["# TYPE opsguard_pending_evaluations gauge", "opsguard_pending_evaluations 7",
                       "opsguard_pending_reports 3", 'opsguard_journal_sync_seconds_bucket{le="0.05"} 40',
                       "opsguard_journal_sync_seconds_count 42", "opsguard_accept_seconds_count 99"])
@@ -51,6 +40,6 @@ def test_the_sampler_reads_the_servers_metrics_text():
     assert found == {"judge_backlog": 7, "post_backlog": 3, "slow_syncs": 2}
 
 
-def test_examples_in_the_module_hold():
-    result = doctest.testmod(_trace())
+def test_examples_in_the_module_hold(bench_module):
+    result = doctest.testmod(bench_module("serve_trace"))
     assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,26 @@
+"""The bench scripts are not a package (each runs as `python bench/<name>.py`): tests load them by path."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture
+def bench_module() -> Callable[[str], ModuleType]:
+    """`bench_module("serve_trace")`: a fresh import of `bench/serve_trace.py`."""
+
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
