@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))   # `serve` is found beside this script: Python puts the script's directory first
 
 BACK_TO_BACK = 0   # batch size meaning "no pacing"
 
@@ -42,8 +41,8 @@ def cpu_ms_per_item(work: Callable[[Any], object], items: Sequence[Any], rate: f
     True
     """
     started_cpu, started = cpu(), clock()
-    step = batch if batch > 0 else len(items)
-    for first in range(0, len(items), max(step, 1)):
+    step = batch or len(items) or 1
+    for first in range(0, len(items), step):
         if batch > 0:
             wait = started + first / rate - clock()
             if wait > 0:
