@@ -1,6 +1,6 @@
 """Keeping the graph fresh inside `opsguard serve`: scheduled syncs and noticing new snapshots.
 
-An APScheduler 3 `BackgroundScheduler` runs three jobs, each `max_instances=1`, `coalesce=True`
+An APScheduler 3 `BackgroundScheduler` runs these jobs, each `max_instances=1`, `coalesce=True`
 (missed runs collapse into one) with a misfire grace time:
 
 - `snapshot-poll` every `graph_poll_seconds`: a new CURRENT (from this server's sync or an
@@ -8,7 +8,9 @@ An APScheduler 3 `BackgroundScheduler` runs three jobs, each `max_instances=1`, 
 - `refresh-sync` every `refresh_minutes` (incremental) and `full-sync` daily at `full_sync_at`
   (DataWorks local time): both go through `run_sync_now`, which takes a lock — a thread lock and a
   file lock on `<data-dir>/snapshots/.sync.lock`, so never two syncs at once, not even with an
-  `opsguard sync` started by hand that holds it — and skips (logged, counted) when it is held.
+  `opsguard sync` started by hand that holds it — and skips (logged, counted) when it is held;
+- `state-prune` every `PRUNE_EVERY_HOURS`, first a minute after start, when the server keeps checks
+  for a limited time (`evaluator.retention`): the scheduler the server already has, not another thread.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from evaluator.graphs import GraphHolder
 from evaluator.metrics import Metrics
+from evaluator.retention import PRUNE_EVERY_HOURS
 from evaluator.server_config import ScheduleSettings
 
 __all__ = ["Freshness", "SyncRunner", "sync_lock", "SyncBusy"]
@@ -65,7 +68,8 @@ class Freshness:
     """The scheduler of one server."""
 
     def __init__(self, graphs: GraphHolder, snapshots_dir: Path, schedule: ScheduleSettings, *, tz: tzinfo,
-                 poll_seconds: float, metrics: Metrics, sync_runner: SyncRunner | None = None):
+                 poll_seconds: float, metrics: Metrics, sync_runner: SyncRunner | None = None,
+                 prune_state: Callable[[], Any] | None = None):
         self.graphs = graphs
         self.snapshots_dir = snapshots_dir
         self.schedule = schedule
@@ -73,6 +77,7 @@ class Freshness:
         self.poll_seconds = poll_seconds
         self.metrics = metrics
         self.sync_runner = sync_runner
+        self.prune_state = prune_state
         self._scheduler: Any = None
         self.last_sync: dict[str, Any] = {}
 
@@ -92,6 +97,9 @@ class Freshness:
         if self.sync_runner is not None and at is not None:
             scheduler.add_job(self.run_sync_now, "cron", hour=at[0], minute=at[1], kwargs={"full": True},
                               id="full-sync", **common)
+        if self.prune_state is not None:
+            scheduler.add_job(self.prune_state, "interval", hours=PRUNE_EVERY_HOURS, id="state-prune",
+                              next_run_time=datetime.now(self.tz) + timedelta(minutes=1), **common)
         scheduler.start()
         self._scheduler = scheduler
 

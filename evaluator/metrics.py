@@ -126,6 +126,9 @@ class Metrics:
         self.report_failures = Counter("opsguard_report_failures_total",
                                        "Failed UpdateWorkbenchEventResult attempts by error code.", ("code",))
         self.syncs = Counter("opsguard_syncs_total", "Scheduled syncs by kind and outcome.", ("kind", "outcome"))
+        self.pruned = Counter("opsguard_state_pruned_rows_total",
+                              "Rows dropped from the state database by table (server.keep_checks_days).",
+                              ("table",))
         self.evaluation_seconds = Histogram("opsguard_evaluation_seconds", "Time to evaluate one event.")
         self.accept_seconds = Histogram("opsguard_accept_seconds", "POST /events handling time up to the answer.")
         self.report_seconds = Histogram("opsguard_accept_to_report_seconds",

@@ -18,6 +18,8 @@ report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls
 report_backoff_cap_seconds = 30.0
 report_give_up_hours = 24.0
 graph_poll_seconds = 5.0                      # how often CURRENT is checked for a new snapshot
+keep_checks_days = 90.0                       # finished checks (verdicts, attempts) and refused requests older
+                                              # than this are dropped from state.duckdb; 0 = keep everything
 
 [schedule]
 refresh_minutes = 30                          # periodic sync; 0 = off
@@ -67,6 +69,7 @@ class ServerSettings:
     report_backoff_cap_seconds: float = 30.0
     report_give_up_hours: float = 24.0
     graph_poll_seconds: float = 5.0
+    keep_checks_days: float = 90.0
 
     @property
     def max_body_bytes(self) -> int:

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,10 @@ from evaluator.metrics import Metrics
 from evaluator.policy import Policy, default_policy
 from evaluator.process_gc import settle_after_start
 from evaluator.reporter import ReportPolicy, ResultPoster
+from evaluator.retention import prune_checks
 from evaluator.seen_ids import SeenIds
 from evaluator.server_config import ScheduleSettings, ServerSettings
-from evaluator.state import STATE_FILE, InboxRow, OverlayRow, StateStore, utcnow
+from evaluator.state import STATE_FILE, InboxRow, OverlayRow, Pruned, StateStore, utcnow
 from evaluator.state_writer import PruneOverlay, StateWriter, WriterStopped
 from evaluator.webhook import Authenticator, SignatureAuth
 from evaluator.worker import Worker
@@ -127,7 +128,8 @@ class Service:
         inbox.remember_checks(store.checks_since(utcnow() - timedelta(days=RECHECK_MEMORY_DAYS)))
         freshness = Freshness(graphs, snapshots.dir, opts.schedule, tz=opts.tz,
                               poll_seconds=settings.graph_poll_seconds, metrics=self.metrics,
-                              sync_runner=self.sync_runner)
+                              sync_runner=self.sync_runner,
+                              prune_state=self.prune_checks if settings.keep_checks_days > 0 else None)
         self._parts = {"journal": journal, "writer": writer, "graphs": graphs, "worker": worker,
                        "inbox": inbox, "freshness": freshness, "pool": pool}
         self._gauges(graphs, worker, pool, journal)
@@ -142,6 +144,13 @@ class Service:
             return self.options.report_policy
         return ReportPolicy(cap_seconds=settings.report_backoff_cap_seconds,
                             give_up_seconds=settings.report_give_up_hours * 3600)
+
+    def prune_checks(self, now: datetime | None = None) -> Pruned | None:
+        """Drop checks finished more than `server.keep_checks_days` before `now` (see `evaluator.retention`)."""
+        if not self._parts:
+            raise WriterStopped("the server is not running: start it before pruning its state")
+        return prune_checks(self._parts["writer"], self.options.server.keep_checks_days, now=now,
+                            counter=self.metrics.pruned)
 
     @staticmethod
     def _recover(writer: StateWriter, worker: Worker | None) -> None:

@@ -27,7 +27,8 @@ import pyarrow as pa
 import sql
 
 __all__ = ["StateStore", "StateError", "EventKind", "InboxStatus", "InboxRow", "VerdictRow", "DeliveryRow",
-           "OverlayRow", "RejectedRow", "StatusChange", "CheckSummary", "UnfinishedRow", "utcnow", "STATE_FILE"]
+           "OverlayRow", "RejectedRow", "StatusChange", "Pruned", "CheckSummary", "UnfinishedRow", "utcnow",
+           "STATE_FILE"]
 
 STATE_FILE = "state.duckdb"
 SCHEMA_VERSION = "1"
@@ -214,6 +215,20 @@ class UnfinishedRow:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """Rows one prune dropped, by table."""
+
+    inbox: int = 0
+    verdicts: int = 0
+    deliveries: int = 0
+    rejected: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inbox + self.verdicts + self.deliveries + self.rejected
+
+
 class StateStore:
     """The state DuckDB file: `write` batches (writer thread only), typed reads from any thread."""
 
@@ -380,6 +395,13 @@ class StateTransaction:
 
     def prune_overlay(self, before: datetime) -> None:
         self._con.execute(sql.load("state_overlay_prune"), [before])
+
+    def prune_checks(self, before: datetime) -> Pruned:
+        """Drop checks finished (and rejected requests received) before `before`; unfinished ones stay."""
+        # the inbox last: the verdicts and deliveries to drop are found through it
+        counts = {table: self._con.execute(sql.load(f"state_prune_{table}"), [before]).fetchone()[0]
+                  for table in ("verdicts", "deliveries", "inbox", "rejected")}
+        return Pruned(**counts)
 
     def insert_rejected(self, rows: Sequence[RejectedRow]) -> None:
         if rows:

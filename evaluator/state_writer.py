@@ -31,7 +31,7 @@ from evaluator.state import (DeliveryRow, InboxRow, OverlayRow, RejectedRow, Sta
                              StatusChange, VerdictRow)
 
 __all__ = ["StateWriter", "Accept", "AcceptOutcome", "Accepted", "SaveVerdict", "RecordDelivery", "RecordRejected",
-           "PruneOverlay", "Flush", "WriterStopped"]
+           "PruneOverlay", "PruneChecks", "Flush", "WriterStopped"]
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -104,11 +104,18 @@ class PruneOverlay:
 
 
 @dataclass(frozen=True)
+class PruneChecks:
+    """Forget checks finished before `before` (`[server] keep_checks_days`); resolves to a `Pruned`."""
+
+    before: datetime
+
+
+@dataclass(frozen=True)
 class Flush:
     """Nothing to write: its Future resolves once everything submitted before it is committed."""
 
 
-Operation = Accept | SaveVerdict | RecordDelivery | RecordRejected | PruneOverlay | Flush
+Operation = Accept | SaveVerdict | RecordDelivery | RecordRejected | PruneOverlay | PruneChecks | Flush
 _STOP = object()
 
 
@@ -256,9 +263,11 @@ def _write(tx: StateTransaction, ops: Sequence[Operation], *, careful: bool) -> 
         if change is not None:
             changes[change.message_id] = change
     tx.set_status(list(changes.values()))
-    for op in ops:
+    for i, op in enumerate(ops):   # last: a status set in this batch counts (a recheck is not finished)
         if isinstance(op, PruneOverlay):
             tx.prune_overlay(op.before)
+        elif isinstance(op, PruneChecks):
+            results[i] = tx.prune_checks(op.before)
     return results
 
 

@@ -1,0 +1,119 @@
+"""Retention: finished checks older than `keep_checks_days` leave the state database; unfinished ones never do."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from evaluator.server_config import parse_server
+from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StateStore, \
+    StatusChange, VerdictRow, utcnow
+from evaluator.state_writer import Accept, AcceptOutcome, PruneChecks, RecordDelivery, RecordRejected, SaveVerdict, \
+    StateWriter
+from lineage.errors import ConfigError
+from tests.service.conftest import reported, sample, wait_for, wait_reported
+
+DAYS_KEPT = 90
+
+
+@pytest.fixture
+def writer(tmp_path):
+    store = StateStore(tmp_path / "state.duckdb")
+    writer = StateWriter(store).start()
+    yield writer
+    writer.stop()
+    store.close()
+
+
+def _accept(writer: StateWriter, message_id: str, at: datetime, kind: EventKind = EventKind.EXTENSION) -> None:
+    status = {EventKind.EXTENSION: InboxStatus.ACCEPTED, EventKind.IGNORED: InboxStatus.IGNORED}[kind]
+    row = InboxRow(message_id, at, kind, "freeze-node", 215001, "op", f"ebz-{message_id}", None, status,
+                   raw=json.dumps({"id": message_id}), updated_at=at)
+    assert writer.write(Accept(row)).outcome is AcceptOutcome.NEW
+
+
+def _verdict(message_id: str, at: datetime) -> VerdictRow:
+    return VerdictRow(message_id, 1, at, "freeze-node", 215001, "op", "FAIL", "FAIL", "FAIL: x", "snap", 0, None, 1.0,
+                      json.dumps({"result": "FAIL"}))
+
+
+def _delivery(message_id: str, at: datetime, outcome: str) -> DeliveryRow:
+    return DeliveryRow(message_id, 1, 1, at, at, "FAIL", outcome, 200 if outcome == "delivered" else 503)
+
+
+def _reported(writer: StateWriter, message_id: str, at: datetime) -> None:
+    _accept(writer, message_id, at)
+    writer.write(SaveVerdict(_verdict(message_id, at), StatusChange(message_id, 1, InboxStatus.REPORTED, at),
+                             _delivery(message_id, at, "delivered")))
+
+
+def test_finished_checks_past_the_cutoff_go_with_their_verdicts_and_attempts(writer):
+    now = utcnow()
+    old, recent = now - timedelta(days=DAYS_KEPT + 10), now - timedelta(days=1)
+    _reported(writer, "old-reported", old)
+    _accept(writer, "old-ignored", old, EventKind.IGNORED)
+    _accept(writer, "old-accepted", old)                       # never judged: still to answer
+    _accept(writer, "old-evaluated", old)                      # judged, its result still retried
+    writer.write(SaveVerdict(_verdict("old-evaluated", old), delivery=_delivery("old-evaluated", old, "retry")))
+    _reported(writer, "recent-reported", recent)
+    for at in (old, recent):
+        writer.write(RecordRejected(RejectedRow(at, 401, "unauthenticated", "bad signature")))
+
+    pruned = writer.write(PruneChecks(now - timedelta(days=DAYS_KEPT)))
+
+    assert pruned == Pruned(inbox=2, verdicts=1, deliveries=1, rejected=1)
+    store = writer.store
+    assert store.inbox_row("old-reported") is None and store.inbox_row("old-ignored") is None
+    assert store.verdict("old-reported") is None and store.deliveries("old-reported") == []
+    assert {r.message_id for r in store.unfinished()} == {"old-accepted", "old-evaluated"}
+    assert store.verdict("old-evaluated") is not None and len(store.deliveries("old-evaluated")) == 1
+    assert store.verdict("recent-reported") is not None and len(store.deliveries("recent-reported")) == 1
+    assert [r.received_at for r in store.rejected()] == [recent]
+    assert writer.write(PruneChecks(now - timedelta(days=DAYS_KEPT))) == Pruned()   # nothing left to drop
+    # a dropped message id is a new message should it ever come again
+    _accept(writer, "old-reported", now)
+
+
+def test_a_running_server_forgets_old_checks_and_answers_a_forgotten_id_anew(start_server, emulator):
+    server = start_server(keep_checks_days=float(DAYS_KEPT))
+    envelopes = [sample("freeze-node", fresh=True), sample("backfill-data", fresh=True)]
+    for envelope in envelopes:
+        assert server.pusher.push(envelope).status_code == 202
+    ids = [e["id"] for e in envelopes]
+    wait_reported(emulator, ids, server=server)
+    assert "state-prune" in {job["id"] for job in server.service.freshness.jobs()}
+
+    assert server.service.prune_checks() == Pruned()                          # all younger than 90 days
+    pruned = server.service.prune_checks(now=utcnow() + timedelta(days=DAYS_KEPT + 1))
+
+    assert (pruned.inbox, pruned.verdicts, pruned.deliveries) == (2, 2, 2)
+    gone = server.pusher.client.get(f"{server.url}/checks/{ids[0]}")
+    assert gone.status_code == 404 and "keep_checks_days" in gone.text
+    metrics = server.pusher.client.get(f"{server.url}/metrics").text
+    assert 'opsguard_state_pruned_rows_total{table="verdicts"} 2' in metrics
+    again = server.pusher.push(envelopes[0])
+    assert again.status_code == 202 and again.json()["status"] == "accepted"
+    wait_for(lambda: len(reported(emulator, [ids[0]])[ids[0]]) == 2, what="the second result")   # judged again
+    wait_reported(emulator, [ids[0]], server=server)                            # and stored again
+    assert server.service.store.verdict(ids[0]) is not None
+
+
+def test_keep_checks_days_zero_keeps_everything_and_schedules_no_prune(start_server, emulator):
+    server = start_server(keep_checks_days=0.0)
+    envelope = sample("freeze-node", fresh=True)
+    assert server.pusher.push(envelope).status_code == 202
+    wait_reported(emulator, [envelope["id"]], server=server)
+    assert "state-prune" not in {job["id"] for job in server.service.freshness.jobs()}
+    assert server.service.prune_checks(now=utcnow() + timedelta(days=10_000)) is None
+    assert server.service.store.verdict(envelope["id"]) is not None
+
+
+def test_keep_checks_days_is_read_from_the_server_table():
+    assert parse_server({}).keep_checks_days == 90.0
+    assert parse_server({"keep_checks_days": 7}).keep_checks_days == 7.0
+    with pytest.raises(ConfigError, match="keep_checks_days must not be negative"):
+        parse_server({"keep_checks_days": -1})
+    with pytest.raises(ConfigError, match="keep_checks_days must be float"):
+        parse_server({"keep_checks_days": "90d"})
