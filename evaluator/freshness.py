@@ -98,7 +98,7 @@ class Freshness:
             scheduler.add_job(self.run_sync_now, "cron", hour=at[0], minute=at[1], kwargs={"full": True},
                               id="full-sync", **common)
         if self.prune_state is not None:
-            scheduler.add_job(self.prune_state, "interval", hours=PRUNE_EVERY_HOURS, id="state-prune",
+            scheduler.add_job(self._prune, "interval", hours=PRUNE_EVERY_HOURS, id="state-prune",
                               next_run_time=datetime.now(self.tz) + timedelta(minutes=1), **common)
         scheduler.start()
         self._scheduler = scheduler
@@ -114,6 +114,14 @@ class Freshness:
             return []
         return [{"id": job.id, "next_run": job.next_run_time.isoformat() if job.next_run_time else None}
                 for job in self._scheduler.get_jobs()]
+
+    def _prune(self) -> None:
+        assert self.prune_state is not None
+        try:
+            self.prune_state()
+        except Exception as exc:  # noqa: BLE001 — nothing was dropped; the next run tries again
+            log.error("dropping old checks from the state database failed: %s; next try in %g h", exc,
+                      PRUNE_EVERY_HOURS)
 
     def run_sync_now(self, full: bool = False) -> bool:
         """Run one sync unless another is running; swap to its snapshot. True when a sync completed."""

@@ -39,16 +39,12 @@ def prune_cutoff(now: datetime, keep_days: float) -> datetime | None:
 def prune_checks(writer: StateWriter, keep_days: float, *, now: datetime | None = None,
                  counter: Counter | None = None) -> Pruned | None:
     """Drop what is older than `keep_days` through the state writer (in its order, in one transaction);
-    the rows dropped by table, or None when nothing is to be dropped (`keep_days` = 0) or the prune failed
-    (logged: the next scheduled run tries again, nothing is lost meanwhile)."""
+    the rows dropped by table, or None when `keep_days` is 0 (keep everything). Raises what the writer
+    raises (`WriterStopped`, a `duckdb.Error`, `TimeoutError`): nothing is dropped then."""
     before = prune_cutoff(now or utcnow(), keep_days)
     if before is None:
         return None
-    try:
-        pruned: Pruned = writer.write(PruneChecks(before), timeout=PRUNE_TIMEOUT_SECONDS)
-    except Exception as exc:  # noqa: BLE001 — a scheduled job: say why, keep the server running
-        log.error("dropping checks finished before %s failed: %s", before.isoformat(), exc)
-        return None
+    pruned: Pruned = writer.write(PruneChecks(before), timeout=PRUNE_TIMEOUT_SECONDS)
     if counter is not None:
         for table in ("inbox", "verdicts", "deliveries", "rejected"):
             counter.inc(getattr(pruned, table), table=table)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evaluator.server_config import parse_server
+from evaluator.freshness import Freshness
+from evaluator.graphs import GraphHolder
+from evaluator.metrics import Metrics
+from evaluator.retention import PRUNE_EVERY_HOURS
+from evaluator.server_config import ScheduleSettings, parse_server
 from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StateStore, \
     StatusChange, VerdictRow, utcnow
-from evaluator.state_writer import Accept, AcceptOutcome, PruneChecks, RecordDelivery, RecordRejected, SaveVerdict, \
-    StateWriter
+from evaluator.state_writer import Accept, AcceptOutcome, PruneChecks, RecordRejected, SaveVerdict, StateWriter, \
+    WriterStopped
 from lineage.errors import ConfigError
+from lineage.records import DATAWORKS_TZ
+from lineage.snapshots import SnapshotStore
 from tests.service.conftest import reported, sample, wait_for, wait_reported
 
 DAYS_KEPT = 90
@@ -117,3 +124,26 @@ def test_keep_checks_days_is_read_from_the_server_table():
         parse_server({"keep_checks_days": -1})
     with pytest.raises(ConfigError, match="keep_checks_days must be float"):
         parse_server({"keep_checks_days": "90d"})
+
+
+def test_the_prune_runs_a_minute_after_start_then_every_six_hours_and_a_failure_is_logged(data_dir, caplog):
+    calls: list[int] = []
+
+    def failing_prune():
+        calls.append(1)
+        raise WriterStopped("the writer thread is stopped")
+
+    freshness = Freshness(GraphHolder(SnapshotStore(data_dir)), data_dir / "snapshots",
+                          ScheduleSettings(refresh_minutes=0, full_sync_at=""), tz=DATAWORKS_TZ, poll_seconds=0,
+                          metrics=Metrics(), prune_state=failing_prune)
+    freshness.start()
+    try:
+        job = freshness._scheduler.get_job("state-prune")
+        assert job.trigger.interval == timedelta(hours=PRUNE_EVERY_HOURS)
+        assert 50 <= (job.next_run_time - datetime.now(UTC)).total_seconds() <= 60
+        with caplog.at_level(logging.ERROR, logger="evaluator.freshness"):
+            job.func()                                                          # what the scheduler runs
+    finally:
+        freshness.stop()
+    assert calls == [1]
+    assert "dropping old checks from the state database failed: the writer thread is stopped" in caplog.text
