@@ -16,11 +16,14 @@ and 1% of them on the hub node). Measured after `--warmup` seconds:
 Baseline, same pusher, same rate, same process layout: a bare uvicorn app answering 202 without doing
 anything (`accept_p99_vs_bare`). Targets: >= 300 events/s, p99 accept <= 50 ms, p99 push→reported
 <= 250 ms, all three at once: so the default offered rate is the target rate (a higher `--rate`
-shows where the headroom ends). The last line is one JSON object.
+shows where the headroom ends). The last line is one JSON object. `--runs N` repeats the whole run N
+times (each with a fresh server and state) and ends with one more JSON line: in how many runs every
+target held, and each figure per run with its median, since on a shared machine the p99s move between
+runs several-fold.
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
                           [--result-latency-ms 0] [--report-workers N] [--server KEY=VALUE ...] [--lags FILE]
-                          [--trace FILE]
+                          [--trace FILE] [--runs N]
 """
 
 from __future__ import annotations
@@ -374,6 +377,21 @@ def push_timings(records: list[dict], results: list[dict]) -> list[dict]:
             for r in records]
 
 
+RUN_FIGURES = ("accepted_per_s", "accept_p99_ms", "reported_p99_ms", "cpu_ms_per_event")
+
+
+def runs_summary(results: list[dict]) -> dict:
+    """Several runs' last lines in one: how many met every target, and each figure per run and its median."""
+    summary: dict = {"runs": len(results), "targets_met_runs": sum(bool(r.get("targets_met")) for r in results)}
+    for key in RUN_FIGURES:
+        values = [r.get(key) for r in results]
+        known = sorted(v for v in values if v is not None)
+        middle = len(known) // 2
+        median = None if not known else known[middle] if len(known) % 2 else (known[middle - 1] + known[middle]) / 2
+        summary[key] = {"runs": values, "median": None if median is None else round(median, 3)}
+    return summary
+
+
 def write_json_lines(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
 
@@ -398,6 +416,8 @@ def main() -> None:
     parser.add_argument("--trace", metavar="FILE", help="also sample the server's judge and post backlogs and its "
                         "checkpoints every 0.1 s (a /metrics request each); write one JSON line per second there and count "
                         "the slow seconds")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the whole run this many times; a last JSON line "
+                        "says in how many every target held, with each figure per run and its median")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--push", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
@@ -408,6 +428,10 @@ def main() -> None:
     if not args.push and args.seconds <= args.warmup:
         parser.error(f"--seconds ({args.seconds:g}) must be longer than --warmup ({args.warmup:g}): "
                      "nothing would be measured")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.runs > 1 and (args.lags or args.trace):
+        parser.error("--lags and --trace describe one run: use them without --runs")
     if args.generate:
         generate(Path(args.generate), args.nodes, args.seed)
         return
@@ -419,10 +443,13 @@ def main() -> None:
         records = asyncio.run(push_for(args.push, Path(args.private_key).read_bytes(), ids, args.seconds, args.rate))
         Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in records))
         return
-    bench(args)
+    results = [bench(args) for _ in range(args.runs)]
+    if args.runs > 1:
+        print(json.dumps(runs_summary(results)))
 
 
-def bench(args: argparse.Namespace) -> None:
+def bench(args: argparse.Namespace) -> dict:
+    """One run: set up, push, measure; prints its figures and returns them."""
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
     from evaluator.state import STATE_FILE
@@ -498,7 +525,8 @@ def bench(args: argparse.Namespace) -> None:
     for key in ("accepted_per_s", "accept_p50_ms", "accept_p99_ms", "reported_p50_ms", "reported_p99_ms",
                 "reported", "accepted_total", "reported_more_than_once", "non_2xx", "cpu_ms_per_event"):
         print(f"{key:>26}: {result.get(key)}")
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    return result
 
 
 if __name__ == "__main__":
