@@ -228,6 +228,10 @@ class Pruned:
     def total(self) -> int:
         return self.inbox + self.verdicts + self.deliveries + self.rejected
 
+    def __add__(self, other: Pruned) -> Pruned:
+        return Pruned(self.inbox + other.inbox, self.verdicts + other.verdicts, self.deliveries + other.deliveries,
+                      self.rejected + other.rejected)
+
 
 class StateStore:
     """The state DuckDB file: `write` batches (writer thread only), typed reads from any thread."""
@@ -396,10 +400,11 @@ class StateTransaction:
     def prune_overlay(self, before: datetime) -> None:
         self._con.execute(sql.load("state_overlay_prune"), [before])
 
-    def prune_checks(self, before: datetime) -> Pruned:
-        """Drop checks finished (and rejected requests received) before `before`; unfinished ones stay."""
+    def prune_checks(self, before: datetime, limit: int) -> Pruned:
+        """Drop up to `limit` of the oldest checks finished before `before` (and as many refused requests
+        received before it); unfinished checks stay."""
         # the inbox last: the verdicts and deliveries to drop are found through it
-        counts = {table: self._con.execute(sql.load(f"state_prune_{table}"), [before]).fetchone()[0]
+        counts = {table: self._con.execute(sql.load(f"state_prune_{table}"), [before, limit]).fetchone()[0]
                   for table in ("verdicts", "deliveries", "inbox", "rejected")}
         return Pruned(**counts)
 

@@ -105,9 +105,11 @@ class PruneOverlay:
 
 @dataclass(frozen=True)
 class PruneChecks:
-    """Forget checks finished before `before` (`[server] keep_checks_days`); resolves to a `Pruned`."""
+    """Forget up to `limit` of the oldest checks finished before `before` (`[server] keep_checks_days`), and
+    as many refused requests; resolves to a `Pruned`."""
 
     before: datetime
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ def _write(tx: StateTransaction, ops: Sequence[Operation], *, careful: bool) -> 
         if isinstance(op, PruneOverlay):
             tx.prune_overlay(op.before)
         elif isinstance(op, PruneChecks):
-            results[i] = tx.prune_checks(op.before)
+            results[i] = tx.prune_checks(op.before, op.limit)
     return results
 
 

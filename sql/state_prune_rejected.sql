@@ -1,2 +1,2 @@
--- Forget refused requests received before the cutoff (`[server] keep_checks_days`).
-DELETE FROM rejected WHERE received_at < ?
+-- Forget refused requests received before the cutoff (`[server] keep_checks_days`), at most `?` at a time.
+DELETE FROM rejected WHERE rowid IN (SELECT rowid FROM rejected WHERE received_at < ? LIMIT ?)

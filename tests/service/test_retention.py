@@ -11,7 +11,7 @@ import pytest
 from evaluator.freshness import Freshness
 from evaluator.graphs import GraphHolder
 from evaluator.metrics import Metrics
-from evaluator.retention import PRUNE_EVERY_HOURS
+from evaluator.retention import PRUNE_EVERY_HOURS, prune_checks
 from evaluator.server_config import ScheduleSettings, parse_server
 from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StateStore, \
     StatusChange, VerdictRow, utcnow
@@ -68,7 +68,7 @@ def test_finished_checks_past_the_cutoff_go_with_their_verdicts_and_attempts(wri
     for at in (old, recent):
         writer.write(RecordRejected(RejectedRow(at, 401, "unauthenticated", "bad signature")))
 
-    pruned = writer.write(PruneChecks(now - timedelta(days=DAYS_KEPT)))
+    pruned = prune_checks(writer, DAYS_KEPT, now=now)
 
     assert pruned == Pruned(inbox=2, verdicts=1, deliveries=1, rejected=1)
     store = writer.store
@@ -78,9 +78,29 @@ def test_finished_checks_past_the_cutoff_go_with_their_verdicts_and_attempts(wri
     assert store.verdict("old-evaluated") is not None and len(store.deliveries("old-evaluated")) == 1
     assert store.verdict("recent-reported") is not None and len(store.deliveries("recent-reported")) == 1
     assert [r.received_at for r in store.rejected()] == [recent]
-    assert writer.write(PruneChecks(now - timedelta(days=DAYS_KEPT))) == Pruned()   # nothing left to drop
+    assert prune_checks(writer, DAYS_KEPT, now=now) == Pruned()   # nothing left to drop
     # a dropped message id is a new message should it ever come again
     _accept(writer, "old-reported", now)
+
+
+def test_a_prune_drops_the_oldest_first_one_batch_a_transaction(writer):
+    now = utcnow()
+    old = now - timedelta(days=DAYS_KEPT + 10)
+    ids = [f"old-{i}" for i in range(5)]
+    for i, message_id in enumerate(ids):                           # old-0 is the oldest
+        _reported(writer, message_id, old + timedelta(minutes=i))
+    for i in range(3):
+        writer.write(RecordRejected(RejectedRow(old + timedelta(minutes=i), 401, "unauthenticated", "bad signature")))
+    cutoff = now - timedelta(days=DAYS_KEPT)
+
+    assert writer.write(PruneChecks(cutoff, 2)) == Pruned(inbox=2, verdicts=2, deliveries=2, rejected=2)
+    assert [writer.store.inbox_row(m) is None for m in ids] == [True, True, False, False, False]
+    assert all(writer.store.verdict(m) is not None and writer.store.deliveries(m) for m in ids[2:])
+
+    batches = writer.batches
+    assert prune_checks(writer, DAYS_KEPT, now=now, batch=2) == Pruned(inbox=3, verdicts=3, deliveries=3, rejected=1)
+    assert writer.batches - batches == 2                            # 2 checks, then the last one
+    assert all(writer.store.inbox_row(m) is None for m in ids) and writer.store.rejected() == []
 
 
 def test_a_running_server_forgets_old_checks_and_answers_a_forgotten_id_anew(start_server, emulator):
