@@ -52,6 +52,19 @@ def renamed(envelope: dict[str, Any], **data: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.fixture
+def writer(tmp_path) -> Iterator[Any]:
+    """A running `StateWriter` on a fresh state file in the test's tmp dir."""
+    from evaluator.state import StateStore
+    from evaluator.state_writer import StateWriter
+
+    store = StateStore(tmp_path / "state.duckdb")
+    writer = StateWriter(store).start()
+    yield writer
+    writer.stop()
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def demo_workspace(workspace_factory) -> dict[str, Any]:
     """The demo workspace (3,000 nodes, seed 7): the samples' nodes with real downstream."""

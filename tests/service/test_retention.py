@@ -13,8 +13,8 @@ from evaluator.graphs import GraphHolder
 from evaluator.metrics import Metrics
 from evaluator.retention import PRUNE_EVERY_HOURS, prune_checks
 from evaluator.server_config import ScheduleSettings, parse_server
-from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StateStore, \
-    StatusChange, VerdictRow, utcnow
+from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StatusChange, \
+    VerdictRow, utcnow
 from evaluator.state_writer import Accept, AcceptOutcome, PruneChecks, RecordRejected, SaveVerdict, StateWriter, \
     WriterStopped
 from lineage.errors import ConfigError
@@ -23,15 +23,6 @@ from lineage.snapshots import SnapshotStore
 from tests.service.conftest import reported, sample, wait_for, wait_reported
 
 DAYS_KEPT = 90
-
-
-@pytest.fixture
-def writer(tmp_path):
-    store = StateStore(tmp_path / "state.duckdb")
-    writer = StateWriter(store).start()
-    yield writer
-    writer.stop()
-    store.close()
 
 
 def _accept(writer: StateWriter, message_id: str, at: datetime, kind: EventKind = EventKind.EXTENSION) -> None:

@@ -15,15 +15,6 @@ from evaluator.state import DISABLED_COMPRESSION, EventKind, InboxRow, InboxStat
 from evaluator.state_writer import Accept, AcceptOutcome, Flush, PruneOverlay, SaveVerdict, StateWriter
 
 
-@pytest.fixture
-def writer(tmp_path):
-    store = StateStore(tmp_path / "state.duckdb")
-    writer = StateWriter(store).start()
-    yield writer
-    writer.stop()
-    store.close()
-
-
 def row(message_id: str, kind: EventKind = EventKind.EXTENSION, biz: str | None = "ebz-1") -> InboxRow:
     status = {EventKind.EXTENSION: InboxStatus.ACCEPTED, EventKind.NODE_CHANGE: InboxStatus.APPLIED,
               EventKind.IGNORED: InboxStatus.IGNORED}[kind]
