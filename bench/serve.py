@@ -35,6 +35,7 @@ import os
 import random
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -385,10 +386,8 @@ def runs_summary(results: list[dict]) -> dict:
     summary: dict = {"runs": len(results), "targets_met_runs": sum(bool(r.get("targets_met")) for r in results)}
     for key in RUN_FIGURES:
         values = [r.get(key) for r in results]
-        known = sorted(v for v in values if v is not None)
-        middle = len(known) // 2
-        median = None if not known else known[middle] if len(known) % 2 else (known[middle - 1] + known[middle]) / 2
-        summary[key] = {"runs": values, "median": None if median is None else round(median, 3)}
+        known = [v for v in values if v is not None]
+        summary[key] = {"runs": values, "median": round(statistics.median(known), 3) if known else None}
     return summary
 
 
