@@ -54,8 +54,8 @@ def prune_checks(writer: StateWriter, keep_days: float, *, now: datetime | None 
         step: Pruned = writer.write(PruneChecks(before, batch), timeout=PRUNE_TIMEOUT_SECONDS)
         pruned += step
         if counter is not None:
-            for table in ("inbox", "verdicts", "deliveries", "rejected"):
-                counter.inc(getattr(step, table), table=table)
+            for table, rows in step.by_table().items():
+                counter.inc(rows, table=table)
         if step.inbox < batch and step.rejected < batch:
             break
     if pruned.total:

@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -224,13 +224,15 @@ class Pruned:
     deliveries: int = 0
     rejected: int = 0
 
+    def by_table(self) -> dict[str, int]:
+        return asdict(self)
+
     @property
     def total(self) -> int:
-        return self.inbox + self.verdicts + self.deliveries + self.rejected
+        return sum(self.by_table().values())
 
     def __add__(self, other: Pruned) -> Pruned:
-        return Pruned(self.inbox + other.inbox, self.verdicts + other.verdicts, self.deliveries + other.deliveries,
-                      self.rejected + other.rejected)
+        return Pruned(**{table: rows + getattr(other, table) for table, rows in self.by_table().items()})
 
 
 class StateStore:
