@@ -8,8 +8,8 @@ moves into a new cgroup with a CPU quota, and everything it starts afterwards (t
 workers, the pusher) is born inside. Periods are 10 ms, so a group out of quota waits a few
 milliseconds, not the default 100.
 
-Needs the cgroup `cpu` controller, writable (root): v1 (`cpu.cfs_quota_us`) or v2 (`cpu.max`);
-anything else is a `CpuCapError` that says so.
+Needs the cgroup `cpu` controller, v1 (`cpu.cfs_quota_us`) or v2 (`cpu.max`), and root: the group
+is made at the top of the hierarchy. Anything else is a `CpuCapError` that says so.
 """
 
 from __future__ import annotations
@@ -107,8 +107,7 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text)
     except OSError as exc:
-        raise CpuCapError(f"--cpus cannot write {path} ({exc.strerror}): it needs root, or a cgroup delegated "
-                          "to this user") from None
+        raise CpuCapError(f"--cpus cannot write {path} ({exc.strerror}): it needs root") from None
 
 
 @contextmanager
@@ -122,8 +121,7 @@ def cpu_cap(cpus: float) -> Iterator[Cap]:
     try:
         group.mkdir()
     except OSError as exc:
-        raise CpuCapError(f"--cpus cannot create the cgroup {group} ({exc.strerror}): it needs root, or a "
-                          "cgroup delegated to this user") from None
+        raise CpuCapError(f"--cpus cannot create the cgroup {group} ({exc.strerror}): it needs root") from None
     home = found.root / found.current.lstrip("/")
     try:
         if found.version == 1:

@@ -463,10 +463,13 @@ def main() -> None:
         records = asyncio.run(push_for(args.push, Path(args.private_key).read_bytes(), ids, args.seconds, args.rate))
         Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in records))
         return
-    from cpu_cap import cpu_cap
+    from cpu_cap import CpuCapError, cpu_cap
 
-    with cpu_cap(args.cpus) if args.cpus is not None else contextlib.nullcontext() as cap:
-        results = [bench(args, cap) for _ in range(args.runs)]
+    try:
+        with cpu_cap(args.cpus) if args.cpus is not None else contextlib.nullcontext() as cap:
+            results = [bench(args, cap) for _ in range(args.runs)]
+    except CpuCapError as exc:
+        raise SystemExit(f"bench/serve.py: {exc}") from None
     if args.runs > 1:
         print(json.dumps(runs_summary(results)))
 
