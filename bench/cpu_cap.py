@@ -2,7 +2,7 @@
 
 Why: on a shared virtual machine the host's speed moves between runs (the same pushes have cost
 opsguard from 3.0 to 5.2 ms of CPU per event), so one run's p99s say as much about the host as about
-opsguard. A cap takes a known share of the machine away: "the targets hold at 1.4 of 2 CPUs" is a
+opsguard. A cap takes a known share of the machine away: "the targets hold at 1.5 of 2 CPUs" is a
 headroom figure that one command reproduces. The kernel's CFS bandwidth limit does it: this process
 moves into a new cgroup with a CPU quota, and everything it starts afterwards (the server, its
 workers, the pusher) is born inside. Periods are 10 ms, so a group out of quota waits a few
