@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
 
 def test_doctests(bench_module):
     result = doctest.testmod(bench_module("cpu_cap"))
@@ -30,7 +28,7 @@ def test_a_hybrid_machine_uses_the_v1_cpu_hierarchy_and_returns_to_its_own_group
     assert cap.find_hierarchy("cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n", "2:memory:/\n") is None
 
 
-def test_a_capped_process_gets_its_share_of_cpu_and_the_group_is_removed_after():
+def test_a_capped_process_gets_its_share_of_cpu_and_the_group_is_removed_after(bench_dir):
     """Two threads spinning for 1 s of wall time get ~2 s of CPU on two CPUs; held to 0.3 CPUs, ~0.3 s."""
     script = textwrap.dedent("""
         import json, os, sys, threading, time
@@ -57,7 +55,7 @@ def test_a_capped_process_gets_its_share_of_cpu_and_the_group_is_removed_after()
         print(json.dumps({"cpu": used, "throttled": throttled, "inside": str(os.getpid()) in inside,
                           "group_left": group.exists()}))
     """)
-    out = subprocess.run([sys.executable, "-c", script, str(BENCH)], capture_output=True, text=True, timeout=60,
+    out = subprocess.run([sys.executable, "-c", script, str(bench_dir)], capture_output=True, text=True, timeout=60,
                          check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if "unavailable" in result:
@@ -67,7 +65,7 @@ def test_a_capped_process_gets_its_share_of_cpu_and_the_group_is_removed_after()
     assert result["cpu"] < 0.6, result   # uncapped it would be ~2 s (1 s on a one-CPU machine)
 
 
-def test_serve_refuses_a_cap_of_zero():
-    out = subprocess.run([sys.executable, str(BENCH / "serve.py"), "--cpus", "0"], capture_output=True, text=True,
+def test_serve_refuses_a_cap_of_zero(bench_dir):
+    out = subprocess.run([sys.executable, str(bench_dir / "serve.py"), "--cpus", "0"], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 2 and "--cpus must be above 0" in out.stderr
