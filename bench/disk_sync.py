@@ -1,6 +1,6 @@
 """Benchmark: how long the disk under the data dir takes to make one small append durable (`fdatasync`).
 
-A new event's 2xx waits for exactly this (the accept journal, `evaluator.accept_journal`), so the
+A new event's 2xx waits for exactly this (the accept journal, `opsguard.accept_journal`), so the
 accept p99 of `bench/serve.py` can be no better than this disk's stalls allow: at 300 events/s a
 150 ms stall holds ~45 answers, and two or three such stalls in a run are the 1% a p99 allows.
 Appends of one journal line (~700 bytes) every 3 ms for `--seconds`, nothing else running; figures

@@ -67,10 +67,10 @@ def main() -> None:
 
     from serve import CACHE, data_dir, event, node_ids, snapshot
 
-    from evaluator.graphs import GraphHolder
-    from evaluator.judge import EvalJob, judge
+    from lineage.live import GraphHolder
+    from opsguard.pipeline.judge import EvalJob, judge
     from evaluator.policy import default_policy
-    from evaluator.state import utcnow
+    from opsguard.state import utcnow
     from lineage.snapshots import SnapshotStore
 
     snap = snapshot(args.nodes, args.seed)

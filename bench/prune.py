@@ -2,7 +2,7 @@
 
 Builds a state file of `--checks` reported checks (inbox row, verdict of `--verdict-bytes`, one delivery),
 `--old-share` of them past the cutoff, copies it, and prunes each copy through a running state writer:
-once as one transaction (the baseline) and once in `evaluator.retention`'s batches. Meanwhile a probe
+once as one transaction (the baseline) and once in `opsguard.retention`'s batches. Meanwhile a probe
 commits an awaited write every 10 ms (as a duplicate or a node change would) and records how long each
 waited. The batches exist so that wait stays short: `max_wait_batched_over_one` is the ratio to the
 baseline's. The last line is one JSON object.
@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evaluator.retention import PRUNE_BATCH, prune_checks  # noqa: E402
-from evaluator.state import (DeliveryRow, EventKind, InboxRow, InboxStatus, StateStore, StatusChange,  # noqa: E402
+from opsguard.retention import PRUNE_BATCH, prune_checks  # noqa: E402
+from opsguard.state import (DeliveryRow, EventKind, InboxRow, InboxStatus, StateStore, StatusChange,  # noqa: E402
                              VerdictRow, utcnow)
-from evaluator.state_writer import Accept, SaveVerdict, StateWriter  # noqa: E402
+from opsguard.state_writer import Accept, SaveVerdict, StateWriter  # noqa: E402
 
 KEEP_DAYS = 90
 

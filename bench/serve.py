@@ -116,7 +116,7 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
            "PYTHONPATH": str(ROOT)}
     log = open(run / "serve.log", "wb")  # noqa: SIM115 — lives as long as the server
-    process = subprocess.Popen([sys.executable, "-m", "evaluator", "serve", "--port", "0", "--json", "--config",
+    process = subprocess.Popen([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--json", "--config",
                                 str(run / "opsguard.toml"), "--data-dir", str(data)], stdout=subprocess.PIPE,
                                stderr=log, env=env, cwd=run)
     line = process.stdout.readline().decode()
@@ -478,7 +478,7 @@ def bench(args: argparse.Namespace, cap: Cap | None = None) -> dict:
     """One run: set up, push, measure; prints its figures and returns them (`cap`: the CPU cap it runs under)."""
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
-    from evaluator.state import STATE_FILE
+    from opsguard.state import STATE_FILE
     from sandbox.workspace import generate_workspace
     from serve_trace import Sampler, per_second, summary
 

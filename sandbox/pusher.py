@@ -9,7 +9,7 @@ Signature (REFERENCE §5): a random secret per push is HMAC-SHA1 key over
 
 The secret travels "encrypted with the private key": an RSA private-key operation over the
 PKCS#1 v1.5 type-1 padded secret (signature-style), base64, so the receiver recovers it
-with the public key (``evaluator.webhook_auth``). ``cryptography`` has no raw private-key
+with the public key (``opsguard.webhook.signature``). ``cryptography`` has no raw private-key
 encryption, so the padding and the (CRT) exponentiation are done here on the key's numbers.
 
 CLI: ``python -m sandbox.pusher --url URL --private-key FILE [--token T] EVENT.json...``.

@@ -1,6 +1,6 @@
 -- Past decisions for `opsguard audit` / `GET /api/audit`: one row per verdict (a message and its
 -- generation: a Recheck is a decision of its own), newest first. Every filter is a numbered parameter that
--- is NULL when not asked for, so nothing is ever formatted into this text (order: `evaluator.audit.AuditFilter`):
+-- is NULL when not asked for, so nothing is ever formatted into this text (order: `opsguard.audit.AuditFilter`):
 --   $1 / $2   since / until: evaluated_at >= $1, < $2 (TIMESTAMPTZ)
 --   $3 event_code, $4 result, $5 project_id, $6 operator: equal to
 --   $7 node_id: a node the event named (nodeIds; a backfill's rootNodeId, includeNodeIds, excludeNodeIds)

@@ -1,4 +1,4 @@
-"""Every docstring example in `sql`, `lineage`, `evaluator` and `sandbox` runs (examples cannot rot)."""
+"""Every docstring example in `sql`, `lineage`, `evaluator`, `opsguard` and `sandbox` runs (examples cannot rot)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 import evaluator
 import lineage
+import opsguard
 import sandbox
 
 
@@ -19,7 +20,7 @@ def _with_examples(names: list[str]) -> list[str]:
     return [name for name in names if any(test.examples for test in finder.find(importlib.import_module(name)))]
 
 
-PACKAGES = (lineage, evaluator, sandbox)
+PACKAGES = (lineage, evaluator, opsguard, sandbox)
 MODULES = _with_examples(["sql", *(p.__name__ for p in PACKAGES),
                           *(m.name for p in PACKAGES for m in pkgutil.walk_packages(p.__path__, f"{p.__name__}.")
                             if not m.name.endswith("__main__"))])

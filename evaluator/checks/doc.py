@@ -1,6 +1,6 @@
 """What a check is for, written for the operator it holds back: each check module's `DOC`.
 
-The "View Documentation" page (`evaluator.docs_page`) renders these next to the thresholds in force.
+The "View Documentation" page (`opsguard.pages.docs`) renders these next to the thresholds in force.
 Checkpoints that are not checks (an evaluation that failed, unreadable workspace options, an event
 that is not judged) are documented in `OTHER_CHECKPOINTS`.
 """

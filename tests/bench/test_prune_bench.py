@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.state import StateStore, utcnow
+from opsguard.state import StateStore, utcnow
 
 
 def test_the_bench_drops_exactly_the_old_share_and_probes_the_writer_meanwhile(bench_module, tmp_path):

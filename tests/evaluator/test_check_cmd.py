@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from evaluator.cli import app
+from opsguard.cli import app
 from tests.evaluator.helpers import SAMPLE_NAMES, SAMPLES
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore
@@ -106,7 +106,7 @@ def test_event_from_stdin(data_dir):
 
 def test_the_real_command_runs_without_the_dataworks_sdk(data_dir):
     code = ("import sys, runpy; sys.argv = ['opsguard', 'check', sys.argv[1], '--json', '--data-dir', sys.argv[2]];\n"
-            "try:\n    from evaluator.cli import main; main()\n"
+            "try:\n    from opsguard.cli import main; main()\n"
             "except SystemExit as e:\n"
             "    assert not any(m.startswith('alibabacloud_dataworks') for m in sys.modules), 'SDK imported'\n"
             "    raise")

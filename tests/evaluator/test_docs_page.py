@@ -7,7 +7,7 @@ import pytest
 
 from evaluator.checks import CHECKS, check_name
 from evaluator.checks.doc import OTHER_CHECKPOINTS, check_doc
-from evaluator.docs_page import SETTINGS, docs_view, render_docs
+from opsguard.pages.docs import SETTINGS, docs_view, render_docs
 from evaluator.policy import default_policy, parse_policy
 
 

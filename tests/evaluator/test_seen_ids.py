@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.seen_ids import SeenIds
+from opsguard.seen_ids import SeenIds
 
 
 def test_every_added_id_is_seen_even_past_the_first_filters_capacity():

@@ -1,4 +1,4 @@
-"""evaluator.webhook_auth: EventBridge push signatures verify; tampering, wrong keys and old pushes do not."""
+"""opsguard.webhook.signature: EventBridge push signatures verify; tampering, wrong keys and old pushes do not."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from evaluator.webhook_auth import BadSignature, MissingSignature, StaleTimestamp, WebhookAuthError, verify_push
+from opsguard.webhook.signature import BadSignature, MissingSignature, StaleTimestamp, WebhookAuthError, verify_push
 from sandbox.pusher import generate_test_keypair, sign_push
 
 URL = "https://opsguard.example.com/events?source=eventbridge&x=1"

@@ -9,8 +9,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-import evaluator.cli  # noqa: F401  (registers the commands)
-from evaluator.cli.app import app
+import opsguard.cli  # noqa: F401  (registers the commands)
+from opsguard.cli.app import app
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore
 
@@ -108,7 +108,7 @@ def test_no_snapshot_exits_2_telling_to_sync(tmp_path):
 
 
 def test_cli_does_not_import_the_dataworks_sdk(data_dir):
-    code = ("import sys; from evaluator.cli import app; "
+    code = ("import sys; from opsguard.cli import app; "
             f"app(['impact', '1', '--json', '--data-dir', {str(data_dir)!r}], standalone_mode=False); "
             "sys.stderr.write(str(sorted(m for m in sys.modules if m.startswith('alibabacloud'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

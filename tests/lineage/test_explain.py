@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import evaluator.cli  # noqa: F401  (registers the commands)
-from evaluator.cli.app import app
+import opsguard.cli  # noqa: F401  (registers the commands)
+from opsguard.cli.app import app
 from lineage.errors import NotDownstreamError, UnknownNodeError
 from lineage.explain import describe_path, explain_path
 from lineage.graph import LineageGraph

@@ -11,9 +11,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-import evaluator.cli  # noqa: F401  (registers the commands)
+import opsguard.cli  # noqa: F401  (registers the commands)
 import lineage
-from evaluator.cli.app import app
+from opsguard.cli.app import app
 
 ROOT = 700000000101          # ods_trade_order_di, the demo's hub ingestion node
 DETAIL, SUMMARY = 700000000205, 700000000206
@@ -94,7 +94,7 @@ def test_the_printed_command_runs_as_a_process_and_agrees(demo, demo_home):
     """The command the backfill planner prints, run as a user would (`python -m evaluator` = `opsguard`)."""
     result = demo.backfill(ROOT, "2026-11-01", "2026-11-03", include=[ROOT, DETAIL])
     words = shlex.split(result.command(data_dir=str(demo_home)))
-    done = subprocess.run([sys.executable, "-m", "evaluator", *words[1:], "--json"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "opsguard", *words[1:], "--json"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == as_printed(result.to_json())

@@ -71,8 +71,8 @@ def _assert_ends_with_a_working_backfill_command(nb: nbformat.NotebookNode) -> N
     """The planner's last output is the `opsguard backfill` command of the chosen option, and it runs."""
     from typer.testing import CliRunner
 
-    import evaluator.cli  # noqa: F401  (registers the commands)
-    from evaluator.cli.app import app
+    import opsguard.cli  # noqa: F401  (registers the commands)
+    from opsguard.cli.app import app
 
     last = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs][-1]
     words = shlex.split(last.text.strip())

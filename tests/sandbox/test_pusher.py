@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from evaluator.webhook_auth import WebhookAuthError, verify_push
+from opsguard.webhook.signature import WebhookAuthError, verify_push
 from sandbox.pusher import generate_test_keypair, push
 
 SAMPLE = {  # shared/dataworks/samples/freeze-node.json

@@ -30,7 +30,7 @@ def test_sandbox_imports_neither_lineage_nor_evaluator(name):
 
 
 def test_webhook_auth_does_not_import_the_sandbox():
-    import evaluator.webhook_auth as module
+    import opsguard.webhook.signature as module
 
     assert "sandbox" not in Path(module.__file__).read_text()
 

@@ -55,8 +55,8 @@ def renamed(envelope: dict[str, Any], **data: Any) -> dict[str, Any]:
 @pytest.fixture
 def writer(tmp_path) -> Iterator[Any]:
     """A running `StateWriter` on a fresh state file in the test's tmp dir."""
-    from evaluator.state import StateStore
-    from evaluator.state_writer import StateWriter
+    from opsguard.state import StateStore
+    from opsguard.state_writer import StateWriter
 
     store = StateStore(tmp_path / "state.duckdb")
     writer = StateWriter(store).start()
@@ -203,10 +203,10 @@ def result_client(emulator: Any) -> Callable[[], Any]:
 @pytest.fixture
 def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProcessServer]]:
     """Start an in-process server on the data dir; keyword arguments override `ServerSettings` fields."""
-    from evaluator.server import ServerThread, create_app
-    from evaluator.server_config import ScheduleSettings, ServerSettings
-    from evaluator.service import Service, ServiceOptions
-    from evaluator.webhook import SignatureAuth
+    from opsguard.http.app import ServerThread, create_app
+    from opsguard.config import ScheduleSettings, ServerSettings
+    from opsguard.service import Service, ServiceOptions
+    from opsguard.webhook.auth import SignatureAuth
 
     running: list[InProcessServer] = []
 
@@ -275,7 +275,7 @@ def serve_process(tmp_path, data_dir, emulator, keypair) -> Iterator[Callable[[]
 
     def start() -> ServeProcess:
         log = open(tmp_path / f"serve-{len(started)}.log", "wb")  # noqa: SIM115 — closed with the process
-        process = subprocess.Popen([sys.executable, "-m", "evaluator", "serve", "--port", "0", "--json",
+        process = subprocess.Popen([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--json",
                                     "--config", str(config), "--data-dir", str(data_dir)],
                                    stdout=subprocess.PIPE, stderr=log, env=env, cwd=tmp_path)
         line = process.stdout.readline().decode()

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from evaluator.accept_journal import AcceptJournal, JournalError, decode_row, encode_row, journal_dir, restore
-from evaluator.state import EventKind, InboxRow, InboxStatus, StateStore, utcnow
-from evaluator.state_writer import Accept, AcceptOutcome, StateWriter
+from opsguard.accept_journal import AcceptJournal, JournalError, decode_row, encode_row, journal_dir, restore
+from opsguard.state import EventKind, InboxRow, InboxStatus, StateStore, utcnow
+from opsguard.state_writer import Accept, AcceptOutcome, StateWriter
 
 
 def row(message_id: str) -> InboxRow:

@@ -1,4 +1,4 @@
-"""`opsguard audit` and `evaluator.audit` against a state database filled by a real server: signed pushes
+"""`opsguard audit` and `opsguard.audit` against a state database filled by a real server: signed pushes
 judged, stored and reported; then every filter, while the server holds the file (asked over HTTP) and
 after it stopped (the file read directly), with the same answers both ways."""
 
@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from evaluator.audit import AuditError, AuditFilter, StateBusyError, audit_frame, read_decisions, summary_frame
-from evaluator.cli import app
-from evaluator.state import STATE_FILE
+from opsguard.audit import AuditError, AuditFilter, StateBusyError, audit_frame, read_decisions, summary_frame
+from opsguard.cli import app
+from opsguard.state import STATE_FILE
 from tests.service.conftest import REPO, renamed, sample, wait_for, wait_reported
 
 runner = CliRunner()
@@ -144,7 +144,7 @@ def test_a_held_file_without_a_reachable_server_is_a_clear_error(judged, data_di
 
 def test_another_process_holding_the_file_is_named_by_pid(tmp_path):
     path = tmp_path / STATE_FILE
-    holder = subprocess.Popen([sys.executable, "-c", "import time\nfrom evaluator.state import StateStore\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import time\nfrom opsguard.state import StateStore\n"
                                f"s = StateStore({str(path)!r}); print('open', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:

@@ -168,7 +168,7 @@ def test_an_unknown_code_is_acknowledged_and_recorded_as_ignored(start_server, e
 
 @pytest.mark.parametrize("header", ["x-opsguard-token", "authorization"])
 def test_shared_token_instead_of_signatures(start_server, emulator, header):
-    from evaluator.webhook import TokenAuth
+    from opsguard.webhook.auth import TokenAuth
 
     token = "t0ken-" + "x" * 20
     server = start_server(auth=TokenAuth(token))

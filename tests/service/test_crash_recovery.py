@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from evaluator.accept_journal import AcceptJournal, decode_row, journal_dir
+from opsguard.accept_journal import AcceptJournal, decode_row, journal_dir
 from tests.service.conftest import reported, sample, wait_for, wait_reported
 
 RESULT_API = ["UpdateWorkbenchEventResult"]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from evaluator.checks import CHECKS, check_name
-from evaluator.details_page import NODE_ROWS
+from opsguard.pages.details import NODE_ROWS
 from evaluator.policy import parse_policy
 from tests.service.conftest import sample, wait_reported
 from tests.service.test_details_page_browser import ARTIFACTS, run_chromium

@@ -9,7 +9,7 @@ import pytest
 
 from evaluator.evaluate import evaluate
 from evaluator.events import parse_event
-from evaluator.graphs import GraphHolder
+from lineage.live import GraphHolder
 from evaluator.policy import default_policy, policy_from_mapping
 from lineage.snapshots import SnapshotStore
 from tests.service.conftest import EXTENSION_CODE, EXTENSION_SAMPLES, renamed, reported, sample, wait_for, \

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from evaluator.freshness import Freshness, SyncBusy, sync_lock
-from evaluator.graphs import GraphHolder
-from evaluator.metrics import Metrics
-from evaluator.server_config import ScheduleSettings
+from opsguard.schedule import Freshness, SyncBusy, sync_lock
+from lineage.live import GraphHolder
+from opsguard.metrics import Metrics
+from opsguard.config import ScheduleSettings
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore

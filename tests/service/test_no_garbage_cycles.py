@@ -16,7 +16,7 @@ from tests.service.conftest import sample, wait_reported
 
 # Code the server runs per push; test-side clients (httpx) and the json module's encoder, which the test's
 # pusher uses, are not the server's.
-SERVER_MODULES = ("evaluator", "asyncio", "concurrent.futures", "uvicorn", "starlette", "fastapi")
+SERVER_MODULES = ("opsguard", "evaluator", "asyncio", "concurrent.futures", "uvicorn", "starlette", "fastapi")
 
 
 def _module_of(obj):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.overlay import NodeChange, apply_overlay
+from lineage.overlay import NodeChange, apply_overlay
 from lineage.graph import LineageGraph
 from lineage.graph_records import load_records
 

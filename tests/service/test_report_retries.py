@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import urllib.request
 
-from evaluator.state import InboxStatus
+from opsguard.state import InboxStatus
 from tests.service.conftest import reported, sample, wait_for, wait_reported
 
 RESULT_API = ["UpdateWorkbenchEventResult"]
@@ -59,7 +59,7 @@ def test_500_then_429_from_the_result_api_then_recovery_delivers_each_verdict_on
 
 def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_server, emulator):
     """DataWorks refusing the parameters (a 4xx that is not throttling) is not retried for ever."""
-    from evaluator.reporter import ReportPolicy
+    from opsguard.pipeline.reporter import ReportPolicy
 
     # An empty extension code: the emulator answers 400 (ExtensionCode is required).
     server = start_server(service={"extension_code": "",

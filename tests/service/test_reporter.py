@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from evaluator.reporter import ReportJob, Reporter, ReportPolicy
-from evaluator.state import InboxStatus, utcnow
+from opsguard.pipeline.reporter import ReportJob, Reporter, ReportPolicy
+from opsguard.state import InboxStatus, utcnow
 from lineage.errors import AccessDeniedError, ApiUnavailableError
 
 

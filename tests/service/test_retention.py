@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evaluator.freshness import Freshness
-from evaluator.graphs import GraphHolder
-from evaluator.metrics import Metrics
-from evaluator.retention import PRUNE_EVERY_HOURS, prune_checks
-from evaluator.server_config import ScheduleSettings, parse_server
-from evaluator.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StatusChange, \
+from opsguard.schedule import Freshness
+from lineage.live import GraphHolder
+from opsguard.metrics import Metrics
+from opsguard.retention import PRUNE_EVERY_HOURS, prune_checks
+from opsguard.config import ScheduleSettings, parse_server
+from opsguard.state import DeliveryRow, EventKind, InboxRow, InboxStatus, Pruned, RejectedRow, StatusChange, \
     VerdictRow, utcnow
-from evaluator.state_writer import Accept, AcceptOutcome, PruneChecks, RecordRejected, SaveVerdict, StateWriter, \
+from opsguard.state_writer import Accept, AcceptOutcome, PruneChecks, RecordRejected, SaveVerdict, StateWriter, \
     WriterStopped
 from lineage.errors import ConfigError
 from lineage.records import DATAWORKS_TZ
@@ -152,7 +152,7 @@ def test_the_prune_runs_a_minute_after_start_then_every_six_hours_and_a_failure_
         job = freshness._scheduler.get_job("state-prune")
         assert job.trigger.interval == timedelta(hours=PRUNE_EVERY_HOURS)
         assert 50 <= (job.next_run_time - datetime.now(UTC)).total_seconds() <= 60
-        with caplog.at_level(logging.ERROR, logger="evaluator.freshness"):
+        with caplog.at_level(logging.ERROR, logger="opsguard.schedule"):
             job.func()                                                          # what the scheduler runs
     finally:
         freshness.stop()

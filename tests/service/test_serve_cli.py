@@ -10,7 +10,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from evaluator.cli import app
+from opsguard.cli import app
 from tests.conftest import TEST_KEY
 from tests.service.conftest import REPO, sample, wait_reported
 
@@ -50,7 +50,7 @@ def test_serve_listens_answers_and_stops_cleanly_on_sigterm(serve_process, emula
 def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("OPSGUARD_HOME", None)
-    result = subprocess.run([sys.executable, "-m", "evaluator", "demo", "--json", "--nodes", "400",
+    result = subprocess.run([sys.executable, "-m", "opsguard", "demo", "--json", "--nodes", "400",
                              "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, timeout=240,
                             env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -10,9 +10,9 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from evaluator.state import DISABLED_COMPRESSION, EventKind, InboxRow, InboxStatus, OverlayRow, StateStore, \
+from opsguard.state import DISABLED_COMPRESSION, EventKind, InboxRow, InboxStatus, OverlayRow, StateStore, \
     StatusChange, VerdictRow, utcnow
-from evaluator.state_writer import Accept, AcceptOutcome, Flush, PruneOverlay, SaveVerdict, StateWriter
+from opsguard.state_writer import Accept, AcceptOutcome, Flush, PruneOverlay, SaveVerdict, StateWriter
 
 
 def row(message_id: str, kind: EventKind = EventKind.EXTENSION, biz: str | None = "ebz-1") -> InboxRow:

@@ -54,7 +54,7 @@ def test_worker_processes_run_below_the_servers_cpu_priority(start_server, emula
 
 
 def test_worker_nice_outside_0_to_19_is_a_config_error():
-    from evaluator.server_config import parse_server
+    from opsguard.config import parse_server
     from lineage.errors import ConfigError
 
     assert parse_server({"worker_nice": 0}).worker_nice == 0

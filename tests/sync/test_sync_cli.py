@@ -21,7 +21,7 @@ def opsguard(*args: str, key=TEST_KEY, **popen) -> subprocess.Popen:
     env.pop("OPSGUARD_CONFIG", None)
     if args and args[0] == "sync":  # the default 20 requests/s is for a real account; the emulator takes more
         args = (*args, "--rate-limit", "1000")
-    return subprocess.Popen([sys.executable, "-m", "evaluator", *args], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "opsguard", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -68,7 +68,7 @@ def test_wrong_credentials_exit_2_with_one_line_and_keep_the_live_snapshot(works
 
 
 def test_missing_credentials_and_bad_config_exit_2(tmp_path):
-    env_less = subprocess.run([sys.executable, "-m", "evaluator", "sync", "--data-dir", str(tmp_path)],
+    env_less = subprocess.run([sys.executable, "-m", "opsguard", "sync", "--data-dir", str(tmp_path)],
                               env={k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_CLOUD")}
                               | {"HOME": str(tmp_path)}, capture_output=True, text=True, timeout=60)
     assert env_less.returncode == 2 and "ALIBABA_CLOUD_ACCESS_KEY_ID" in env_less.stderr

@@ -1,3 +1,0 @@
-from evaluator.cli import main
-
-main()

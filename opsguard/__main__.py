@@ -1,0 +1,3 @@
+from opsguard.cli import main
+
+main()

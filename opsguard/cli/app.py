@@ -1,0 +1,87 @@
+"""The `opsguard` Typer application and what every command shares: `--json`, `--data-dir`,
+one-line errors with exit code 2, and JSON printing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+
+from lineage.errors import LineageError
+from lineage.snapshots import default_data_dir
+
+__all__ = ["app", "main", "JsonOption", "DataDirOption", "fail", "print_json", "resolve_data_dir",
+           "handle_errors", "EXIT_OK", "EXIT_FAIL", "EXIT_USAGE"]
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="opsguard",
+    help="Guard for DataWorks Operation Center: impact of freezes and undeploys, size of backfills.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """Guard for DataWorks Operation Center: impact of freezes and undeploys, size of backfills."""
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where snapshots and state live (default: $OPSGUARD_HOME, else ./.opsguard).",
+                 show_default=False),
+]
+
+
+def resolve_data_dir(data_dir: Path | None) -> Path:
+    """The data dir per DESIGN.md precedence: flag, then $OPSGUARD_HOME, then ./.opsguard."""
+    return default_data_dir(data_dir)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print `opsguard: error: <message>` on one line to stderr and exit (2 = usage or input error)."""
+    first_line = " ".join(str(message).split())
+    print(f"opsguard: error: {first_line}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def print_json(obj: Any) -> None:
+    """One JSON document on stdout (dates and paths as strings)."""
+    sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the project's own exceptions into the one-line error + exit 2 every command promises."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except LineageError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+
+    return wrapper
+
+
+def main() -> None:
+    """Console-script entry point."""
+    import opsguard.cli  # noqa: F401  (registers every command on `app`)
+
+    app()

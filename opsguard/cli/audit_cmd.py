@@ -1,0 +1,176 @@
+"""`opsguard audit`: past decisions from the state database, filtered; a table, JSON, CSV or a daily summary."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from opsguard.audit import AuditError, AuditFilter, read_decisions, summarise
+from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
+from lineage.config import Config, load_config
+from lineage.errors import LineageError
+
+__all__ = ["audit", "server_url_from_config", "SHOWN_ROWS"]
+
+SHOWN_ROWS = 50  # rows a human reads; --json and --csv have all of them
+_STYLE = {"OK": "green", "WARN": "yellow", "FAIL": "bold red"}
+
+
+@app.command()
+@handle_errors
+def audit(
+    since: Annotated[str | None, typer.Option(help="Decided at or after: 2026-11-20, 2026-11-20T08:00 (UTC unless "
+                                                   "it says +08:00), or an age: 30m, 12h, 7d, 2w.")] = None,
+    until: Annotated[str | None, typer.Option(help="Decided before (same forms as --since).")] = None,
+    event_code: Annotated[str | None, typer.Option("--event-code", help="freeze-node, unfreeze-node, "
+                                                   "undeploy-node or backfill-data.")] = None,
+    result: Annotated[str | None, typer.Option(help="OK, WARN or FAIL (opsguard's result, before warn_as).")] = None,
+    project: Annotated[int | None, typer.Option(help="Workspace id.", min=0)] = None,
+    operator: Annotated[str | None, typer.Option(help="Operator UID.")] = None,
+    node: Annotated[int | None, typer.Option(help="A node the event named (nodeIds, or a backfill's root, "
+                                             "include or exclude list).", min=0)] = None,
+    check: Annotated[str | None, typer.Option(help="Only decisions where this checkpoint was WARN or FAIL.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many decisions, newest first.", min=1)] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Counts per day: results, and each checkpoint's "
+                                          "statuses.")] = False,
+    csv_output: Annotated[bool, typer.Option("--csv", help="CSV on stdout (every row).")] = False,
+    url: Annotated[str | None, typer.Option(help="Ask this running server (GET /api/audit) instead of reading "
+                                            "the state file.", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="opsguard.toml: where the running server listens "
+                                                "when it holds the state file.", show_default=False)] = None,
+    json_output: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Past decisions: which operations opsguard judged, what it answered, and why.
+
+    Reads <data-dir>/state.duckdb read-only. A running server holds that file (DuckDB admits no second
+    process), so then the rows come from the server's GET /api/audit: --url, else server.public_url
+    (or host and port) of opsguard.toml.
+    """
+    if json_output and csv_output:
+        fail("--json and --csv: choose one")
+    cfg = _config(config)
+    directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)   # as `opsguard serve` does
+    try:
+        filters = AuditFilter.build(since=since, until=until, event_code=event_code, result=result, project=project,
+                                    operator=operator, node=node, check=check, limit=limit)
+        rows, source = read_decisions(directory, filters, server_url=url or server_url_from_config(cfg),
+                                      prefer_server=url is not None)
+    except AuditError as exc:
+        fail(str(exc))
+    if summary:
+        counts = summarise(rows).to_dict("records")
+        if json_output:
+            print_json({"source": source, "filters": filters.to_json(), "decisions": len(rows),
+                        "summary": [_plain(r) for r in counts]})
+        elif csv_output:
+            _write_csv(counts, ("day", "check", "status", "count"))
+        else:
+            print_summary(counts, len(rows), source)
+        return
+    if json_output:
+        print_json({"source": source, "filters": filters.to_json(), "count": len(rows),
+                    "decisions": [_plain(r) for r in rows]})
+    elif csv_output:
+        _write_csv(rows, tuple(rows[0]) if rows else ())
+    else:
+        print_decisions(rows, source)
+
+
+def _config(path: Path | None) -> Config | None:
+    """opsguard.toml (--config, $OPSGUARD_CONFIG, ./opsguard.toml); a broken one counts only when named."""
+    try:
+        return load_config(path)
+    except LineageError:
+        if path is not None:
+            raise
+        return None
+
+
+def server_url_from_config(cfg: Config | None) -> str | None:
+    """Where `opsguard serve` listens with this config: `public_url`, else `http://host:port` (defaults
+    127.0.0.1:8080 as `serve` has them); None when the config's [server] is unusable or the port is 0.
+
+    >>> from lineage.config import Config
+    >>> server_url_from_config(Config(server={"host": "0.0.0.0", "port": 9000}))
+    'http://127.0.0.1:9000'
+    """
+    from opsguard.config import parse_server
+
+    try:
+        settings = parse_server((cfg.server if cfg else {}), cfg.path if cfg else None)
+    except LineageError:
+        return None
+    if settings.public_url:
+        return settings.public_url
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}" if settings.port else None
+
+
+def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None) -> None:
+    """The newest `SHOWN_ROWS` decisions: when, event, workspace, operator, result, nodes, what was not OK."""
+    console = console or Console(highlight=False)
+    table = Table(title=f"{len(rows):,} decision(s) from {source}", title_justify="left")
+    for column in ("decided (UTC)", "event", "workspace", "operator", "result", "nodes", "not OK", "tip"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("decided (UTC)", "result"))
+    for row in rows[:SHOWN_ROWS]:
+        flagged = [c for c in row["checkpoints"] or () if not c.endswith("=OK")]
+        sent = f" (sent {row['wire_result']})" if row["wire_result"] != row["result"] else ""
+        nodes = [str(n) for n in row["node_ids"] or ()]
+        table.add_row(_when(row["evaluated_at"]), escape(row["event_code"] or ""), str(row["project_id"] or ""),
+                      escape(row["operator"] or ""), Text(row["result"] + sent, style=_STYLE.get(row["result"], "")),
+                      ", ".join(nodes[:3]) + (f" +{len(nodes) - 3}" if len(nodes) > 3 else ""),
+                      escape(", ".join(flagged) or "—"), escape(row["tip"] or ""))
+    console.print(table)
+    if len(rows) > SHOWN_ROWS:
+        console.print(f"+{len(rows) - SHOWN_ROWS:,} more (use --json or --csv for every row)")
+
+
+def print_summary(counts: list[dict[str, Any]], decisions: int, source: str, console: Console | None = None) -> None:
+    """One row per day and check with its OK / WARN / FAIL counts ("verdict" = the decisions themselves)."""
+    console = console or Console(highlight=False)
+    table = Table(title=f"{decisions:,} decision(s) from {source}, per day (UTC)", title_justify="left")
+    for column in ("day", "check", "OK", "WARN", "FAIL"):
+        table.add_column(column, justify="right" if column in ("OK", "WARN", "FAIL") else "left")
+    pivot: dict[tuple[str, str], dict[str, int]] = {}
+    for row in counts:
+        pivot.setdefault((_when(row["day"]), row["check"]), {})[row["status"]] = int(row["count"])
+    for (day, name), by in pivot.items():
+        table.add_row(day, f"[bold]{name}[/]" if name == "verdict" else name,
+                      *(str(by.get(s, "")) or "" for s in ("OK", "WARN", "FAIL")))
+    console.print(table)
+
+
+def _write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([";".join(map(str, v)) if isinstance(v, (list, tuple)) else _text(v)
+                         for v in (row[c] for c in columns)])
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, (datetime, date)) else v for k, v in row.items()}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value or "")[:19].replace("T", " ")

@@ -1,0 +1,117 @@
+"""`opsguard check EVENT.json`: the verdict a DataWorks event would get, offline, posting nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from opsguard.cli.app import (EXIT_FAIL, EXIT_OK, DataDirOption, JsonOption, app, fail, handle_errors, print_json,
+                               resolve_data_dir)
+from evaluator.evaluate import evaluate
+from evaluator.events import EventParseError, parse_event
+from evaluator.policy import Policy, PolicyError, default_policy, load_policy, policy_from_mapping, \
+    read_extension_options
+from evaluator.verdict import Status, Verdict
+from lineage.config import Config, load_config
+from lineage.errors import LineageError
+from lineage.graph import LineageGraph
+from lineage.snapshots import SnapshotStore
+
+_STYLE = {Status.OK: "bold green", Status.WARN: "bold yellow", Status.FAIL: "bold red"}
+
+
+@app.command()
+@handle_errors
+def check(
+    event_file: Annotated[str, typer.Argument(metavar="EVENT.json", help="The event message: a CloudEvents "
+                                              "envelope as EventBridge pushes it, or its bare `data`; - for stdin.")],
+    policy_file: Annotated[Path | None, typer.Option("--policy", help="Policy TOML (default: the [policy] table "
+                                                     "of opsguard.toml if present, else the built-in default).",
+                                                     show_default=False)] = None,
+    json_output: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Evaluate one event message against the live snapshot and print the verdict; nothing is posted.
+
+    Exit code 0 for OK and WARN, 1 for FAIL, 2 for unreadable input, a bad policy or no snapshot.
+    """
+    raw = _read(event_file)
+    try:
+        event = parse_event(raw)
+    except EventParseError as exc:
+        fail(f"{event_file}: not a DataWorks event message: {exc}")
+    config = _config(required=policy_file is None)
+    policy = _policy(policy_file, config)
+    ref = SnapshotStore(resolve_data_dir(data_dir)).require_current()
+    graph = LineageGraph.from_snapshot(ref.path)
+    try:
+        options = read_extension_options(ref.path)
+    except (LineageError, duckdb.Error):  # a snapshot without the options table: no workspace options
+        options = {}
+    verdict = evaluate(event, graph, policy, options=options)
+    if json_output:  # doc_url absolute when the config names the server's public URL
+        print_json(verdict.to_json(doc_base=str(config.server.get("public_url", "")) if config else ""))
+    else:
+        print_verdict(verdict)
+    raise typer.Exit(EXIT_FAIL if verdict.result is Status.FAIL else EXIT_OK)
+
+
+def _read(event_file: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if event_file == "-" else Path(event_file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {event_file}: {exc.strerror or exc}")
+
+
+def _config(*, required: bool) -> Config | None:
+    """opsguard.toml ($OPSGUARD_CONFIG, else ./opsguard.toml if present): its policy unless --policy is given,
+    its server's public URL for `doc_url`. A broken file is an error only when its policy is needed."""
+    try:
+        return load_config()
+    except LineageError:
+        if required:
+            raise
+        return None
+
+
+def _policy(policy_file: Path | None, config: Config | None) -> Policy:
+    try:
+        if policy_file is not None:
+            return load_policy(policy_file)
+        if config is not None and config.policy:
+            return policy_from_mapping(config.policy, f"{config.path} [policy]")
+        return default_policy()
+    except PolicyError as exc:
+        fail(f"bad policy: {exc}")
+
+
+def print_verdict(verdict: Verdict, console: Console | None = None) -> None:
+    """The human view: result and tip, one row per checkpoint, the impact or backfill figures."""
+    console = console or Console(highlight=False, soft_wrap=True)
+    head = Text()
+    head.append(f"{verdict.result.value}", style=_STYLE[verdict.result])
+    head.append(f"  {verdict.event_code}  message {verdict.message_id}  workspace {verdict.project_id}"
+                f"  (sent as {verdict.wire_result})")
+    console.print(head)
+    console.print(Text(verdict.tip))
+    table = Table(show_lines=False, expand=False)
+    table.add_column("checkpoint", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("message", overflow="fold")
+    for cp in verdict.checkpoints:
+        table.add_row(cp.name, Text(cp.status.value, style=_STYLE[cp.status]), cp.message)
+    console.print(table)
+    figures = verdict.backfill if verdict.backfill is not None else verdict.impact
+    if figures:
+        shown = {k: v for k, v in figures.items() if not isinstance(v, (list, dict, tuple))}
+        console.print("  ".join(f"{k}={v}" for k, v in shown.items()))
+    snap = verdict.snapshot
+    age = "" if snap.age_seconds is None else f", {snap.age_seconds:,.0f} s old"
+    console.print(f"snapshot {snap.id}{age}; evaluated in {verdict.latency_ms:.1f} ms", style="dim")

@@ -1,0 +1,128 @@
+"""`opsguard serve`: the webhook server with its scheduled syncs, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, resolve_data_dir
+from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
+from opsguard.config import ServerSettings, parse_schedule, parse_server
+from opsguard.webhook.auth import Authenticator, NoAuth, SignatureAuth, TokenAuth
+from lineage.config import Config, load_config, parse_timezone
+from lineage.errors import ConfigError
+
+__all__ = ["serve", "build_authenticator", "build_policy"]
+
+log = logging.getLogger("opsguard.serve")
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="opsguard.toml (default: $OPSGUARD_CONFIG, "
+                                                   "else ./opsguard.toml if present).", show_default=False)]
+
+
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: server.host of the config, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: server.port of the config, else 8080; 0 picks a free one).")] = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the EventBridge webhook: check freeze/unfreeze/undeploy/backfill events and report to DataWorks.
+
+    Keeps the metadata fresh with a periodic refresh sync and a nightly full sync (the schedule table).
+    Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET or the Alibaba Cloud credential chain.
+    """
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per snapshot poll
+    cfg = load_config(config)
+    settings = parse_server(cfg.server, cfg.path)
+    settings = dataclasses.replace(settings, host=host or settings.host,
+                                   port=settings.port if port is None else port)
+    if not 0 <= settings.port <= 65535:
+        fail(f"--port must be between 0 and 65535, got {settings.port}")
+    schedule = parse_schedule(cfg.schedule, cfg.path)
+    if not cfg.dataworks.extension_code:
+        fail("set dataworks.extension_code in opsguard.toml: UpdateWorkbenchEventResult needs the extension's code")
+    directory = resolve_data_dir(data_dir or (Path(cfg.data_dir) if cfg.data_dir else None))
+    from opsguard.http.app import create_app, serve_forever
+    from opsguard.service import Service, ServiceOptions
+    from lineage.credentials import resolve_credentials
+
+    credentials = resolve_credentials()
+    options = ServiceOptions(data_dir=directory, server=settings, schedule=schedule, policy=build_policy(cfg),
+                             extension_code=cfg.dataworks.extension_code, tz=parse_timezone(cfg.dataworks.timezone))
+    service = Service(options, poster_factory=_result_client(cfg, settings, credentials),
+                      auth=build_authenticator(settings), sync_runner=_sync_runner(cfg, directory, credentials))
+    service.start()
+
+    def started(bound: int) -> None:
+        if not service.base_url:
+            service.base_url = f"http://{settings.host}:{bound}"
+        line: dict[str, Any] = {"event": "listening", "url": f"http://{settings.host}:{bound}",
+                                "events_url": f"http://{settings.host}:{bound}/events",
+                                "data_dir": str(directory), "auth": settings.auth}
+        print(json.dumps(line) if json_output else f"opsguard serving on {line['url']} (POST /events, "
+              f"GET /checks, /readyz, /metrics); data in {directory}", flush=True)
+
+    try:
+        serve_forever(create_app(service), settings.host, settings.port, on_started=started)
+    finally:
+        service.stop()
+
+
+def build_authenticator(settings: ServerSettings) -> Authenticator:
+    """The webhook authenticator `[server] auth` asks for; `ConfigError` when its key or token is missing."""
+    if settings.auth == "signature":
+        return SignatureAuth.from_file(settings.public_key_file, max_age_seconds=settings.max_age_seconds)
+    if settings.auth == "token":
+        token = os.environ.get(settings.token_env, "")
+        if not token:
+            raise ConfigError(f"server.auth = \"token\" needs the token in ${settings.token_env}")
+        return TokenAuth(token)
+    log.warning("server.auth = \"none\": every push is accepted unauthenticated; use only on loopback")
+    return NoAuth()
+
+
+def build_policy(cfg: Config) -> Policy:
+    """The policy of the `[policy]` table (the same one `opsguard check` uses), else the default."""
+    if not cfg.policy:
+        return default_policy()
+    try:
+        return policy_from_mapping(cfg.policy, f"{cfg.path} [policy]")
+    except PolicyError as exc:
+        raise ConfigError(f"bad policy: {exc}") from None
+
+
+def _result_client(cfg: Config, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:
+    """What builds the DataWorks client for results in the posting worker process: one HTTP attempt per
+    call (the worker retries and records each)."""
+    from lineage.client import DataWorksClient
+
+    report = dataclasses.replace(cfg.dataworks, max_attempts=1, rate_limit=settings.report_rate_limit,
+                                 concurrency=max(settings.report_workers, 1))
+    return partial(DataWorksClient, report, credentials)
+
+
+def _sync_runner(cfg: Config, directory: Path, credentials: Any) -> Any:
+    def run(full: bool) -> Any:
+        from lineage.client import DataWorksClient
+        from lineage.snapshots import SnapshotStore
+        from lineage.sync import SyncRequest, run_sync
+
+        request = SyncRequest(projects=cfg.sync.projects, full=full, history_days=cfg.sync.history_days,
+                              extension_code=cfg.dataworks.extension_code, keep_snapshots=cfg.sync.keep_snapshots,
+                              tz=parse_timezone(cfg.dataworks.timezone))
+        return run_sync(DataWorksClient(cfg.dataworks, credentials), SnapshotStore(directory), request)
+
+    return run

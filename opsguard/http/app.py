@@ -1,0 +1,174 @@
+"""The HTTP face of the service (FastAPI on uvicorn).
+
+Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
+`GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /checks/{id}/path/{node_id}`
+and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /docs` and `GET /docs/{name}`
+(the "View Documentation" page), `GET /api/audit` (past decisions, `opsguard audit` while the server holds
+the state file), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
+(nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from opsguard import audit
+from opsguard.pages import details as details_page, docs as docs_page, path as path_page
+from opsguard.http.events_endpoint import ASGIApp, EventsEndpoint
+from opsguard.metrics import CONTENT_TYPE
+from opsguard.service import Service
+
+__all__ = ["create_app", "ServerThread", "serve_forever"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(service: Service) -> EventsEndpoint:
+    """The ASGI application of a started `Service`: `POST /events` (see `opsguard.http.events_endpoint`) in
+    front of the FastAPI app that serves every other route."""
+    app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/checks", response_class=HTMLResponse)
+    def checks(limit: int = 100) -> Response:
+        return HTMLResponse(details_page.render_checks(service, limit=min(max(limit, 1), 1000)))
+
+    @app.get("/checks/{message_id}", response_class=HTMLResponse)
+    def check(message_id: str) -> Response:
+        page = details_page.render_check(service, message_id)
+        if page is None:
+            return HTMLResponse(details_page.render_not_found(service, message_id), 404)
+        return HTMLResponse(page)
+
+    @app.get("/api/checks")
+    def api_checks(limit: int = 100) -> Response:
+        return JSONResponse(details_page.checks_json(service, limit=min(max(limit, 1), 1000)))
+
+    @app.get("/api/checks/{message_id}")
+    def api_check(message_id: str) -> Response:
+        doc = details_page.check_json(service, message_id)
+        if doc is None:
+            return JSONResponse({"error": "not-found", "message_id": message_id}, 404)
+        return JSONResponse(doc)
+
+    @app.get("/checks/{message_id}/path/{node_id}", response_class=HTMLResponse)
+    def check_path(message_id: str, node_id: int) -> Response:
+        status, page = path_page.render_path(service, message_id, node_id)
+        return HTMLResponse(page, status)
+
+    @app.get("/api/checks/{message_id}/path/{node_id}")
+    def api_check_path(message_id: str, node_id: int) -> Response:
+        status, doc = path_page.path_json(service, message_id, node_id)
+        return JSONResponse(doc, status)
+
+    @app.get("/docs", response_class=HTMLResponse)
+    def docs(project: int | None = None) -> Response:
+        status, page = docs_page.docs_page(service, project=project)
+        return HTMLResponse(page, status)
+
+    @app.get("/docs/{name}", response_class=HTMLResponse)
+    def doc(name: str, project: int | None = None) -> Response:
+        status, page = docs_page.docs_page(service, project=project, name=name)
+        return HTMLResponse(page, status)
+
+    @app.get("/api/audit")
+    def api_audit(request: Request) -> Response:
+        try:
+            filters = audit.AuditFilter.build(**{k: request.query_params.get(k) for k in audit.FILTER_NAMES})
+        except audit.AuditError as exc:
+            return JSONResponse({"error": "bad-filter", "detail": str(exc)}, 400)
+        rows = audit.server_rows(service.store, filters)
+        return JSONResponse({"filters": filters.to_json(), "count": len(rows), "decisions": rows})
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return JSONResponse({"status": "ok", "uptime_seconds": round(time.time() - service.started_at, 1)})
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        ready, body = service.readiness()
+        return JSONResponse(body, 200 if ready else 503)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return PlainTextResponse(service.metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+        log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
+
+    settings = service.options.server
+    return EventsEndpoint(app, lambda: service.inbox, max_body_bytes=settings.max_body_bytes,
+                          public_url=settings.public_url)
+
+
+class ServerThread:
+    """uvicorn serving `app` in a background thread (demo, tests); `url` once started."""
+
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"):
+        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                                lifespan="off", timeout_keep_alive=30, backlog=1024)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self.host = host
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.01)
+        return self
+
+    @property
+    def port(self) -> int:
+        return bound_port(self._server)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+def bound_port(server: uvicorn.Server) -> int:
+    """The port a started uvicorn server listens on (port 0 picks a free one)."""
+    return int(server.servers[0].sockets[0].getsockname()[1])
+
+
+def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None, log_level: str = "info") -> None:
+    """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening."""
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off",
+                            timeout_keep_alive=30, backlog=1024)
+    server = uvicorn.Server(config)
+    if on_started is not None:
+        def watch() -> None:
+            while not server.started and not server.should_exit:
+                time.sleep(0.02)
+            if server.started:
+                on_started(bound_port(server))
+
+        threading.Thread(target=watch, name="startup-watch", daemon=True).start()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the handlers that
+    # were there before: make those a clean exit so the caller's clean-up runs and the exit code is 0.
+    previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:  # noqa: ARG001
+    raise SystemExit(0)

@@ -1,0 +1,94 @@
+"""`POST /events` as a bare ASGI endpoint in front of the FastAPI app.
+
+Every EventBridge push comes through here, hundreds a second, and each one holds an operator's
+click in DataWorks until it is answered; the framework's routing, middleware and thread hop cost
+more than the checks themselves. So this endpoint reads the body (stopping past the limit),
+lets the inbox check and store it in the event loop (only the commit is awaited), and writes the
+JSON answer. Every other request goes on to the FastAPI app unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import URL
+
+from opsguard.intake import Inbox, Push, Reply
+from opsguard.config import TRUE_VALUES
+
+__all__ = ["EventsEndpoint"]
+
+log = logging.getLogger(__name__)
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class EventsEndpoint:
+    """ASGI app: `POST /events` handled here, anything else passed to `app`."""
+
+    def __init__(self, app: ASGIApp, inbox: Callable[[], Inbox], *, max_body_bytes: int, public_url: str = ""):
+        """`inbox()` gives the started service's inbox; `public_url` is the base URL EventBridge signs
+        (empty: the URL as received)."""
+        self.app = app
+        self._inbox = inbox
+        self._limit = max_body_bytes
+        self._public_url = public_url.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/events":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await _send_json(send, Reply(405, {"error": "method-not-allowed", "detail": "POST events here"}),
+                             [(b"allow", b"POST")])
+            return
+        inbox = self._inbox()
+        push, too_large = await self._read(scope, receive)
+        try:
+            reply = inbox.too_large(push) if too_large else await inbox.receive(push)
+        except Exception as exc:  # noqa: BLE001 — never a 500: nothing was stored, the sender retries
+            log.exception("POST /events failed")
+            reply = Reply(503, {"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"})
+        await _send_json(send, reply)
+
+    async def _read(self, scope: Scope, receive: Receive) -> tuple[Push, bool]:
+        """The push as received, and whether its body is over the limit (then it is not read on)."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = f"{self._public_url}{scope['path']}" + (f"?{query}" if query else "") if self._public_url \
+            else str(URL(scope=scope))
+        client = scope.get("client")
+        remote = client[0] if client else None
+        recheck = dict(parse_qsl(query)).get("recheck", "").lower() in TRUE_VALUES
+        declared = headers.get("content-length")
+        size = int(declared) if declared and declared.isdigit() else None
+        if size is not None and size > self._limit:
+            return Push(b"", headers, url, remote, recheck, size), True
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self._limit:
+                return Push(b"".join(chunks)[:512], headers, url, remote, recheck, total), True
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return Push(b"".join(chunks), headers, url, remote, recheck, size), False
+
+
+async def _send_json(send: Send, reply: Reply, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = orjson.dumps(reply.body, default=str)   # (json.dumps with `default` leaves a reference cycle per call)
+    await send({"type": "http.response.start", "status": reply.status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode("ascii")), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
