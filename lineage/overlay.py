@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -35,11 +36,14 @@ OVERLAY_COLUMNS = ("node_name", "project_id", "cron_express", "scheduler_type", 
 
 @dataclass(frozen=True)
 class NodeChange:
-    """One node change: `change` is created | updated | deleted; `node` holds snake_case columns."""
+    """One node change: `change` is created | updated | deleted; `node` holds snake_case columns.
+    `seq` orders changes (the store's arrival order); `received_at` tells which snapshot covers it."""
 
     node_id: int
     change: str
     node: Mapping[str, Any]
+    seq: int = 0
+    received_at: datetime | None = None
 
 
 def apply_overlay(data: GraphData, changes: Iterable[NodeChange]) -> GraphData:

@@ -10,8 +10,11 @@ public_key_file = "eventbridge-public.pem"    # relative to the config file
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
+state_url = ""                                # "" = SQLite under the data dir; "postgresql://user@host/db" for several
+                                              # replicas (password from the URL or libpq's PGPASSWORD/PGPASSFILE)
 worker_processes = 2                          # processes that judge events and post results (2+: one only posts)
-eval_workers = 1                              # judging threads in each worker process
+lease_seconds = 20.0                          # a worker's claim on a message lapses this long after it stops renewing
+poll_seconds = 0.05                           # how often an idle worker looks for work in the store
 report_workers = 64                           # results being posted at once (each waits a round trip to DataWorks)
 worker_nice = 5                               # workers' and the state writer's CPU priority below the server's
 report_rate_limit = 100.0                     # UpdateWorkbenchEventResult calls per second
@@ -19,7 +22,7 @@ report_backoff_cap_seconds = 30.0
 report_give_up_hours = 24.0
 graph_poll_seconds = 5.0                      # how often CURRENT is checked for a new snapshot
 keep_checks_days = 90.0                       # finished checks (verdicts, attempts) and refused requests older
-                                              # than this are dropped from state.duckdb; 0 = keep everything
+                                              # than this are dropped from the state store; 0 = keep everything
 
 [schedule]
 refresh_minutes = 30                          # periodic sync; 0 = off
@@ -38,13 +41,10 @@ from typing import Any
 
 from lineage.errors import ConfigError
 
-__all__ = ["ServerSettings", "ScheduleSettings", "AUTH_MODES", "parse_server", "parse_schedule",
-           "TOKEN_HEADER", "RECHECK_HEADER", "TRUE_VALUES"]
+__all__ = ["ServerSettings", "ScheduleSettings", "AUTH_MODES", "parse_server", "parse_schedule", "TOKEN_HEADER"]
 
 AUTH_MODES = ("signature", "token", "none")
 TOKEN_HEADER = "x-opsguard-token"
-RECHECK_HEADER = "x-opsguard-recheck"
-TRUE_VALUES = ("1", "true", "yes")   # what the recheck header and `?recheck=` accept as yes
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,10 @@ class ServerSettings:
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: float = 60.0
     max_body_kib: int = 256
+    state_url: str = ""
     worker_processes: int = 2
-    eval_workers: int = 1
+    lease_seconds: float = 20.0
+    poll_seconds: float = 0.05
     # Posts in flight = result rate x round trip: 64 keep 300 results/s flowing up to ~200 ms a call. With 8,
     # a 30 ms round trip capped posting at ~240/s (bench/serve.py --result-latency-ms 30).
     report_workers: int = 64
@@ -103,6 +105,10 @@ def parse_server(table: dict[str, Any], config_path: Path | None = None) -> Serv
         raise ConfigError(f"{_where(config_path)}server.public_url must be http(s)://host[:port][/path]")
     if not 0 <= settings.port <= 65535:
         raise ConfigError(f"{_where(config_path)}server.port must be between 0 and 65535")
+    if settings.state_url and not settings.state_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{_where(config_path)}server.state_url must be a postgresql:// URL (or empty for SQLite)")
+    if settings.lease_seconds < 3:
+        raise ConfigError(f"{_where(config_path)}server.lease_seconds must be at least 3")
     if settings.worker_processes < 1:
         raise ConfigError(f"{_where(config_path)}server.worker_processes must be at least 1")
     if not 0 <= settings.worker_nice <= 19:

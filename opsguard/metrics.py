@@ -1,151 +1,104 @@
-"""Prometheus metrics of the server, rendered in the text exposition format (version 0.0.4).
+"""What `GET /metrics` shows, with `prometheus_client` (one registry per server).
 
-Small on purpose: labelled counters, a histogram and gauges read at scrape time, all thread-safe.
+Counters and histograms are updated through two calls, `inc(name, **labels)` and `observe(name, value)`,
+so code in a worker process can send the same calls over a queue (`RemoteMetrics`) and the server process
+applies them (`Metrics.apply`): one scrape shows the whole replica. Gauges are read at scrape time.
 
 >>> m = Metrics()
->>> m.events.inc(code="freeze-node", result="accepted")
->>> m.evaluation_seconds.observe(0.004)
->>> "opsguard_events_total{code=\\"freeze-node\\",result=\\"accepted\\"} 1" in m.render()
+>>> m.inc("events", code="freeze-node", result="accepted")
+>>> m.observe("evaluation_seconds", 0.004)
+>>> 'opsguard_events_total{code="freeze-node",result="accepted"} 1.0' in m.render().decode()
 True
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["Counter", "Histogram", "Gauge", "Metrics", "CONTENT_TYPE"]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+__all__ = ["Metrics", "RemoteMetrics", "CONTENT_TYPE"]
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(names: Sequence[str], values: Sequence[str], extra: str = "") -> str:
-    parts = [f'{n}="{_escape(v)}"' for n, v in zip(names, values, strict=True)]
-    if extra:
-        parts.append(extra)
-    return "{" + ",".join(parts) + "}" if parts else ""
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-class Counter:
-    """A monotonically increasing count per label set."""
-
-    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()):
-        self.name, self.help, self.labels = name, help_text, tuple(labels)
-        self._values: dict[tuple[str, ...], float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = tuple(str(labels[n]) for n in self.labels)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: str) -> float:
-        return self._values.get(tuple(str(labels[n]) for n in self.labels), 0.0)
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        with self._lock:
-            items = sorted(self._values.items())
-        lines += [f"{self.name}{_labels(self.labels, k)} {_number(v)}" for k, v in items]
-        return lines
-
-
-class Histogram:
-    """Observations in cumulative buckets (seconds), with `_sum` and `_count`."""
-
-    def __init__(self, name: str, help_text: str, buckets: Sequence[float] = LATENCY_BUCKETS):
-        self.name, self.help = name, help_text
-        self.buckets = tuple(sorted(buckets))
-        self._counts = [0] * (len(self.buckets) + 1)
-        self._sum = 0.0
-        self._lock = threading.Lock()
-
-    def observe(self, value: float) -> None:
-        i = bisect.bisect_left(self.buckets, value)
-        with self._lock:
-            self._counts[i] += 1
-            self._sum += value
-
-    @property
-    def count(self) -> int:
-        return sum(self._counts)
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        with self._lock:
-            counts, total = list(self._counts), self._sum
-        running = 0
-        for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
-            running += count
-            lines.append(f'{self.name}_bucket{{le="{_number(bound)}"}} {running}')
-        lines += [f"{self.name}_sum {_number(total)}", f"{self.name}_count {running}"]
-        return lines
-
-
-class Gauge:
-    """A value read when scraped (None = not known yet: the sample is left out)."""
-
-    def __init__(self, name: str, help_text: str, read: Callable[[], float | None]):
-        self.name, self.help, self._read = name, help_text, read
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge"]
-        value = self._read()
-        if value is not None:
-            lines.append(f"{self.name} {_number(value)}")
-        return lines
+_COUNTERS = {
+    "events": ("opsguard_events", "Messages received on POST /events by event code and what became of them "
+               "(accepted, unreadable, node-change, duplicate, ignored, rejected, unavailable).", ("code", "result")),
+    "verdicts": ("opsguard_verdicts", "Verdicts by event code and result (OK, WARN, FAIL).", ("code", "result")),
+    "rejected": ("opsguard_rejected", "Requests refused, by HTTP status and reason.", ("status", "reason")),
+    "reports": ("opsguard_reports", "UpdateWorkbenchEventResult attempts by outcome (delivered, retry, gave-up).",
+                ("outcome",)),
+    "report_failures": ("opsguard_report_failures", "Failed UpdateWorkbenchEventResult attempts by error code.",
+                        ("code",)),
+    "node_changes": ("opsguard_node_changes", "Node-change events by what the production check decided "
+                     "(applied, discarded, retry).", ("outcome",)),
+    "syncs": ("opsguard_syncs", "Scheduled syncs by kind and outcome.", ("kind", "outcome")),
+    "pruned": ("opsguard_state_pruned_rows", "Rows dropped from the state store by table (keep_checks_days).",
+               ("table",)),
+    "worker_restarts": ("opsguard_worker_restarts", "Worker processes replaced after ending unexpectedly.", ()),
+}
+_HISTOGRAMS = {
+    "evaluation_seconds": ("opsguard_evaluation_seconds", "Time to judge one event."),
+    "accept_seconds": ("opsguard_accept_seconds", "POST /events handling time up to the answer."),
+    "report_seconds": ("opsguard_accept_to_report_seconds", "Time from accepting an event to its delivered result."),
+}
 
 
 class Metrics:
-    """Everything `GET /metrics` shows. Gauges are attached by the service with `gauge(...)`."""
+    """The metrics of one server process (and, through `apply`, of its workers)."""
 
     def __init__(self) -> None:
-        self.events = Counter("opsguard_events_total",
-                              "Messages received on POST /events by event code and what became of them "
-                              "(accepted, duplicate, recheck, applied, ignored, rejected).", ("code", "result"))
-        self.verdicts = Counter("opsguard_verdicts_total", "Verdicts by event code and result (OK, WARN, FAIL).",
-                                ("code", "result"))
-        self.rejected = Counter("opsguard_rejected_total", "Requests refused, by HTTP status and reason.",
-                                ("status", "reason"))
-        self.reports = Counter("opsguard_reports_total",
-                               "UpdateWorkbenchEventResult attempts by outcome (delivered, retry, gave-up).",
-                               ("outcome",))
-        self.report_failures = Counter("opsguard_report_failures_total",
-                                       "Failed UpdateWorkbenchEventResult attempts by error code.", ("code",))
-        self.syncs = Counter("opsguard_syncs_total", "Scheduled syncs by kind and outcome.", ("kind", "outcome"))
-        self.pruned = Counter("opsguard_state_pruned_rows_total",
-                              "Rows dropped from the state database by table (server.keep_checks_days).",
-                              ("table",))
-        self.evaluation_seconds = Histogram("opsguard_evaluation_seconds", "Time to evaluate one event.")
-        self.accept_seconds = Histogram("opsguard_accept_seconds", "POST /events handling time up to the answer.")
-        self.report_seconds = Histogram("opsguard_accept_to_report_seconds",
-                                        "Time from accepting an event to its delivered result.")
-        self.journal_sync_seconds = Histogram("opsguard_journal_sync_seconds",
-                                              "Time to write and fdatasync one group of new events to the accept "
-                                              "journal (their answers wait for it).")
-        self._gauges: list[Gauge] = []
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._counters = {key: Counter(name, text, labels, registry=self.registry)
+                          for key, (name, text, labels) in _COUNTERS.items()}
+        self._histograms = {key: Histogram(name, text, buckets=LATENCY_BUCKETS, registry=self.registry)
+                            for key, (name, text) in _HISTOGRAMS.items()}
+
+    def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
+        counter = self._counters[name]
+        (counter.labels(**labels) if labels else counter).inc(amount)
+
+    def observe(self, name: str, value: float) -> None:
+        self._histograms[name].observe(value)
+
+    def value(self, name: str, **labels: str) -> float:
+        """A counter's current value (tests and `/readyz`)."""
+        sample = self.registry.get_sample_value(f"{_COUNTERS[name][0]}_total", labels or None)
+        return sample or 0.0
+
+    def count(self, name: str) -> int:
+        """How many observations a histogram has."""
+        return int(self.registry.get_sample_value(f"{_HISTOGRAMS[name][0]}_count") or 0)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float | None]) -> None:
-        """Add a gauge read at scrape time."""
-        self._gauges.append(Gauge(name, help_text, read))
+        """A gauge read when scraped (None: not known yet, shown as NaN)."""
+        Gauge(name, help_text, registry=self.registry).set_function(lambda: _number(read()))
 
-    def render(self) -> str:
-        lines: list[str] = []
-        # every counter and histogram attribute, in the order __init__ made them, then the gauges
-        fixed = [m for m in vars(self).values() if isinstance(m, (Counter, Histogram))]
-        for metric in (*fixed, *self._gauges):
-            lines += metric.render()
-        return "\n".join(lines) + "\n"
+    def apply(self, message: tuple[Any, ...]) -> None:
+        """One call sent by `RemoteMetrics`: ("inc", name, amount, labels) or ("observe", name, value)."""
+        if message[0] == "inc":
+            self.inc(message[1], message[2], **message[3])
+        elif message[0] == "observe":
+            self.observe(message[1], message[2])
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class RemoteMetrics:
+    """`Metrics`' `inc`/`observe` in a worker process: sent to the server process over a queue."""
+
+    def __init__(self, queue: Any):
+        self._queue = queue
+
+    def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
+        self._queue.put(("inc", name, amount, labels))
+
+    def observe(self, name: str, value: float) -> None:
+        self._queue.put(("observe", name, value))
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else float(value)

@@ -25,12 +25,12 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from lineage.live import GraphHolder
+from opsguard.config import ScheduleSettings
 from opsguard.metrics import Metrics
 from opsguard.retention import PRUNE_EVERY_HOURS
-from opsguard.config import ScheduleSettings
+from opsguard.store import Store
 
-__all__ = ["Freshness", "SyncRunner", "sync_lock", "SyncBusy"]
+__all__ = ["Schedule", "SyncRunner", "sync_lock", "SyncBusy"]
 
 log = logging.getLogger(__name__)
 SyncRunner = Callable[[bool], Any]   # full: bool -> a lineage.sync.SyncResult
@@ -64,13 +64,14 @@ def sync_lock(snapshots_dir: Path) -> Iterator[None]:
         _THREAD_LOCK.release()
 
 
-class Freshness:
-    """The scheduler of one server."""
+class Schedule:
+    """The scheduler of one replica. `refresh_graph()` swaps in a new snapshot (True when it did)."""
 
-    def __init__(self, graphs: GraphHolder, snapshots_dir: Path, schedule: ScheduleSettings, *, tz: tzinfo,
-                 poll_seconds: float, metrics: Metrics, sync_runner: SyncRunner | None = None,
-                 prune_state: Callable[[], Any] | None = None):
-        self.graphs = graphs
+    def __init__(self, refresh_graph: Callable[[], bool], store: Store, snapshots_dir: Path,
+                 schedule: ScheduleSettings, *, tz: tzinfo, poll_seconds: float, metrics: Metrics,
+                 sync_runner: SyncRunner | None = None, prune_state: Callable[[], Any] | None = None):
+        self.refresh_graph = refresh_graph
+        self.store = store
         self.snapshots_dir = snapshots_dir
         self.schedule = schedule
         self.tz = tz
@@ -80,16 +81,20 @@ class Freshness:
         self.prune_state = prune_state
         self._scheduler: Any = None
         self.last_sync: dict[str, Any] = {}
+        self.syncing = False
 
-    def start(self) -> None:
+    def start(self, *, sync_now: bool = False) -> None:
+        """Start the jobs; `sync_now` adds a first sync at once (a data dir without a snapshot)."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
         grace = self.schedule.misfire_grace_seconds
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": grace, "replace_existing": True}
         scheduler = BackgroundScheduler(timezone=self.tz, daemon=True)
         if self.poll_seconds > 0:
-            scheduler.add_job(self.graphs.refresh, "interval", seconds=self.poll_seconds, id="snapshot-poll",
+            scheduler.add_job(self.refresh_graph, "interval", seconds=self.poll_seconds, id="snapshot-poll",
                               **common)
+        if self.sync_runner is not None and sync_now:
+            scheduler.add_job(self.run_sync_now, "date", kwargs={"full": True}, id="first-sync", **common)
         if self.sync_runner is not None and self.schedule.refresh_minutes > 0:
             scheduler.add_job(self.run_sync_now, "interval", minutes=self.schedule.refresh_minutes,
                               kwargs={"full": False}, id="refresh-sync", **common)
@@ -129,19 +134,25 @@ class Freshness:
         if self.sync_runner is None:
             return False
         try:
-            with sync_lock(self.snapshots_dir):
+            with sync_lock(self.snapshots_dir), self.store.sync_lock() as taken:
+                if not taken:
+                    raise SyncBusy("another replica is syncing (the store's sync lock is held)")
                 log.info("%s sync starting", kind)
-                result = self.sync_runner(full)
+                self.syncing = True
+                try:
+                    result = self.sync_runner(full)
+                finally:
+                    self.syncing = False
         except SyncBusy as exc:
             log.warning("%s sync skipped: %s", kind, exc)
-            self.metrics.syncs.inc(kind=kind, outcome="skipped")
+            self.metrics.inc("syncs", kind=kind, outcome="skipped")
             return False
         except Exception as exc:  # noqa: BLE001 — a failed sync leaves the live snapshot; try next time
             log.error("%s sync failed: %s", kind, exc)
-            self.metrics.syncs.inc(kind=kind, outcome="failed")
+            self.metrics.inc("syncs", kind=kind, outcome="failed")
             self.last_sync = {"kind": kind, "ok": False, "error": str(exc)}
             return False
-        self.metrics.syncs.inc(kind=kind, outcome="ok")
+        self.metrics.inc("syncs", kind=kind, outcome="ok")
         self.last_sync = {"kind": kind, "ok": True, "snapshot_id": getattr(result.snapshot, "id", None)}
-        self.graphs.refresh()
+        self.refresh_graph()
         return True

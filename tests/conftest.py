@@ -50,3 +50,27 @@ def emulator_factory() -> Iterator[Callable[..., Any]]:
     yield start
     for emulator in started:
         emulator.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL cluster for the session (see tests/postgres_server.py)."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_engine(request) -> str:
+    """Run a test on both store engines."""
+    return request.param
+
+
+@pytest.fixture
+def state_url(store_engine, request) -> str:
+    """'' for SQLite (the data dir's file), else a fresh PostgreSQL database's URL."""
+    if store_engine == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres_server").database()

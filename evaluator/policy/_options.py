@@ -14,14 +14,9 @@ from evaluator.policy._schema import DEFAULT_DOC, kind
 
 def read_extension_options(snapshot_path: str | os.PathLike[str]) -> dict[int, str]:
     """The `project_options` table of a snapshot: workspace id → options JSON string."""
-    from lineage.snapshots import connect_snapshot
+    from lineage.live import read_project_options
 
-    con = connect_snapshot(snapshot_path)
-    try:
-        rows = con.execute("SELECT project_id, option_value FROM project_options").fetchall()
-    finally:
-        con.close()
-    return {int(pid): value for pid, value in rows if value}
+    return read_project_options(snapshot_path)
 
 
 def options_doc(options: str | Mapping[str, Any], where: str) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""`opsguard audit`: past decisions from the state database, filtered; a table, JSON, CSV or a daily summary."""
+"""`opsguard audit`: past decisions from the state store, filtered; a table, JSON, CSV or a daily summary."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from opsguard.audit import AuditError, AuditFilter, read_decisions, summarise
+from opsguard.audit import AuditError, AuditFilter, open_audit_store, read_decisions, summarise
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
 from lineage.config import Config, load_config
 from lineage.errors import LineageError
 
-__all__ = ["audit", "server_url_from_config", "SHOWN_ROWS"]
+__all__ = ["audit", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 50  # rows a human reads; --json and --csv have all of them
 _STYLE = {"OK": "green", "WARN": "yellow", "FAIL": "bold red"}
@@ -43,28 +43,32 @@ def audit(
     summary: Annotated[bool, typer.Option("--summary", help="Counts per day: results, and each checkpoint's "
                                           "statuses.")] = False,
     csv_output: Annotated[bool, typer.Option("--csv", help="CSV on stdout (every row).")] = False,
-    url: Annotated[str | None, typer.Option(help="Ask this running server (GET /api/audit) instead of reading "
-                                            "the state file.", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="opsguard.toml: where the running server listens "
-                                                "when it holds the state file.", show_default=False)] = None,
+    state_url: Annotated[str | None, typer.Option("--state-url", help="Read this PostgreSQL store (default: "
+                                                  "server.state_url of opsguard.toml, else the data dir's SQLite "
+                                                  "file).", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="opsguard.toml: its data_dir and "
+                                                "server.state_url.", show_default=False)] = None,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Past decisions: which operations opsguard judged, what it answered, and why.
 
-    Reads <data-dir>/state.duckdb read-only. A running server holds that file (DuckDB admits no second
-    process), so then the rows come from the server's GET /api/audit: --url, else server.public_url
-    (or host and port) of opsguard.toml.
+    Reads the state store directly, also while `opsguard serve` runs: <data-dir>/state.sqlite, or the
+    PostgreSQL store of several replicas (--state-url, else server.state_url of opsguard.toml).
     """
     if json_output and csv_output:
         fail("--json and --csv: choose one")
     cfg = _config(config)
     directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)   # as `opsguard serve` does
+    url = state_url if state_url is not None else _state_url(cfg)
     try:
         filters = AuditFilter.build(since=since, until=until, event_code=event_code, result=result, project=project,
                                     operator=operator, node=node, check=check, limit=limit)
-        rows, source = read_decisions(directory, filters, server_url=url or server_url_from_config(cfg),
-                                      prefer_server=url is not None)
+        store = open_audit_store(directory, url)
+        try:
+            rows, source = read_decisions(store, filters), store.describe()
+        finally:
+            store.close()
     except AuditError as exc:
         fail(str(exc))
     if summary:
@@ -96,24 +100,14 @@ def _config(path: Path | None) -> Config | None:
         return None
 
 
-def server_url_from_config(cfg: Config | None) -> str | None:
-    """Where `opsguard serve` listens with this config: `public_url`, else `http://host:port` (defaults
-    127.0.0.1:8080 as `serve` has them); None when the config's [server] is unusable or the port is 0.
-
-    >>> from lineage.config import Config
-    >>> server_url_from_config(Config(server={"host": "0.0.0.0", "port": 9000}))
-    'http://127.0.0.1:9000'
-    """
+def _state_url(cfg: Config | None) -> str:
+    """server.state_url of the config ('' when unset or unusable: the data dir's SQLite file)."""
     from opsguard.config import parse_server
 
     try:
-        settings = parse_server((cfg.server if cfg else {}), cfg.path if cfg else None)
+        return parse_server((cfg.server if cfg else {}), cfg.path if cfg else None).state_url
     except LineageError:
-        return None
-    if settings.public_url:
-        return settings.public_url
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    return f"http://{host}:{settings.port}" if settings.port else None
+        return ""
 
 
 def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None) -> None:
@@ -123,7 +117,7 @@ def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | 
     for column in ("decided (UTC)", "event", "workspace", "operator", "result", "nodes", "not OK", "tip"):
         table.add_column(column, overflow="fold", no_wrap=column in ("decided (UTC)", "result"))
     for row in rows[:SHOWN_ROWS]:
-        flagged = [c for c in row["checkpoints"] or () if not c.endswith("=OK")]
+        flagged = [c["name"] for c in row["checkpoints"] or () if c["status"] != "OK"]
         sent = f" (sent {row['wire_result']})" if row["wire_result"] != row["result"] else ""
         nodes = [str(n) for n in row["node_ids"] or ()]
         table.add_row(_when(row["evaluated_at"]), escape(row["event_code"] or ""), str(row["project_id"] or ""),
@@ -154,8 +148,13 @@ def _write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([";".join(map(str, v)) if isinstance(v, (list, tuple)) else _text(v)
-                         for v in (row[c] for c in columns)])
+        writer.writerow([_cell(v) for v in (row[c] for c in columns)])
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ";".join(f"{v['name']}={v['status']}" if isinstance(v, dict) else str(v) for v in value)
+    return _text(value)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

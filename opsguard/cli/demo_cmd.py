@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -32,6 +32,7 @@ from lineage.config import DataWorksSettings
 from lineage.credentials import AccessKey
 from lineage.snapshots import SnapshotStore
 from lineage.sync import SyncRequest, SyncResult, run_sync
+from opsguard.store import STATE_FILE
 
 DEMO_NODES = 3000
 DEMO_SEED = 7
@@ -95,11 +96,11 @@ def demo(
         if not json_output:
             print_summary(result)
         private_pem, public_pem = generate_test_keypair()
-        poster = partial(DataWorksClient, replace(settings, max_attempts=1, rate_limit=500.0), key)
-        with _DemoServer(directory, poster, public_pem) as server:
+        client = partial(DataWorksClient, replace(settings, max_attempts=1, rate_limit=500.0), key)
+        with _DemoServer(directory, client, public_pem) as server:
             console.print(f"opsguard server on {server.url}; pushing {len(SAMPLE_ORDER)} signed sample events")
             rows = _push_samples(server.url, private_pem, server.service, emulator)
-            _print(rows, result, json_output, nodes, seed, started, server.url)
+            _print(rows, result, json_output, nodes, seed, started, server.url, directory / STATE_FILE)
             if keep_serving:
                 console.print(f"serving {server.url}/checks — Ctrl-C to stop")
                 _wait_for_interrupt()
@@ -108,21 +109,19 @@ def demo(
 
 
 class _DemoServer:
-    """The opsguard service + HTTP server of the demo, with a fresh state file per run."""
+    """The opsguard service + HTTP server of the demo, storing into the data dir's state store (so
+    `opsguard audit --data-dir …` shows the demo's decisions afterwards)."""
 
-    def __init__(self, directory: Path, poster: Callable[[], Any], public_pem: bytes):
-        from opsguard.http.app import ServerThread, create_app
+    def __init__(self, directory: Path, client_factory: Callable[[], Any], public_pem: bytes):
         from opsguard.config import ScheduleSettings, ServerSettings
+        from opsguard.http.app import ServerThread, create_app
         from opsguard.service import Service, ServiceOptions
         from opsguard.webhook.auth import SignatureAuth
 
-        state_dir = directory / "demo"
-        shutil.rmtree(state_dir, ignore_errors=True)  # the samples' message ids are fixed: start clean
-        options = ServiceOptions(data_dir=directory, state_path=state_dir / "state.duckdb",
-                                 server=ServerSettings(port=0, report_backoff_cap_seconds=2.0),
+        options = ServiceOptions(data_dir=directory, server=ServerSettings(port=0, report_backoff_cap_seconds=2.0),
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""),
                                  extension_code=DEMO_EXTENSION_CODE)
-        self.service = Service(options, poster_factory=poster, auth=SignatureAuth(public_pem))
+        self.service = Service(options, client_factory=client_factory, auth=SignatureAuth(public_pem))
         self._create_app, self._thread_cls = create_app, ServerThread
         self._thread: Any = None
         self.url = ""
@@ -146,6 +145,10 @@ def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any) -> 
     pushed = []
     for code in SAMPLE_ORDER:
         envelope = json.loads(resources.files("evaluator").joinpath(f"demo_samples/{code}.json").read_text("utf-8"))
+        # Each run is new to the store (which keeps earlier runs' decisions): fresh message and check ids.
+        envelope["id"] = str(uuid.uuid4())
+        if "extensionBizId" in envelope["data"]:
+            envelope["data"]["extensionBizId"] = f"demo-{uuid.uuid4().hex[:12]}"
         reply = push(f"{url}/events", envelope, private_key_pem=private_pem)
         pushed.append((code, envelope, reply.status))
     waiting = {env["id"] for code, env, status in pushed if status == 202}
@@ -178,9 +181,9 @@ def _nodes(data: dict[str, Any]) -> str:
 
 
 def _print(rows: list[DemoRow], result: SyncResult, json_output: bool, nodes: int, seed: int, started: float,
-           url: str) -> None:
+           url: str, state: Path) -> None:
     if json_output:
-        print_json({"demo": {"nodes": nodes, "seed": seed, "server": url,
+        print_json({"demo": {"nodes": nodes, "seed": seed, "server": url, "state": str(state),
                              "seconds": round(time.perf_counter() - started, 2)}, "sync": summary(result)})
         for row in rows:
             print_json(row.to_json())
@@ -200,6 +203,7 @@ def _print(rows: list[DemoRow], result: SyncResult, json_output: bool, nodes: in
         if row.details_url:
             console.print(f"  {row.event:<15} {row.details_url}", soft_wrap=True)
     console.print(f"recent checks: {url}/checks  (live while the demo runs; `opsguard demo --serve` keeps them up)")
+    console.print(f"decisions stored in {state}: `opsguard audit --data-dir {state.parent}` lists them")
 
 
 def _wait_for_interrupt() -> None:

@@ -62,7 +62,7 @@ def serve(
     credentials = resolve_credentials()
     options = ServiceOptions(data_dir=directory, server=settings, schedule=schedule, policy=build_policy(cfg),
                              extension_code=cfg.dataworks.extension_code, tz=parse_timezone(cfg.dataworks.timezone))
-    service = Service(options, poster_factory=_result_client(cfg, settings, credentials),
+    service = Service(options, client_factory=_result_client(cfg, settings, credentials),
                       auth=build_authenticator(settings), sync_runner=_sync_runner(cfg, directory, credentials))
     service.start()
 

@@ -3,13 +3,14 @@
 Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
 `GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /checks/{id}/path/{node_id}`
 and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /docs` and `GET /docs/{name}`
-(the "View Documentation" page), `GET /api/audit` (past decisions, `opsguard audit` while the server holds
-the state file), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
+(the "View Documentation" page), `GET /api/audit` (past decisions, as `opsguard audit` reads them from the
+store), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
 (nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -18,7 +19,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from opsguard import audit
 from opsguard.pages import details as details_page, docs as docs_page, path as path_page
@@ -84,8 +85,9 @@ def create_app(service: Service) -> EventsEndpoint:
             filters = audit.AuditFilter.build(**{k: request.query_params.get(k) for k in audit.FILTER_NAMES})
         except audit.AuditError as exc:
             return JSONResponse({"error": "bad-filter", "detail": str(exc)}, 400)
-        rows = audit.server_rows(service.store, filters)
-        return JSONResponse({"filters": filters.to_json(), "count": len(rows), "decisions": rows})
+        rows = audit.read_decisions(service.store, filters)
+        return JSONResponse(json.loads(json.dumps({"filters": filters.to_json(), "count": len(rows),
+                                                   "decisions": rows}, default=str)))
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -98,7 +100,7 @@ def create_app(service: Service) -> EventsEndpoint:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return PlainTextResponse(service.metrics.render(), media_type=CONTENT_TYPE)
+        return Response(service.metrics.render(), media_type=CONTENT_TYPE)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
@@ -106,7 +108,7 @@ def create_app(service: Service) -> EventsEndpoint:
         return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
 
     settings = service.options.server
-    return EventsEndpoint(app, lambda: service.inbox, max_body_bytes=settings.max_body_bytes,
+    return EventsEndpoint(app, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
                           public_url=settings.public_url)
 
 

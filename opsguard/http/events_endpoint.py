@@ -3,7 +3,7 @@
 Every EventBridge push comes through here, hundreds a second, and each one holds an operator's
 click in DataWorks until it is answered; the framework's routing, middleware and thread hop cost
 more than the checks themselves. So this endpoint reads the body (stopping past the limit),
-lets the inbox check and store it in the event loop (only the commit is awaited), and writes the
+lets the intake check and store it in the event loop (only the commit is awaited), and writes the
 JSON answer. Every other request goes on to the FastAPI app unchanged.
 """
 
@@ -12,13 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import URL
 
-from opsguard.intake import Inbox, Push, Reply
-from opsguard.config import TRUE_VALUES
+from opsguard.intake import Intake, Push, Reply
 
 __all__ = ["EventsEndpoint"]
 
@@ -32,11 +30,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class EventsEndpoint:
     """ASGI app: `POST /events` handled here, anything else passed to `app`."""
 
-    def __init__(self, app: ASGIApp, inbox: Callable[[], Inbox], *, max_body_bytes: int, public_url: str = ""):
-        """`inbox()` gives the started service's inbox; `public_url` is the base URL EventBridge signs
+    def __init__(self, app: ASGIApp, intake: Callable[[], Intake], *, max_body_bytes: int, public_url: str = ""):
+        """`intake()` gives the started service's intake; `public_url` is the base URL EventBridge signs
         (empty: the URL as received)."""
         self.app = app
-        self._inbox = inbox
+        self._intake = intake
         self._limit = max_body_bytes
         self._public_url = public_url.rstrip("/")
 
@@ -48,10 +46,10 @@ class EventsEndpoint:
             await _send_json(send, Reply(405, {"error": "method-not-allowed", "detail": "POST events here"}),
                              [(b"allow", b"POST")])
             return
-        inbox = self._inbox()
+        intake = self._intake()
         push, too_large = await self._read(scope, receive)
         try:
-            reply = inbox.too_large(push) if too_large else await inbox.receive(push)
+            reply = intake.too_large(push) if too_large else await intake.receive(push)
         except Exception as exc:  # noqa: BLE001 — never a 500: nothing was stored, the sender retries
             log.exception("POST /events failed")
             reply = Reply(503, {"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"})
@@ -65,11 +63,10 @@ class EventsEndpoint:
             else str(URL(scope=scope))
         client = scope.get("client")
         remote = client[0] if client else None
-        recheck = dict(parse_qsl(query)).get("recheck", "").lower() in TRUE_VALUES
         declared = headers.get("content-length")
         size = int(declared) if declared and declared.isdigit() else None
         if size is not None and size > self._limit:
-            return Push(b"", headers, url, remote, recheck, size), True
+            return Push(b"", headers, url, remote, size), True
         chunks: list[bytes] = []
         total = 0
         more = True
@@ -80,10 +77,10 @@ class EventsEndpoint:
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self._limit:
-                return Push(b"".join(chunks)[:512], headers, url, remote, recheck, total), True
+                return Push(b"".join(chunks)[:512], headers, url, remote, total), True
             chunks.append(chunk)
             more = message.get("more_body", False)
-        return Push(b"".join(chunks), headers, url, remote, recheck, size), False
+        return Push(b"".join(chunks), headers, url, remote, size), False
 
 
 async def _send_json(send: Send, reply: Reply, headers: list[tuple[bytes, bytes]] | None = None) -> None:

@@ -89,7 +89,7 @@ def _check_view(service: Service, message_id: str, *, rows: int | None) -> dict[
         event = parse_event(inbox.raw)
     except EventParseError:
         event = None
-    live = service.graphs.current()
+    live = service.live()
     notes: list[str] = []
     nodes: dict[str, Any] = {"rows": [], "total": 0, "kind": None}
     svg = ""
@@ -108,8 +108,6 @@ def _check_view(service: Service, message_id: str, *, rows: int | None) -> dict[
     elif live is None:
         notes.append("No metadata snapshot is loaded: the node table is not available.")
     state = inbox.status.value
-    if state == "accepted" and stored is not None and stored.generation == inbox.generation:
-        state = "evaluated"   # the verdict is stored; its report is on its way
     return {"inbox": inbox, "state": state, "verdict": verdict, "stored": stored,
             "event": _event_info(event, inbox.raw),
             "deliveries": store.deliveries(message_id), "nodes": nodes, "svg": svg, "notes": notes,
@@ -189,7 +187,7 @@ def _event_info(event: Any, raw: str) -> dict[str, Any]:
 
 
 def _service_info(service: Service) -> dict[str, Any]:
-    live = service.graphs.current() if service.store else None
+    live = service.live()
     age = service.snapshot_age_seconds() if live else None
     return {"snapshot_id": live.snapshot.id if live else None, "age_seconds": age,
             "nodes": live.graph.node_count if live else None}

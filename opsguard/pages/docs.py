@@ -43,7 +43,7 @@ def docs_page(service: Service, *, project: int | None = None, name: str | None 
     extension options; an unknown `name` is a 404 showing every check."""
     from opsguard.pages.details import _service_info
 
-    live = service.graphs.current() if service.store else None
+    live = service.live()
     kwargs: dict[str, Any] = {"project": project, "graph": live.graph if live else None,
                               "header": _service_info(service)}
     options = live.options if live else {}

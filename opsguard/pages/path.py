@@ -35,7 +35,7 @@ def path_json(service: Service, message_id: str, node_id: int) -> tuple[int, dic
         start, what = event.node_ids, "the changed node" + ("s" if len(event.node_ids) > 1 else "")
     else:
         return 404, {**body, "error": f"{inbox.event_code} events change no node: nothing to explain"}
-    live = service.graphs.current()
+    live = service.live()
     if live is None:
         return 404, {**body, "error": "no metadata snapshot is loaded"}
     graph = live.graph

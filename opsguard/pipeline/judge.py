@@ -1,110 +1,99 @@
-"""Judging one accepted event: the verdict to store and the result to post, from plain data.
+"""Judging one stored extension message: the verdict row to store, from plain data.
 
-This is what a worker process does with an `EvalJob`; it touches no database and no network, so
-it runs wherever the graph is (see `opsguard.pipeline.worker_process`) and is tested without either.
+No database and no network here: the judge worker (`opsguard.pipeline.judge_loop`) claims rows and stores
+what this returns. Never raises for a bad message or a failing check: those become the policy's
+`on_error` verdict, saying why in the tip, so every accepted extension message gets exactly one answer.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from evaluator.evaluate import evaluate
-from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
-from lineage.live import LiveGraph
+from evaluator.events import Backfill, EventParseError, Ignored, NodeChanged, NodeOperation, parse_event
 from evaluator.policy import Policy, PolicyError
-from opsguard.pipeline.reporter import ReportJob
-from opsguard.state import VerdictRow, utcnow
 from evaluator.verdict import Checkpoint, SnapshotInfo, Status, Verdict, make_tip
+from lineage.live import LiveGraph
+from opsguard.store import InboxRow, VerdictRow, utcnow
 
-__all__ = ["EvalJob", "Judged", "judge", "error_verdict"]
+__all__ = ["judge", "error_verdict", "timeout_verdict"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class EvalJob:
-    """An accepted extension event to judge: the stored `raw` body (parsed again where it is judged:
-    text crosses a process boundary more cheaply than the parsed event), and the inbox row's
-    `event_code` and `project_id` for the error verdict of a body that no longer parses."""
-
-    message_id: str
-    generation: int
-    accepted_at: datetime
-    raw: str
-    event_code: str | None = None
-    project_id: int | None = None
-    extension_biz_id: str | None = None
-    recheck_of: str | None = None
-
-
-@dataclass(frozen=True)
-class Judged:
-    """A verdict ready to store (`row`) and, once stored, to post (`report`)."""
-
-    row: VerdictRow
-    report: ReportJob
-    result: str
-    latency_ms: float
-
-
-def judge(job: EvalJob, live: LiveGraph | None, policy: Policy, *, doc_base: str = "",
-          load_error: str | None = None, started: float | None = None) -> Judged | None:
-    """The verdict of `job` on `live` (None when the event blocks nothing: node changes, ignored codes).
-
-    Never raises for a bad event or a failed check: those become a `policy.on_error` verdict that
-    says why, so every accepted extension event gets exactly one answer.
-    """
-    started = time.perf_counter() if started is None else started
-    event: Event | None = None
-    reason = ""
+def judge(row: InboxRow, live: LiveGraph | None, policy: Policy, *, doc_base: str = "",
+          load_error: str | None = None, recheck_of: str | None = None) -> VerdictRow:
+    """The verdict of an accepted extension message on `live` (None: no snapshot loaded)."""
+    started = time.perf_counter()
     try:
-        event = parse_event(job.raw)
+        event = parse_event(row.raw)
     except EventParseError as exc:
-        reason = f"stored message cannot be read again: {exc}"
-    if isinstance(event, (Ignored, NodeChanged)):
-        return None
-    if event is None:
-        verdict = error_verdict(job.message_id, job.event_code, job.project_id, policy, reason, live, started)
+        verdict = error_verdict(row, policy, f"the message cannot be read: {exc}", live, started)
+        return _row(row, verdict, live, doc_base, recheck_of)
+    if isinstance(event, (Ignored, NodeChanged)):   # cannot happen: such rows are not extension rows
+        verdict = error_verdict(row, policy, f"{row.event_code} is not an operation to judge", live, started)
     elif live is None:
         reason = f"the metadata snapshot cannot be loaded: {load_error}" if load_error else \
             "no metadata snapshot is loaded yet (run `opsguard sync`)"
-        verdict = error_verdict(job.message_id, event.code.value, event.project_id, policy, reason, live, started,
-                                operator=event.operator)
+        verdict = error_verdict(row, policy, reason, live, started)
     else:
         try:
             verdict = evaluate(event, live.graph, policy, options=live.options, started=started)
         except Exception as exc:  # noqa: BLE001 — never silence: answer with on_error
-            log.exception("evaluation of %s failed", job.message_id)
-            verdict = error_verdict(job.message_id, event.code.value, event.project_id, policy,
-                                    f"evaluation failed ({type(exc).__name__}: {exc})", live, started,
-                                    operator=event.operator)
-    text = verdict.to_text(doc_base, generation=job.generation, recheck_of=job.recheck_of,
-                           accepted_at=job.accepted_at.isoformat(),
-                           overlay={"version": live.overlay_version if live else 0,
-                                    "nodes": list(live.overlay_nodes) if live else []})
-    row = VerdictRow(job.message_id, job.generation, utcnow(), verdict.event_code, verdict.project_id,
-                     verdict.operator, verdict.result.value, verdict.wire_result, verdict.tip, verdict.snapshot.id,
-                     live.overlay_version if live else None, job.recheck_of, verdict.latency_ms, text)
-    report = ReportJob(job.message_id, job.generation, verdict.wire_result, verdict.tip, job.accepted_at)
-    return Judged(row, report, verdict.result.value, verdict.latency_ms)
+            log.exception("evaluation of %s failed", row.message_id)
+            verdict = error_verdict(row, policy, f"evaluation failed ({type(exc).__name__}: {exc})", live, started)
+    return _row(row, verdict, live, doc_base, recheck_of, event)
 
 
-def error_verdict(message_id: str, event_code: str | None, project_id: int | None, policy: Policy, reason: str,
-                  live: LiveGraph | None, started: float, *, operator: str | None = None) -> Verdict:
-    """The answer when an event cannot be judged: `policy.on_error` (default WARN) with the reason."""
+def error_verdict(row: InboxRow, policy: Policy, reason: str, live: LiveGraph | None, started: float, *,
+                  status: Status | None = None, name: str = "evaluation") -> Verdict:
+    """The answer when a message cannot be judged: `policy.on_error` (or `status`) with the reason."""
     try:
-        effective = policy.for_project(project_id)
+        effective = policy.for_project(row.project_id)
     except PolicyError:
         effective = policy
-    status = effective.on_error
-    checkpoint = Checkpoint("evaluation", status, f"opsguard could not judge this operation: {reason}",
-                            {"error": reason})
+    status = status or effective.on_error
+    checkpoint = Checkpoint(name, status, f"opsguard could not judge this operation: {reason}", {"error": reason})
     wire = effective.warn_as.value if status is Status.WARN else status.value
     graph = live.graph if live else None
     snapshot = SnapshotInfo(graph.snapshot_id if graph else "none", graph.synced_at if graph else None, None)
-    return Verdict(message_id=message_id, event_code=event_code, project_id=project_id, result=status,
+    return Verdict(message_id=row.message_id, event_code=row.event_code, project_id=row.project_id, result=status,
                    wire_result=wire, tip=make_tip(status, [checkpoint]), checkpoints=(checkpoint,),
-                   snapshot=snapshot, operator=operator, latency_ms=(time.perf_counter() - started) * 1000)
+                   snapshot=snapshot, operator=row.operator, latency_ms=(time.perf_counter() - started) * 1000)
+
+
+def timeout_verdict(row: InboxRow, policy: Policy, budget_seconds: float, live: LiveGraph | None, *,
+                    doc_base: str = "", recheck_of: str | None = None) -> VerdictRow:
+    """The answer for a message whose judgement ran past its time budget: `policy.on_timeout` (FAIL unless
+    the policy says otherwise), so an absurd request is never let through by running long."""
+    status = getattr(policy, "on_timeout", Status.FAIL)
+    reason = f"judging took longer than its budget of {budget_seconds:g} s (the request is too large to judge)"
+    verdict = error_verdict(row, policy, reason, live, time.perf_counter() - budget_seconds, status=status,
+                            name="judging-budget")
+    return _row(row, verdict, live, doc_base, recheck_of)
+
+
+def _row(row: InboxRow, verdict: Verdict, live: LiveGraph | None, doc_base: str, recheck_of: str | None,
+         event: Any = None) -> VerdictRow:
+    text = verdict.to_text(doc_base, recheck_of=recheck_of, accepted_at=row.received_at.isoformat(),
+                           overlay={"version": live.overlay_version if live else 0,
+                                    "nodes": list(live.overlay_nodes) if live else []})
+    checkpoints = [{"name": c.name, "status": c.status.value, "message": c.message} for c in verdict.checkpoints]
+    flagged = [c["name"] for c in checkpoints if c["status"] != Status.OK.value]
+    return VerdictRow(message_id=row.message_id, evaluated_at=utcnow(), event_code=verdict.event_code,
+                      project_id=verdict.project_id, operator=verdict.operator, result=verdict.result.value,
+                      wire_result=verdict.wire_result, tip=verdict.tip, snapshot_id=verdict.snapshot.id,
+                      overlay_version=live.overlay_version if live else None, recheck_of=recheck_of,
+                      latency_ms=verdict.latency_ms, checkpoints=json.dumps(checkpoints, ensure_ascii=False),
+                      flagged_checks="," + "".join(f"{name}," for name in flagged),
+                      node_ids="," + "".join(f"{n}," for n in _named_nodes(event)), verdict=text)
+
+
+def _named_nodes(event: Any) -> list[int]:
+    """Every node the event names (what an audit finds it by)."""
+    if isinstance(event, (NodeOperation, Backfill)):
+        return sorted(set(event.node_ids))
+    return []

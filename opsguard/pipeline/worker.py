@@ -1,239 +1,163 @@
-"""The worker behind the inbox: every accepted event judged once, reported, and its verdict stored.
+"""A worker process: the judge loop, or the report and node-change loops, or all three.
 
-The CPU work (judging, the SDK call) runs in worker processes (`opsguard.pipeline.worker_pool`); this class,
-in the server process, keeps the order and the records. Per event: judged → first report attempt →
-verdict and attempt committed together (with `reported` when delivered); failed attempts are re-queued
-after their backoff by a timer thread and re-post the stored verdict.
-
-Why the report goes out before the verdict is committed: a commit waits for its batch (group commit),
-and an operator is waiting for the answer. It costs no safety. A crash before the commit leaves the
-inbox row `accepted` and `recover()` judges it again — whether or not DataWorks had the answer, exactly
-as a crash between DataWorks answering and committing the attempt did when the verdict was stored
-first: the one window for a second report, a batch long (the writer's linger, 0.1 s, and a commit).
-Once stored, a verdict is never re-judged: an `evaluated` event is reported from it.
-
-An event is *in flight* from the moment it is queued until its last attempt is committed.
-`recover()` queues only unfinished inbox rows that are not in flight, so it can run at any time:
-at start-up, and again whenever a worker process had to be replaced.
+Why processes: judging (graph walks, JSON) and the SDK calls are pure-Python CPU work; beside the webhook
+in one interpreter they would hold the GIL that answering pushes waits for. A worker owns a copy of the
+live graph and nothing durable: it claims work from the store and writes its results there, so killing
+it loses nothing — its claims lapse and another worker (of any replica) takes them over. A worker whose
+server process is gone ends within a second: a replica dies whole.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from opsguard.pipeline.judge import EvalJob, Judged
-from opsguard.metrics import Metrics
-from opsguard.pipeline.reporter import DELIVERED, Attempt, ReportJob, ReportPolicy
-from opsguard.state import InboxStatus, StateStore, StatusChange, VerdictRow
-from opsguard.state_writer import RecordDelivery, SaveVerdict, StateWriter
-from opsguard.pipeline.worker_pool import WorkerGone, WorkerPool
+from evaluator.policy import Policy
+from opsguard.metrics import RemoteMetrics
+from opsguard.pipeline.reporter import ReportPolicy, ResultPoster
 
-__all__ = ["Worker"]
+__all__ = ["WorkerSetup", "worker_main", "JUDGE", "REPORT", "EXIT_REPLACE"]
 
 log = logging.getLogger(__name__)
-Key = tuple[str, int]   # (message id, generation)
+JUDGE, REPORT = "judge", "report"
+EXIT_REPLACE = 3   # the worker asks to be replaced (a judgement ran past its budget)
 
 
-class _Timer:
-    """Runs callbacks after a delay, on one thread, earliest first."""
+@dataclass(frozen=True)
+class WorkerSetup:
+    """Everything a worker process is started with (pickled to it)."""
 
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._cond = threading.Condition()
-        self._seq = itertools.count()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="report-timer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
-        with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), callback))
-            self._cond.notify()
-
-    def __len__(self) -> int:
-        return len(self._heap)
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._stopped and (not self._heap or self._heap[0][0] > time.monotonic()):
-                    self._cond.wait(None if not self._heap else max(self._heap[0][0] - time.monotonic(), 0))
-                if self._stopped:
-                    return
-                _, _, callback = heapq.heappop(self._heap)
-            callback()
+    data_dir: Path
+    policy: Policy
+    extension_code: str
+    client_factory: Callable[[], ResultPoster]   # picklable: builds the SDK client inside the worker
+    roles: tuple[str, ...] = (JUDGE, REPORT)
+    state_url: str = ""
+    report_policy: ReportPolicy = field(default_factory=ReportPolicy)
+    doc_base: str = ""
+    report_threads: int = 64
+    lease_seconds: float = 20.0
+    poll_seconds: float = 0.05
+    graph_poll_seconds: float = 5.0
+    budget_seconds: float = 10.0
+    log_level: int = logging.WARNING
+    nice: int = 0
 
 
-class Worker:
-    """Evaluates and reports through `pool`; `submit` after an accept, `recover` at start-up."""
+@dataclass
+class _Loop:
+    name: str
+    run_once: Callable[[], int]
+    bell: Any
+    every: Callable[[], None] | None = None
 
-    def __init__(self, store: StateStore, writer: StateWriter, pool: WorkerPool, metrics: Metrics, *,
-                 report_policy: ReportPolicy = ReportPolicy()):
-        self.store, self.writer, self.pool, self.metrics = store, writer, pool, metrics
-        self.report_policy = report_policy
-        self._timer = _Timer()
-        self._lock = threading.Lock()
-        self._in_flight: set[Key] = set()
-        self._evaluating = 0
-        self._reporting = 0
-        self._stopping = False
 
-    # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self) -> Worker:
-        self._timer.start()
-        return self
+def worker_main(setup: WorkerSetup, bells: dict[str, Any], metrics_queue: Any, stop: Any) -> None:
+    """The worker process's entry point (a `multiprocessing` target)."""
+    # The server handles Ctrl-C and SIGTERM and then sets `stop`: a signal to the whole process group must
+    # not end a worker with posts in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=setup.log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    if setup.nice:
+        try:
+            os.nice(setup.nice)
+        except OSError as exc:
+            log.warning("cannot lower the worker's CPU priority (nice +%d): %s", setup.nice, exc)
+    from opsguard.pipeline.leases import LeaseKeeper, worker_name
+    from opsguard.process_gc import settle_after_start
+    from opsguard.store import open_store
 
-    def stop(self) -> None:
-        """Finish what the workers are running; what is queued stays in the inbox for the next start."""
-        self._stopping = True
-        self._timer.stop()
-        self.pool.stop()
+    parent = os.getppid()
+    store = open_store(data_dir=setup.data_dir, state_url=setup.state_url, migrate_schema=False)
+    metrics = RemoteMetrics(metrics_queue)
+    loops, closers, names = _loops(setup, store, metrics, bells)
+    keeper = LeaseKeeper(store, lambda: names, setup.lease_seconds).start()
+    failed = threading.Event()
+    threads = [threading.Thread(target=_run, args=(loop, stop, failed, setup.poll_seconds), name=loop.name,
+                                daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    settle_after_start()
+    while not stop.wait(0.5):
+        if failed.is_set():
+            os._exit(EXIT_REPLACE)            # a stuck judging thread cannot be stopped any other way
+        if os.getppid() != parent:
+            os._exit(0)                        # the server is gone: so is its replica
+    for thread in threads:
+        thread.join(30)
+    for close in closers:
+        close()
+    keeper.stop()
+    for name in names:
+        store.release_all(name)
+    store.close()
 
-    @property
-    def backlog(self) -> dict[str, int]:
-        """Events waiting for evaluation, for a report attempt, and reports waiting out a backoff."""
-        return {"evaluations": self._evaluating, "reports": self._reporting, "retries": len(self._timer)}
 
-    def recover(self) -> int:
-        """Queue every unfinished inbox row that is not in flight; returns how many."""
-        queued = 0
-        for row in self.store.unfinished():
-            key = (row.message_id, row.generation)
-            if not self._claim(key):
-                continue
-            queued += 1
-            verdict = self.store.verdict(row.message_id) if row.status is InboxStatus.EVALUATED else None
-            if verdict is not None and verdict.generation == row.generation:
-                self._queue_report(ReportJob(row.message_id, row.generation, verdict.wire_result, verdict.tip,
-                                             row.received_at, row.attempts))
-                continue
-            stored = self.store.inbox_row(row.message_id)
-            if stored is None:   # cannot happen (the row was just read); nothing to judge
-                self._release(key)
-                continue
-            biz = stored.extension_biz_id
-            recheck_of = self.store.previous_check(biz, row.message_id, row.received_at) if biz else None
-            self._evaluate(EvalJob(row.message_id, row.generation, row.received_at, stored.raw,
-                                   event_code=stored.event_code, project_id=stored.project_id,
-                                   extension_biz_id=biz, recheck_of=recheck_of))
-        if queued:
-            log.info("queued %d accepted events not yet reported", queued)
-        return queued
+def _loops(setup: WorkerSetup, store: Any, metrics: RemoteMetrics,
+           bells: dict[str, Any]) -> tuple[list[_Loop], list[Callable[[], None]], list[str]]:
+    from lineage.live import GraphHolder
+    from lineage.snapshots import SnapshotStore
+    from opsguard.pipeline.judge_loop import JudgeLoop
+    from opsguard.pipeline.leases import worker_name
+    from opsguard.pipeline.node_change_loop import NodeChangeLoop
+    from opsguard.pipeline.report_loop import ReportLoop
+    from opsguard.pipeline.reporter import Reporter
 
-    # -- evaluation ------------------------------------------------------------------------------------
-    def submit(self, job: EvalJob) -> None:
-        """Queue a freshly accepted event for evaluation (a no-op when `recover` queued it already)."""
-        if self._claim((job.message_id, job.generation)):
-            self._evaluate(job)
+    loops: list[_Loop] = []
+    closers: list[Callable[[], None]] = []
+    names: list[str] = []
+    if JUDGE in setup.roles:
+        graphs = GraphHolder(SnapshotStore(setup.data_dir))
+        graphs.refresh()
+        name = worker_name(JUDGE)
+        judge = JudgeLoop(store, graphs, setup.policy, name, metrics, lease_seconds=setup.lease_seconds,
+                          budget_seconds=setup.budget_seconds, doc_base=setup.doc_base,
+                          on_judged=bells["judged"].set)
+        last = [time.monotonic()]
 
-    def _claim(self, key: Key) -> bool:
-        with self._lock:
-            if key in self._in_flight:
-                return False
-            self._in_flight.add(key)
-            return True
+        def poll_snapshot() -> None:
+            if time.monotonic() - last[0] >= setup.graph_poll_seconds:
+                last[0] = time.monotonic()
+                graphs.refresh()
 
-    def _release(self, key: Key) -> None:
-        with self._lock:
-            self._in_flight.discard(key)
+        loops.append(_Loop(JUDGE, judge.run_once, bells["new"], poll_snapshot))
+        closers.append(judge.close)
+        names.append(name)
+    if REPORT in setup.roles:
+        client = setup.client_factory()
+        name = worker_name(REPORT)
+        report = ReportLoop(store, Reporter(client, setup.extension_code, setup.report_policy), name, metrics,
+                            threads=setup.report_threads, lease_seconds=setup.lease_seconds)
+        changes = NodeChangeLoop(store, client, worker_name("node-change"), metrics,  # type: ignore[arg-type]
+                                 lease_seconds=setup.lease_seconds)
+        loops += [_Loop(REPORT, report.run_once, bells["judged"]), _Loop("node-change", changes.run_once, bells["new"])]
+        closers.append(report.close)
+        names += [name, changes.worker]
+    return loops, closers, names
 
-    def _count(self, evaluating: int = 0, reporting: int = 0) -> None:
-        with self._lock:
-            self._evaluating += evaluating
-            self._reporting += reporting
 
-    def _evaluate(self, job: EvalJob) -> None:
-        self._count(evaluating=1)
-        self.pool.evaluate(job).add_done_callback(lambda done: self._judged(done, job))
+def _run(loop: _Loop, stop: Any, failed: threading.Event, poll_seconds: float) -> None:
+    from opsguard.pipeline.judge_loop import BudgetExceeded
 
-    def _judged(self, done: Future[Judged | None], job: EvalJob) -> None:
-        self._count(evaluating=-1)
-        key = (job.message_id, job.generation)
-        error = done.exception()
-        if error is not None or done.result() is None:
-            self._release(key)   # stays `accepted`: recovered after a worker restart or at the next start
-            if error is not None and not isinstance(error, WorkerGone):
-                log.error("evaluating %s failed: %s; it stays in the inbox", job.message_id, error)
+    while not stop.is_set():
+        if loop.every is not None:
+            loop.every()
+        try:
+            done = loop.run_once()
+        except BudgetExceeded:
+            failed.set()
             return
-        judged = done.result()
-        assert judged is not None
-        self.metrics.evaluation_seconds.observe(judged.latency_ms / 1000)
-        self.metrics.verdicts.inc(code=judged.row.event_code or "", result=judged.result)
-        self._queue_report(judged.report, verdict=judged.row)
-
-    # -- reporting -------------------------------------------------------------------------------------
-    def _queue_report(self, job: ReportJob, verdict: VerdictRow | None = None) -> None:
-        """Post `job`; `verdict` is its verdict when not stored yet (stored with the attempt's outcome)."""
-        if self._stopping:
-            self._save_then_release(job, verdict)
-            return
-        self._count(reporting=1)
-        self.pool.post(job).add_done_callback(lambda done: self._posted(done, job, verdict))
-
-    def _posted(self, done: Future[Attempt], job: ReportJob, verdict: VerdictRow | None) -> None:
-        self._count(reporting=-1)
-        error = done.exception()
-        if isinstance(error, WorkerGone):
-            self._save_then_release(job, verdict)
-            return
-        if error is not None:
-            log.error("reporting %s failed unexpectedly (%s); retrying later", job.message_id, error)
-            if verdict is not None:
-                self.writer.submit(SaveVerdict(verdict))
-            self._retry_later(self.report_policy.cap_seconds, job)
-            return
-        attempt = done.result()
-        status = None
-        if attempt.final is not None:
-            status = StatusChange(job.message_id, job.generation, attempt.final, attempt.row.finished_at)
-        self.metrics.reports.inc(outcome=attempt.row.outcome)
-        if attempt.row.outcome == DELIVERED:
-            self.metrics.report_seconds.observe((attempt.row.finished_at - job.accepted_at).total_seconds())
-        else:
-            self.metrics.report_failures.inc(code=attempt.row.error_code or "unknown")
-        op = RecordDelivery(attempt.row, status) if verdict is None else SaveVerdict(verdict, status, attempt.row)
-        self.writer.submit(op).add_done_callback(lambda recorded: self._recorded(recorded, job, attempt))
-
-    def _save_then_release(self, job: ReportJob, verdict: VerdictRow | None) -> None:
-        """Not posted (or unknown whether): keep the verdict, so the next `recover` posts it, not a new one."""
-        key = (job.message_id, job.generation)
-        if verdict is None:
-            self._release(key)
-            return
-        self.writer.submit(SaveVerdict(verdict)).add_done_callback(lambda _: self._release(key))
-
-    def _recorded(self, done: Future[Any], job: ReportJob, attempt: Attempt) -> None:
-        if done.exception() is not None:   # the row stays as it was: `recover` at the next start finishes it
-            log.error("recording a report attempt of %s failed: %s", job.message_id, done.exception())
-            self._release((job.message_id, job.generation))
-            return
-        if attempt.retry_in is not None:
-            log.warning("reporting %s failed (%s %s); attempt %d, next in %.1fs", job.message_id,
-                        attempt.row.http_status, attempt.row.error_code, attempt.row.attempt, attempt.retry_in)
-            self._retry_later(attempt.retry_in, job.next())
-            return
-        if attempt.row.outcome != DELIVERED:
-            log.error("giving up reporting %s after %d attempts: %s", job.message_id, attempt.row.attempt,
-                      attempt.row.error_message)
-        self._release((job.message_id, job.generation))
-
-    def _retry_later(self, delay: float, job: ReportJob) -> None:
-        if self._stopping:
-            self._release((job.message_id, job.generation))
-            return
-        self._timer.call_later(delay, lambda: self._queue_report(job))
+        except Exception as exc:  # noqa: BLE001 — the store or the API is down: try again shortly
+            log.error("%s loop: %s", loop.name, exc)
+            stop.wait(1.0)
+            continue
+        if not done and loop.bell.wait(poll_seconds):
+            loop.bell.clear()

@@ -1,0 +1,109 @@
+"""The judge worker: claims accepted extension messages, judges them on its own live graph, stores the
+verdicts (accepted → judged). Reporting them is another worker's job (`opsguard.pipeline.report_loop`).
+
+The graph is this process's copy of the live snapshot plus the node overlay read from the store: before
+each batch the worker reads the overlay's newest seq, so a message stored after a confirmed node change
+is judged on a graph that includes it. Without a snapshot nothing is claimed: messages that arrive
+before the first sync stay in the store and are judged once it lands.
+
+Each judgement has a time budget. One that runs past it gets the `timeout_verdict` (policy `on_timeout`,
+FAIL by default), stored at once; the runaway thread cannot be stopped, so the worker then ends and is
+replaced, after handing back the rest of its batch. The stall is not replayed: the message is judged.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from evaluator.policy import Policy
+from lineage.live import GraphHolder
+from lineage.overlay import NodeChange
+from opsguard.pipeline.judge import judge, timeout_verdict
+from opsguard.pipeline.leases import lease_until
+from opsguard.store import EventKind, InboxRow, InboxStatus, Store, VerdictRow, utcnow
+
+__all__ = ["JudgeLoop", "BudgetExceeded"]
+
+log = logging.getLogger(__name__)
+
+
+class BudgetExceeded(RuntimeError):
+    """A judgement ran past its budget: its thread is stuck, the process must be replaced."""
+
+
+class JudgeLoop:
+    """One judging thread's work: `run_once()` claims a batch and stores its verdicts."""
+
+    def __init__(self, store: Store, graphs: GraphHolder, policy: Policy, worker: str, metrics: Any, *,
+                 batch: int = 8, lease_seconds: float = 20.0, budget_seconds: float = 10.0, doc_base: str = "",
+                 on_judged: Any = None):
+        self.store, self.graphs, self.policy, self.worker, self.metrics = store, graphs, policy, worker, metrics
+        self.batch, self.lease_seconds, self.budget_seconds = batch, lease_seconds, budget_seconds
+        self.doc_base = doc_base
+        self.on_judged = on_judged
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="judging")
+
+    def run_once(self) -> int:
+        """Judge what can be claimed now; how many messages were judged (0: nothing to do)."""
+        if self.graphs.current() is None and not self.graphs.refresh():
+            return 0
+        now = utcnow()
+        if not self.store.has_work(EventKind.EXTENSION, InboxStatus.ACCEPTED, now):
+            return 0
+        rows = self.store.claim(EventKind.EXTENSION, InboxStatus.ACCEPTED, self.worker, now,
+                                lease_until(self.lease_seconds, now), self.batch)
+        if not rows:
+            return 0
+        self._catch_up_overlay()
+        judged: list[VerdictRow] = []
+        try:
+            for row in rows:
+                try:
+                    judged.append(self._judge(row))
+                except BudgetExceeded:
+                    judged.append(timeout_verdict(row, self.policy, self.budget_seconds, self.graphs.current(),
+                                                  doc_base=self.doc_base, recheck_of=self.store.previous_check(row)))
+                    raise
+        finally:   # what was judged is stored; the rest goes back (a stuck or failing worker ends after this)
+            self._save(judged)
+            self.store.release([r.message_id for r in rows[len(judged):]], self.worker)
+        return len(judged)
+
+    def _catch_up_overlay(self) -> None:
+        version = self.store.overlay_version()
+        if version > self.graphs.overlay_version:
+            rows = self.store.overlay_since(self.graphs.overlay_version)
+            self.graphs.apply([NodeChange(r.node_id, r.change, r.node, r.seq, r.received_at) for r in rows])
+
+    def _judge(self, row: InboxRow) -> VerdictRow:
+        live = self.graphs.current()
+        recheck_of = self.store.previous_check(row)
+        future = self._pool.submit(judge, row, live, self.policy, doc_base=self.doc_base,
+                                   load_error=self.graphs.load_error, recheck_of=recheck_of)
+        try:
+            return future.result(timeout=self.budget_seconds)
+        except FutureTimeout:
+            log.error("judging %s ran past its budget of %g s: answered %s by on_timeout; this worker is "
+                      "replaced", row.message_id, self.budget_seconds, getattr(self.policy, "on_timeout", "FAIL"))
+            raise BudgetExceeded(row.message_id) from None
+
+    def _save(self, verdicts: list[VerdictRow]) -> None:
+        if not verdicts:
+            return
+        saved = self.store.save_verdicts(verdicts, self.worker)
+        for verdict, ok in zip(verdicts, saved, strict=True):
+            if not ok:
+                log.warning("the claim on %s lapsed before its verdict was stored; another worker judges it",
+                            verdict.message_id)
+                continue
+            self.metrics.inc("verdicts", code=verdict.event_code or "", result=verdict.result)
+            if verdict.latency_ms is not None:
+                self.metrics.observe("evaluation_seconds", verdict.latency_ms / 1000)
+        if self.on_judged is not None and any(saved):
+            self.on_judged()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

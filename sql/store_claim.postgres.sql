@@ -1,0 +1,11 @@
+-- store_claim.sql with the rows locked as they are chosen, skipping those another replica is claiming.
+UPDATE inbox SET claimed_by = :worker, lease_until = :lease_until
+WHERE message_id IN (
+    SELECT message_id FROM inbox
+    WHERE status = :status AND kind = :kind
+      AND (lease_until IS NULL OR lease_until < :now)
+      AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+    ORDER BY received_at
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED)
+RETURNING message_id, received_at, kind, event_code, project_id, operator, extension_biz_id, data_message_id, status, reason, raw, attempts, updated_at

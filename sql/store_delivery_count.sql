@@ -1,0 +1,1 @@
+UPDATE inbox SET attempts = :attempt WHERE message_id = :message_id

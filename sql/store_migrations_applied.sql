@@ -1,0 +1,1 @@
+SELECT version FROM store_migrations ORDER BY version

@@ -1,0 +1,1 @@
+INSERT INTO store_migrations (version, applied_at) VALUES (:version, :applied_at)
