@@ -125,7 +125,7 @@ class Schedule:
         try:
             self.prune_state()
         except Exception as exc:  # noqa: BLE001 — nothing was dropped; the next run tries again
-            log.error("dropping old checks from the state database failed: %s; next try in %g h", exc,
+            log.error("dropping old checks from the state store failed: %s; next try in %g h", exc,
                       PRUNE_EVERY_HOURS)
 
     def run_sync_now(self, full: bool = False) -> bool:

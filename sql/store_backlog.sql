@@ -1,5 +1,5 @@
 -- Unfinished work by status (the /metrics gauges and /readyz).
-SELECT status, count(*)
+SELECT status, count(*) AS messages
 FROM inbox
 WHERE status = 'accepted' OR status = 'judged'
 GROUP BY status

@@ -4,8 +4,10 @@ DataWorks sends `node-change-updated` for edits in the development environment t
 not say which. So before a node change is laid over the snapshot, this worker asks for the node's
 production record (`GetNode`, `ProjectEnv=PROD`):
 
-- created / updated: the production record is what is applied (it is the truth now, whatever the event
-  said); a node that does not exist in production was a development change → `discarded`;
+- created / updated: applied — as production's record — when production shows what the event says (every
+  scheduling field the event carries: name, workspace, cron, scheduler type, owner, priority, baseline…);
+  when production has no such node or shows other values, the change is not in production (a development
+  edit, or an older record overtaken by a newer one) → `discarded`, and no verdict changes;
 - deleted: applied when production no longer has the node, else `discarded` (a development deletion).
 
 An unreachable API leaves the change `accepted` and due again after a backoff.
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 
 from evaluator.events import EventParseError, NodeChanged, parse_event
 from lineage.errors import DataWorksError
+from lineage.overlay import OVERLAY_COLUMNS
 from lineage.records import node_row
 from opsguard.overlay_row import overlay_row
 from opsguard.pipeline.leases import lease_until
@@ -80,6 +83,12 @@ class NodeChangeLoop:
             self._finish(row, None, "production has no such node: a development-environment change")
             return
         record = node_row(production)
+        claimed = event.node_row()
+        differs = sorted(c for c in OVERLAY_COLUMNS if claimed.get(c) is not None and claimed[c] != record.get(c))
+        if differs:
+            self._finish(row, None, f"production differs from the event in {', '.join(differs)}: a "
+                                    "development-environment edit, or a record a newer change overtook")
+            return
         self._finish(row, overlay_row(event, row.received_at, node=record), None)
 
     def _finish(self, row: InboxRow, overlay: OverlayRow | None, reason: str | None) -> None:

@@ -21,6 +21,7 @@ from opsguard.store.errors import StoreConfigError, StoreError, StoreUnavailable
 __all__ = ["PostgresConnector", "redact_url"]
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 def redact_url(url: str) -> str:
@@ -40,12 +41,12 @@ def redact_url(url: str) -> str:
 
 @cache
 def _pg_text(name: str) -> str:
-    """A named query with `:name` parameters turned into psycopg's `%(name)s`.
+    """A named query, comments dropped, with `:name` parameters turned into psycopg's `%(name)s`.
 
     >>> _PARAM.sub(r"%(\\1)s", "WHERE a = :a AND b::TEXT = :b_2")
     'WHERE a = %(a)s AND b::TEXT = %(b_2)s'
     """
-    text = query(name, "postgres")
+    text = _COMMENT.sub("", query(name, "postgres"))
     if "%" in text:
         raise StoreError(f"sql/{name}.sql holds a literal '%': pass patterns as parameters")
     return _PARAM.sub(r"%(\1)s", text)

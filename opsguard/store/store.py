@@ -133,7 +133,7 @@ class Store:
     def backlog(self) -> dict[str, int]:
         """Unfinished messages by status (accepted: to judge or apply; judged: to report)."""
         with self.connector.read() as s:
-            counts = {row["status"]: int(row["count"]) for row in s.all("store_backlog")}
+            counts = {row["status"]: int(row["messages"]) for row in s.all("store_backlog")}
         return {status.value: counts.get(status.value, 0) for status in (InboxStatus.ACCEPTED, InboxStatus.JUDGED)}
 
     def decisions(self, *, since: datetime | None = None, until: datetime | None = None,

@@ -53,16 +53,13 @@ def renamed(envelope: dict[str, Any], **data: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def writer(tmp_path) -> Iterator[Any]:
-    """A running `StateWriter` on a fresh state file in the test's tmp dir."""
-    from opsguard.state import StateStore
-    from opsguard.state_writer import StateWriter
+def store(tmp_path, state_url) -> Iterator[Any]:
+    """A fresh state store: SQLite in the test's tmp dir, or a new PostgreSQL database (`store_engine`)."""
+    from opsguard.store import open_store
 
-    store = StateStore(tmp_path / "state.duckdb")
-    writer = StateWriter(store).start()
-    yield writer
-    writer.stop()
-    store.close()
+    opened = open_store(data_dir=tmp_path, state_url=state_url)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +150,7 @@ def reported(emulator: Any, message_ids: set[str] | list[str]) -> dict[str, list
 def wait_reported(emulator: Any, message_ids: set[str] | list[str], timeout: float = 30.0, *,
                   server: Any = None) -> dict[str, list]:
     """Wait until every id has at least one result at the emulator; the records. With `server`, also until
-    that server has stored each verdict and its delivery (a result goes out before its commit)."""
+    that server has recorded each delivery (the outcome is committed after DataWorks answered)."""
     records = wait_for(lambda: (r := reported(emulator, message_ids)) and all(r.values()) and r, timeout,
                        what=f"results for {sorted(message_ids)}")
     if server is not None:
@@ -191,7 +188,7 @@ def emulator(emulator_factory, demo_workspace) -> Any:
 
 
 def result_client(emulator: Any) -> Callable[[], Any]:
-    """What builds a real-SDK client for the result API in a worker process, one HTTP attempt per call
+    """What builds a real-SDK client (results, GetNode) in a worker process, one HTTP attempt per call
     (as `opsguard serve` builds it)."""
     from lineage.client import DataWorksClient
     from lineage.config import DataWorksSettings
@@ -202,7 +199,8 @@ def result_client(emulator: Any) -> Callable[[], Any]:
 
 @pytest.fixture
 def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProcessServer]]:
-    """Start an in-process server on the data dir; keyword arguments override `ServerSettings` fields."""
+    """Start an in-process server on the data dir; keyword arguments override `ServerSettings` fields
+    (`state_url=` puts its store on PostgreSQL)."""
     from opsguard.http.app import ServerThread, create_app
     from opsguard.config import ScheduleSettings, ServerSettings
     from opsguard.service import Service, ServiceOptions
@@ -211,15 +209,16 @@ def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProces
     running: list[InProcessServer] = []
 
     def start(*, auth: Any = None, data: Path | None = None, service: dict[str, Any] | None = None,
-              **settings: Any) -> InProcessServer:
+              sync_runner: Any = None, **settings: Any) -> InProcessServer:
         """`service` overrides `ServiceOptions` fields (policy, report_policy, extension_code...)."""
-        server_settings = replace(ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2),
-                                  **settings)
+        server_settings = replace(ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2,
+                                                 lease_seconds=6.0), **settings)
         options = ServiceOptions(data_dir=data or data_dir, server=server_settings, extension_code=EXTENSION_CODE,
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""))
         options = replace(options, **(service or {}))
-        running_service = Service(options, poster_factory=result_client(emulator),
-                                  auth=auth or SignatureAuth(keypair[1], max_age_seconds=server_settings.max_age_seconds))
+        running_service = Service(options, client_factory=result_client(emulator),
+                                  auth=auth or SignatureAuth(keypair[1], max_age_seconds=server_settings.max_age_seconds),
+                                  sync_runner=sync_runner)
         running_service.start()
         thread = ServerThread(create_app(running_service)).start()
         running_service.base_url = thread.url
@@ -263,11 +262,13 @@ def write_config(path: Path, emulator: Any, public_key: Path, **server: Any) -> 
 
 
 @pytest.fixture
-def serve_process(tmp_path, data_dir, emulator, keypair) -> Iterator[Callable[[], ServeProcess]]:
-    """Start `opsguard serve --port 0 --json` on the data dir (again after a kill: same config, same state)."""
+def serve_process(tmp_path, data_dir, emulator, keypair, state_url) -> Iterator[Callable[[], ServeProcess]]:
+    """Start `opsguard serve --port 0 --json` on the data dir (again after a kill: same config, same state),
+    its store on the engine `store_engine` names."""
     public = tmp_path / "eventbridge-public.pem"
     public.write_bytes(keypair[1])
-    config = write_config(tmp_path / "opsguard.toml", emulator, public)
+    config = write_config(tmp_path / "opsguard.toml", emulator, public, lease_seconds=6.0,
+                          **({"state_url": state_url} if state_url else {}))
     started: list[ServeProcess] = []
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": TEST_KEY.id,
            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": TEST_KEY.secret, "PYTHONPATH": str(REPO)}

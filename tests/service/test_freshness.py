@@ -1,19 +1,18 @@
-"""Freshness: node-change events reach the very next check; a new snapshot is swapped in without a
-restart; scheduled syncs never overlap."""
+"""Freshness: node-change events confirmed in production reach the next check (development edits never
+do); a new snapshot is swapped in without a restart; scheduled syncs never overlap; a first start syncs."""
 
 from __future__ import annotations
 
 import copy
 import threading
-import time
 
 import pytest
 
-from opsguard.schedule import Freshness, SyncBusy, sync_lock
-from lineage.live import GraphHolder
-from opsguard.metrics import Metrics
-from opsguard.config import ScheduleSettings
 from lineage.records import DATAWORKS_TZ
+from opsguard.config import ScheduleSettings
+from opsguard.metrics import Metrics
+from opsguard.schedule import Schedule, SyncBusy, sync_lock
+from opsguard.store import open_store
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore
 from tests.service.conftest import renamed, sample, wait_for, wait_reported
@@ -28,27 +27,40 @@ def _verdict(server, emulator, envelope):
 
 
 def _graph(server):
-    """The server process's graph with every node change it has noted: the overlay is rebuilt in the
-    background, so `current()` may still lag right after a verdict that the worker process judged."""
-    graphs = server.service.graphs
-    return graphs.graph_for(graphs.version)
+    """The server process's graph with every confirmed node change (the pages' graph catches up with the
+    store on its poll; the judging workers read the store before each batch)."""
+    server.service.refresh_graph()
+    return server.service.live()
 
 
 def _node_change(code: str, node_id: int, **record):
     event = sample("node-change-updated", fresh=True)
     event["type"] = {"created": "dataworks:NodeChange:NodeChangeCreated",
                      "deleted": "dataworks:NodeChange:NodeChangeDeleted"}.get(code, event["type"])
+    event["data"] = {k: v for k, v in event["data"].items()
+                     if k in ("eventCode", "operator", "projectId", "tenantId", "nodeId")}
     event["data"].update(eventCode=f"node-change-{code}", nodeId=node_id, **record)
     return event
 
 
-def test_a_node_created_after_the_snapshot_is_known_to_the_next_check(start_server, emulator):
+def _settled(server, event) -> str:
+    """Push a node change and wait for the worker's production check; its final status."""
+    answer = server.pusher.push(event)
+    assert answer.status_code == 200 and answer.json()["status"] == "accepted", answer.text
+    row = wait_for(lambda: (r := server.service.store.inbox_row(event["id"])) and r.status.finished and r,
+                   what="the node change confirmed or discarded")
+    return row.status.value
+
+
+def test_a_node_created_after_the_snapshot_is_known_to_the_next_check(start_server, emulator, demo_workspace):
     server = start_server()
     freeze_new = renamed(sample("freeze-node", fresh=True), nodeIds=[NEW_NODE])
     before = _verdict(server, emulator, freeze_new)
     assert _status(before, "unknown-nodes") == "WARN"
+    template = next(n for n in demo_workspace["nodes"] if n["NodeId"] == 700000000205)
+    emulator.update_node({**template, "NodeId": NEW_NODE, "NodeName": "dws_new_node_1d", "Priority": 1})
     created = _node_change("created", NEW_NODE, nodeName="dws_new_node_1d", schedulerType="NORMAL", priority=1)
-    assert server.pusher.push(created).json()["status"] == "applied"
+    assert _settled(server, created) == "applied"
     after = _verdict(server, emulator, renamed(freeze_new))
     assert _status(after, "unknown-nodes") == "OK"
     assert after["overlay"]["nodes"] == [NEW_NODE]
@@ -58,38 +70,55 @@ def test_a_node_created_after_the_snapshot_is_known_to_the_next_check(start_serv
 def test_a_freeze_below_the_hub_counts_as_frozen_in_the_next_check(start_server, emulator):
     server = start_server()
     before = _verdict(server, emulator, sample("freeze-node", fresh=True))["impact"]
+    emulator.update_node({"NodeId": 700000000205, "SchedulerType": "PAUSE"})       # frozen in production
     frozen = _node_change("updated", 700000000205, nodeName="dwd_trade_order_detail_di", schedulerType="PAUSE")
-    server.pusher.push(frozen)
+    assert _settled(server, frozen) == "applied"
     after = _verdict(server, emulator, sample("freeze-node", fresh=True))["impact"]
     assert after["frozen_downstream_count"] == before["frozen_downstream_count"] + 1
     assert after["live_downstream_count"] == before["live_downstream_count"] - 1
 
 
+def test_a_development_edit_changes_no_verdict(start_server, emulator):
+    """node-change-updated also fires for development edits; production still runs the node unchanged."""
+    server = start_server()
+    before = _verdict(server, emulator, sample("freeze-node", fresh=True))
+    dev_edit = _node_change("updated", 700000000205, nodeName="dwd_trade_order_detail_di", schedulerType="PAUSE",
+                            priority=1)
+    assert _settled(server, dev_edit) == "discarded"
+    row = server.service.store.inbox_row(dev_edit["id"])
+    assert "development" in row.reason and "scheduler_type" in row.reason
+    after = _verdict(server, emulator, sample("freeze-node", fresh=True))
+    assert after["impact"] == before["impact"] and after["result"] == before["result"]
+    assert after["overlay"]["nodes"] == [] and server.service.store.overlay_version() == 0
+
+
 def test_an_undeployed_node_leaves_the_graph_for_the_next_check(start_server, emulator):
     server = start_server()
-    deleted = _node_change("deleted", 700000000205)
-    server.pusher.push(deleted)
+    emulator.remove_node(700000000205)
+    assert _settled(server, _node_change("deleted", 700000000205)) == "applied"
     verdict = _verdict(server, emulator, renamed(sample("freeze-node", fresh=True), nodeIds=[700000000205]))
     assert _status(verdict, "unknown-nodes") == "WARN"
     assert 700000000205 not in _graph(server).graph
 
 
-def test_an_older_node_record_does_not_undo_a_newer_one(start_server, emulator):
+def test_records_delivered_out_of_order_end_on_what_production_runs(start_server, emulator):
     server = start_server()
+    emulator.update_node({"NodeId": 700000000205, "SchedulerType": "PAUSE"})
     newer = _node_change("updated", 700000000205, schedulerType="PAUSE", modifyTime=2_000_000_000_000)
     older = _node_change("updated", 700000000205, schedulerType="NORMAL", modifyTime=1_000_000_000_000)
-    server.pusher.push(newer)
-    server.pusher.push(older)          # EventBridge delivered them out of order
+    assert _settled(server, newer) == "applied"
+    assert _settled(server, older) == "discarded"          # EventBridge delivered it late: overtaken
     _verdict(server, emulator, sample("freeze-node", fresh=True))
     assert _graph(server).graph.node(700000000205).scheduler_type == "PAUSE"
-    [row] = server.service.store.overlay()
-    assert row.modify_time == 2_000_000_000_000 and row.node["scheduler_type"] == "PAUSE"
+    [row] = server.service.store.overlay_since(0)
+    assert row.node["scheduler_type"] == "PAUSE"
 
 
 def test_a_new_snapshot_is_swapped_in_and_the_changes_it_covers_are_dropped(start_server, emulator, data_dir,
                                                                             demo_workspace):
     server = start_server(graph_poll_seconds=0.2)
-    server.pusher.push(_node_change("updated", 700000000205, schedulerType="PAUSE"))
+    emulator.update_node({"NodeId": 700000000205, "SchedulerType": "PAUSE"})
+    assert _settled(server, _node_change("updated", 700000000205, schedulerType="PAUSE")) == "applied"
     _verdict(server, emulator, sample("freeze-node", fresh=True))
     old = _graph(server)
     assert old.overlay_nodes == (700000000205,)
@@ -104,10 +133,10 @@ def test_a_new_snapshot_is_swapped_in_and_the_changes_it_covers_are_dropped(star
     ready = wait_for(lambda: (r := server.pusher.client.get(f"{server.url}/readyz").json())["snapshot"]["id"]
                      == ref.id and r, timeout=10, what="swap to the new snapshot")
     assert ready["overlay"] == {"version": ready["overlay"]["version"], "nodes": 0}
-    live = server.service.graphs.current()
+    live = server.service.live()
     assert live.graph.node(700000000205).owner_id == "new-owner"
     assert live.graph.node(700000000205).scheduler_type == "NORMAL"     # the snapshot's word now
-    wait_for(lambda: server.service.store.overlay() == [], what="overlay pruned in the state database")
+    wait_for(lambda: server.service.store.overlay_since(0) == [], what="overlay pruned in the state store")
     assert old.graph.node(700000000205).scheduler_type == "PAUSE"       # a held graph never changes
     # The worker processes load the new snapshot on their own clock (a poll, nudged by the server's swap):
     # events keep being judged meanwhile, and soon on the new snapshot.
@@ -125,10 +154,11 @@ def test_scheduled_syncs_never_overlap_and_missed_runs_coalesce(data_dir):
         gate.wait(5)
         raise RuntimeError("emulated failure: the live snapshot stays")
 
-    holder = GraphHolder(SnapshotStore(data_dir))
     metrics = Metrics()
-    freshness = Freshness(holder, data_dir / "snapshots", ScheduleSettings(refresh_minutes=0.01, full_sync_at="02:30"),
-                          tz=DATAWORKS_TZ, poll_seconds=0.2, metrics=metrics, sync_runner=slow_sync)
+    store = open_store(data_dir=data_dir)
+    freshness = Schedule(lambda: False, store, data_dir / "snapshots",
+                         ScheduleSettings(refresh_minutes=0.01, full_sync_at="02:30"), tz=DATAWORKS_TZ,
+                         poll_seconds=0.2, metrics=metrics, sync_runner=slow_sync)
     freshness.start()
     try:
         jobs = {job.id: job for job in freshness._scheduler.get_jobs()}
@@ -137,13 +167,13 @@ def test_scheduled_syncs_never_overlap_and_missed_runs_coalesce(data_dir):
         assert str(jobs["full-sync"].trigger).startswith("cron[hour='2', minute='30']")
         wait_for(lambda: calls, timeout=10, what="the scheduled refresh")
         assert freshness.run_sync_now(full=True) is False             # the scheduled one still runs
-        assert metrics.syncs.value(kind="full", outcome="skipped") == 1
+        assert metrics.value("syncs", kind="full", outcome="skipped") == 1
         gate.set()
-        wait_for(lambda: metrics.syncs.value(kind="refresh", outcome="failed") >= 1, what="failure recorded")
-        assert holder.current() is None or holder.current().snapshot.id in (data_dir / "snapshots/CURRENT").read_text()
+        wait_for(lambda: metrics.value("syncs", kind="refresh", outcome="failed") >= 1, what="failure recorded")
     finally:
         gate.set()
         freshness.stop()
+        store.close()
 
 
 def test_the_sync_lock_is_also_a_file_lock_for_other_processes(data_dir):
@@ -166,23 +196,58 @@ def test_the_sync_lock_is_also_a_file_lock_for_other_processes(data_dir):
 
 
 def test_a_successful_scheduled_sync_swaps_the_graph_at_once(data_dir, demo_workspace):
-    store = SnapshotStore(data_dir)
-    holder = GraphHolder(store)
+    from lineage.live import GraphHolder
+
+    snapshots = SnapshotStore(data_dir)
+    holder = GraphHolder(snapshots)
     holder.refresh()
     first = holder.current()
 
     def sync(full: bool):
-        partial = store.new_partial()
+        partial = snapshots.new_partial()
         write_fixture_snapshot(demo_workspace, partial)
-        return type("Result", (), {"snapshot": store.publish(partial)})()
+        return type("Result", (), {"snapshot": snapshots.publish(partial)})()
 
-    freshness = Freshness(holder, store.dir, ScheduleSettings(refresh_minutes=0, full_sync_at=""), tz=DATAWORKS_TZ,
-                          poll_seconds=0, metrics=Metrics(), sync_runner=sync)
-    started = time.monotonic()
+    store = open_store(data_dir=data_dir)
+    freshness = Schedule(holder.refresh, store, snapshots.dir, ScheduleSettings(refresh_minutes=0, full_sync_at=""),
+                         tz=DATAWORKS_TZ, poll_seconds=0, metrics=Metrics(), sync_runner=sync)
     assert freshness.run_sync_now(full=False) is True
-    assert holder.current() is not first and holder.current().snapshot.id == store.current().id
-    assert time.monotonic() - started < 10
+    assert holder.current() is not first and holder.current().snapshot.id == snapshots.current().id
     assert freshness.last_sync["ok"] is True
+    store.close()
+
+
+def test_a_first_start_syncs_at_once_and_judges_what_arrived_before_the_snapshot(start_server, emulator, tmp_path):
+    """An empty data dir: `/readyz` is 503 while the first sync runs; a freeze pushed meanwhile is stored,
+    not answered "could not judge", and is judged on the snapshot once it lands."""
+    from lineage.client import DataWorksClient
+    from lineage.config import DataWorksSettings
+    from lineage.sync import SyncRequest, run_sync
+    from tests.conftest import TEST_KEY
+
+    empty = tmp_path / "fresh"
+    gate = threading.Event()
+
+    def first_sync(full: bool):
+        gate.wait(30)                                      # held until the test has pushed
+        client = DataWorksClient(DataWorksSettings(endpoint=emulator.url, rate_limit=2000.0), TEST_KEY)
+        return run_sync(client, SnapshotStore(empty), SyncRequest(full=full))
+
+    server = start_server(data=empty, sync_runner=first_sync)
+    ready = server.pusher.client.get(f"{server.url}/readyz")
+    assert ready.status_code == 503 and "first sync is running" in ready.json()["reason"]
+    event = sample("freeze-node", fresh=True)
+    assert server.pusher.push(event).status_code == 202
+    assert server.service.store.inbox_row(event["id"]).status.value == "accepted"   # kept, not judged blind
+    gate.set()
+    verdict = _verdict_when_reported(server, emulator, event)
+    assert verdict["result"] == "FAIL" and verdict["impact"]["downstream_count"] > 800
+    wait_for(lambda: server.pusher.client.get(f"{server.url}/readyz").status_code == 200, what="ready")
+
+
+def _verdict_when_reported(server, emulator, envelope):
+    wait_reported(emulator, [envelope["id"]], server=server, timeout=60)
+    return server.service.store.verdict(envelope["id"]).data()
 
 
 def _status(verdict, name):

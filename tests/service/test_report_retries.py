@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import urllib.request
 
-from opsguard.state import InboxStatus
+from opsguard.store import InboxStatus
 from tests.service.conftest import reported, sample, wait_for, wait_reported
 
 RESULT_API = ["UpdateWorkbenchEventResult"]
@@ -51,10 +51,10 @@ def test_500_then_429_from_the_result_api_then_recovery_delivers_each_verdict_on
         assert {a.http_status for a in failed} == {500, 429}, [(a.http_status, a.error_code) for a in failed]
         assert {a.error_code for a in failed} == {"InternalError.System", "Throttling.User"}
         assert results[mid][0]["CheckResult"] == store.verdict(mid).wire_result
-    metrics = server.service.metrics
-    assert metrics.reports.value(outcome="delivered") == 4
-    assert metrics.report_failures.value(code="InternalError.System") >= 12
-    assert metrics.report_failures.value(code="Throttling.User") >= 1
+    metrics = server.service.metrics                       # counted in the worker, shown by the server
+    wait_for(lambda: metrics.value("reports", outcome="delivered") == 4, what="the delivered metric")
+    assert metrics.value("report_failures", code="InternalError.System") >= 12
+    assert metrics.value("report_failures", code="Throttling.User") >= 1
 
 
 def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_server, emulator):
@@ -71,12 +71,13 @@ def test_a_rejected_report_is_retried_a_few_times_then_given_up_and_shown(start_
     wait_for(lambda: _status(store, event["id"]) is InboxStatus.UNDELIVERABLE, what="gave up")
     attempts = store.deliveries(event["id"])
     assert [a.outcome for a in attempts] == ["retry", "retry", "gave-up"]
+    assert all(a.worker and a.worker.endswith(":report") for a in attempts)
     assert all(a.http_status == 400 for a in attempts)
     page = server.pusher.client.get(f"{server.url}/checks/{event['id']}").text
     assert "undeliverable" in page and "gave-up" in page
 
 
 def _status(store, message_id):
-    """The stored status, None until the inbox row is committed (a new event is answered from the journal)."""
+    """The stored status (None for an unknown message)."""
     row = store.inbox_row(message_id)
     return None if row is None else row.status
