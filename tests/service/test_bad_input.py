@@ -1,5 +1,6 @@
 """Bad requests get the documented status, are recorded in `rejected` (or as ignored), never evaluated;
-the server stays up and a good event sent between any two of them is still processed."""
+the server stays up and a good event sent between any two of them is still processed. A blocking event
+whose payload cannot be read, but whose message id and code can, is answered once with `on_error`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from tests.service.conftest import Pusher, reported, sample, wait_reported
+from tests.service.conftest import Pusher, reported, sample, wait_for, wait_reported
 
 MAX_BODY = 256 * 1024
 
@@ -103,8 +104,8 @@ CASES = [
     (_no_content_type, 415, "unsupported-media-type"),
     (_malformed_json, 400, "malformed"),
     (_not_an_object, 400, "malformed"),
-    (_missing_node_ids, 400, "malformed"),
-    (_wrong_type, 400, "malformed"),
+    (_missing_node_ids, 202, None),             # id and code readable: answered with on_error (below)
+    (_wrong_type, 202, None),
     (_missing_id, 400, "malformed"),
     (_unknown_code, 200, "ignored"),
     (_bad_signature, 401, "unauthenticated"),
@@ -135,25 +136,51 @@ def test_bad_requests_get_their_status_and_good_events_between_them_are_processe
     store = server.service.store
     rejected = store.rejected(limit=100)
     recorded = sorted((r.http_status, r.reason) for r in rejected)
-    expected = sorted((s, r) for _, s, r in CASES if s not in (200, 405))
+    expected = sorted((s, r) for _, s, r in CASES if s not in (200, 202, 405))
     assert recorded == expected
     # refused requests were never stored, hence never evaluated or reported
     checks = store.recent_checks(limit=1000)
     stored_ids = {c.message_id for c in checks}
     assert {r.message_id for r in rejected if r.reason != "replay"}.isdisjoint(stored_ids)
-    assert len(emulator.results) == len(good_ids) + 1   # + the first copy of the replayed request
+    unreadable = sum(1 for _, s, _ in CASES if s == 202)
+    # + the first copy of the replayed request, + the unreadable ones (answered with on_error)
+    wait_for(lambda: len(emulator.results) == len(good_ids) + 1 + unreadable, what="every result")
     metrics = p.client.get(f"{server.url}/metrics").text
-    assert 'opsguard_rejected_total{status="401",reason="unauthenticated"} 4' in metrics
-    assert 'opsguard_events_total{code="freeze-instance",result="ignored"} 1' in metrics
+    assert 'opsguard_rejected_total{reason="unauthenticated",status="401"} 4.0' in metrics
+    assert 'opsguard_events_total{code="freeze-instance",result="ignored"} 1.0' in metrics
 
 
 def test_a_rejection_says_why_in_one_line(start_server):
     server = start_server()
-    response = _missing_node_ids(server.pusher)
-    body = response.json()
-    assert body == {"error": "malformed", "detail": "data.nodeIds: required field is missing",
-                    "message_id": body["message_id"]}
+    body = _missing_id(server.pusher).json()
+    assert body["error"] == "malformed" and "\n" not in body["detail"]
+    assert "Deliver the complete event" in body["detail"] and "$.data" in body["detail"]
     assert _expired_timestamp(server.pusher).json()["detail"].startswith("StaleTimestamp: signature timestamp is")
+
+
+def test_a_blocking_event_that_cannot_be_read_is_answered_once_with_on_error(start_server, emulator):
+    """A backfill without `multipleTimePeriods` (or with a field of the wrong type) still has a message id and
+    an extension-point code: the operator is not left at "check in progress"."""
+    server = start_server()
+    backfill = sample("backfill-data", fresh=True)
+    del backfill["data"]["multipleTimePeriods"]
+    wrong = sample("backfill-data", fresh=True)
+    wrong["data"]["includeNodeIds"] = "700000000101"
+    for event in (backfill, wrong):
+        answer = server.pusher.push(event)
+        assert answer.status_code == 202 and "on_error" in answer.json()["note"]
+    results = wait_reported(emulator, [backfill["id"], wrong["id"]], server=server)
+    for event, field in ((backfill, "multipleTimePeriods"), (wrong, "includeNodeIds")):
+        (record,) = results[event["id"]]                          # exactly one result
+        verdict = server.service.store.verdict(event["id"])
+        assert verdict.result == "WARN" and record["CheckResult"] == "OK"    # the default on_error, sent as OK
+        assert field in record["CheckResultTip"] and record["CheckResultTip"].startswith("WARNING:")
+        assert "\n" not in record["CheckResultTip"]
+    unknown = _unknown_code(server.pusher)
+    assert unknown.status_code == 200 and unknown.json()["status"] == "ignored"
+    # stored as ignored from the start: no worker ever claims it, so nothing is posted for it
+    assert server.service.store.inbox_row(unknown.json()["message_id"]).status.value == "ignored"
+    assert not reported(emulator, [unknown.json()["message_id"]])[unknown.json()["message_id"]]
 
 
 def test_an_unknown_code_is_acknowledged_and_recorded_as_ignored(start_server, emulator):
@@ -162,8 +189,7 @@ def test_an_unknown_code_is_acknowledged_and_recorded_as_ignored(start_server, e
     assert response.json()["status"] == "ignored" and "instance operation" in response.json()["reason"]
     row = server.service.store.inbox_row(response.json()["message_id"])
     assert row.kind.value == "ignored" and row.status.value == "ignored" and "instance" in row.reason
-    time.sleep(0.3)
-    assert not reported(emulator, [row.message_id])[row.message_id]
+    assert not reported(emulator, [row.message_id])[row.message_id]   # final from the start: never claimed
 
 
 @pytest.mark.parametrize("header", ["x-opsguard-token", "authorization"])

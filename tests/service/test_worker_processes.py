@@ -17,7 +17,7 @@ RESULT_API = ["UpdateWorkbenchEventResult"]
 
 def test_a_killed_judging_worker_is_replaced_and_every_event_is_reported_once(start_server, emulator):
     server = start_server()
-    pool = server.service.pool
+    pool = server.service.workers
     judging = pool.pids[0]
     emulator.set_faults(latency_ms=300, actions=RESULT_API)   # keep work in flight while the worker dies
     events = [sample(("freeze-node", "undeploy-node", "backfill-data")[i % 3], fresh=True) for i in range(24)]
@@ -27,8 +27,7 @@ def test_a_killed_judging_worker_is_replaced_and_every_event_is_reported_once(st
     emulator.set_faults()
     ids = {e["id"] for e in events}
     wait_reported(emulator, ids, timeout=60)
-    wait_for(lambda: server.service.worker.backlog == {"evaluations": 0, "reports": 0, "retries": 0},
-             what="an empty backlog")
+    wait_for(lambda: server.service.store.backlog() == {"accepted": 0, "judged": 0}, what="an empty backlog")
     assert {m: len(r) for m, r in reported(emulator, ids).items()} == {m: 1 for m in ids}
     assert pool.restarts == 1 and pool.pids[0] != judging and pool.alive
     assert server.pusher.client.get(f"{server.url}/readyz").json()["workers"]["restarts"] == 1
@@ -36,7 +35,7 @@ def test_a_killed_judging_worker_is_replaced_and_every_event_is_reported_once(st
 
 def test_one_worker_process_judges_and_posts(start_server, emulator):
     server = start_server(worker_processes=1)
-    assert len(server.service.pool.pids) == 1
+    assert len(server.service.workers.pids) == 1
     events = [sample(code, fresh=True) for code in ("freeze-node", "unfreeze-node", "backfill-data")]
     assert [server.pusher.push(e).status_code for e in events] == [202] * 3
     results = wait_reported(emulator, {e["id"] for e in events})
@@ -45,9 +44,10 @@ def test_one_worker_process_judges_and_posts(start_server, emulator):
 
 def test_worker_processes_run_below_the_servers_cpu_priority(start_server, emulator):
     server = start_server(worker_nice=3)
-    pool = server.service.pool
+    pool = server.service.workers
     ours = os.getpriority(os.PRIO_PROCESS, 0)
-    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids] == [min(ours + 3, 19)] * len(pool.pids)
+    wait_for(lambda: [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids] == [min(ours + 3, 19)] * 2,
+             what="the workers lowering their priority as they start")
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
     assert len(wait_reported(emulator, [event["id"]])[event["id"]]) == 1
