@@ -12,13 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
-
 import orjson
-from starlette.datastructures import URL
 
 from evaluator.inbox import Inbox, Push, Reply
-from evaluator.server_config import TRUE_VALUES
 
 __all__ = ["EventsEndpoint"]
 
@@ -32,13 +28,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class EventsEndpoint:
     """ASGI app: `POST /events` handled here, anything else passed to `app`."""
 
-    def __init__(self, app: ASGIApp, inbox: Callable[[], Inbox], *, max_body_bytes: int, public_url: str = ""):
-        """`inbox()` gives the started service's inbox; `public_url` is the base URL EventBridge signs
-        (empty: the URL as received)."""
+    def __init__(self, app: ASGIApp, inbox: Callable[[], Inbox], *, max_body_bytes: int,
+                 public_url: str | Callable[[], str] = ""):
+        """`inbox()` gives the started service's inbox; `public_url` (or a callable giving it, for a server
+        whose port is known only once it listens) is the base URL EventBridge signs. The URL checked is
+        always that base + the path and query received, never one built from the request's Host header
+        (which the sender chooses): empty, the URL is relative and signed pushes are refused."""
         self.app = app
         self._inbox = inbox
         self._limit = max_body_bytes
-        self._public_url = public_url.rstrip("/")
+        self._public_url = public_url if callable(public_url) else (lambda: public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/events":
@@ -61,15 +60,13 @@ class EventsEndpoint:
         """The push as received, and whether its body is over the limit (then it is not read on)."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
-        url = f"{self._public_url}{scope['path']}" + (f"?{query}" if query else "") if self._public_url \
-            else str(URL(scope=scope))
+        url = f"{self._public_url().rstrip('/')}{scope['path']}" + (f"?{query}" if query else "")
         client = scope.get("client")
         remote = client[0] if client else None
-        recheck = dict(parse_qsl(query)).get("recheck", "").lower() in TRUE_VALUES
         declared = headers.get("content-length")
         size = int(declared) if declared and declared.isdigit() else None
         if size is not None and size > self._limit:
-            return Push(b"", headers, url, remote, recheck, size), True
+            return Push(b"", headers, url, remote, size), True
         chunks: list[bytes] = []
         total = 0
         more = True
@@ -80,10 +77,10 @@ class EventsEndpoint:
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self._limit:
-                return Push(b"".join(chunks)[:512], headers, url, remote, recheck, total), True
+                return Push(b"".join(chunks)[:512], headers, url, remote, total), True
             chunks.append(chunk)
             more = message.get("more_body", False)
-        return Push(b"".join(chunks), headers, url, remote, recheck, size), False
+        return Push(b"".join(chunks), headers, url, remote, size), False
 
 
 async def _send_json(send: Send, reply: Reply, headers: list[tuple[bytes, bytes]] | None = None) -> None:

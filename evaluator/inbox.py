@@ -1,17 +1,19 @@
 """The durable inbox: one push in, one answer out — and the event on disk before any 2xx.
 
 Order of checks for `POST /events` (first failure answers):
-size (413) → content type (415) → authentication (401; 409 for a replayed signature) → JSON and
+size (413) → content type (415) → authentication (401; 409 for a replayed signature; 503 while the signing
+key cannot be had) → JSON and
 fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
 
 - extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202.
   A message id never seen (`evaluator.seen_ids`) is answered once it is in the accept journal
   (`evaluator.accept_journal`), its inbox row committed with the writer's next batch; any other push
   waits for its commit. A message id already stored → 200 with what is known (its verdict), never
-  judged again; with an explicit recheck flag (`x-opsguard-recheck: true` or `?recheck=true`) → a new
-  generation, judged and reported again → 202. A Recheck from DataWorks (new message id, same
-  `extensionBizId`, INFERRED) is a new message: judged afresh; its verdict names the earlier message
-  (`recheck_of`).
+  judged again, whatever the request says: a Recheck is something only DataWorks can cause. A Recheck
+  from DataWorks (new message id, same `extensionBizId`, INFERRED) is a new signed message: judged afresh;
+  its verdict names the earlier message (`recheck_of`). (An unsigned `x-opsguard-recheck` header or
+  `?recheck=true` once re-judged a stored message: anyone replaying a push could make DataWorks receive
+  a second result. Removed.)
 - regular `node-change-*` events: stored with their `node_overlay` row in the same transaction → 200;
   the graph includes them before the next evaluation. No verdict is reported: they block nothing.
 - unknown codes, instance operations: `ignored` with the reason → 200.
@@ -34,7 +36,6 @@ from evaluator.accept_journal import AcceptJournal, Ticket, encode_row
 from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
 from evaluator.metrics import Metrics
 from evaluator.seen_ids import SeenIds
-from evaluator.server_config import RECHECK_HEADER, TRUE_VALUES
 from evaluator.state import EventKind, InboxRow, InboxStatus, OverlayRow, RejectedRow, StateStore, VerdictRow, utcnow
 from evaluator.state_writer import Accept, Accepted, AcceptOutcome, RecordRejected, StateWriter
 from evaluator.webhook import Authenticator, AuthFailure, Verified
@@ -57,7 +58,6 @@ class Push:
     headers: Mapping[str, str]
     url: str
     remote_addr: str | None = None
-    recheck: bool = False
     declared_size: int | None = None
 
 
@@ -124,7 +124,10 @@ class Inbox:
             return self._reject(push, 415, "unsupported-media-type",
                                 f"content type {media or '(none)'!r}; send {' or '.join(ACCEPTED_MEDIA_TYPES)}")
         try:
-            verified = self.auth.check(push.url, push.headers, push.body)
+            if self.auth.may_block(push.headers):   # e.g. a signing key to fetch: off the event loop
+                verified = await asyncio.to_thread(self.auth.check, push.url, push.headers, push.body)
+            else:
+                verified = self.auth.check(push.url, push.headers, push.body)
         except AuthFailure as exc:
             return self._reject(push, exc.status, exc.reason, exc.detail)
         try:
@@ -133,8 +136,7 @@ class Inbox:
             return self._reject(push, 400, "malformed", str(exc))
         if not event.message_id:
             return self._reject(push, 400, "malformed", "id: required field is missing")
-        recheck = push.recheck or push.headers.get(RECHECK_HEADER, "").strip().lower() in TRUE_VALUES
-        accepted = await self._store(event, push, verified, recheck)
+        accepted = await self._store(event, push, verified)
         self.auth.remember(verified)
         verdict = None
         if accepted.outcome is AcceptOutcome.DUPLICATE and accepted.row.kind is EventKind.EXTENSION:
@@ -142,14 +144,14 @@ class Inbox:
         return self._answer(event, accepted, verdict)
 
     # -- storing -----------------------------------------------------------------------------------------
-    async def _store(self, event: Event, push: Push, verified: Verified, recheck: bool) -> Accepted:
+    async def _store(self, event: Event, push: Push, verified: Verified) -> Accepted:
         now = utcnow()
         raw = push.body.decode("utf-8")
         code = event.code if isinstance(event, Ignored) else event.code.value
         common = dict(message_id=event.message_id, received_at=now, event_code=code, project_id=event.project_id,
                       operator=getattr(event, "operator", None),
                       extension_biz_id=getattr(event, "extension_biz_id", None),
-                      data_message_id=getattr(event, "data_message_id", None), signature=verified.signature,
+                      data_message_id=getattr(event, "data_message_id", None), signature=verified.replay_key,
                       raw=raw, updated_at=now)
         if isinstance(event, Ignored):
             row = InboxRow(kind=EventKind.IGNORED, status=InboxStatus.IGNORED, reason=event.reason, **common)
@@ -161,10 +163,10 @@ class Inbox:
             if accepted.outcome is AcceptOutcome.NEW:
                 self.on_node_change(overlay)
             return accepted
-        row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, recheck=recheck, **common)
-        if not recheck and row.message_id not in self.seen:
+        row = InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, **common)
+        if row.message_id not in self.seen:
             return await self._journaled(row)
-        accepted = await self._committed(Accept(row, recheck=recheck))
+        accepted = await self._committed(Accept(row))
         if accepted.outcome is not AcceptOutcome.DUPLICATE:
             self._judge(accepted.row)
         return accepted

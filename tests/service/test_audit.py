@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from evaluator.audit import AuditError, AuditFilter, StateBusyError, audit_frame, read_decisions, summary_frame
 from evaluator.cli import app
 from evaluator.state import STATE_FILE
-from tests.service.conftest import REPO, renamed, sample, wait_for, wait_reported
+from tests.service.conftest import REPO, renamed, sample, wait_reported
 
 runner = CliRunner()
 ONCALL = "203100000000999"
@@ -26,8 +26,9 @@ ONCALL = "203100000000999"
 
 @pytest.fixture
 def judged(start_server, emulator, demo_workspace):
-    """A server that judged six decisions: freeze (FAIL) and its explicit Recheck, undeploy (FAIL), backfill
-    (WARN), unfreeze, and a freeze of a leaf by another operator in another workspace."""
+    """A server that judged six decisions: freeze (FAIL) and its Recheck from DataWorks (a new message id,
+    same extensionBizId), undeploy (FAIL), backfill (WARN), unfreeze, and a freeze of a leaf by another
+    operator in another workspace."""
     server = start_server()
     parents = {p for p, _ in demo_workspace["edges"]}
     leaf = [n["NodeId"] for n in demo_workspace["nodes"] if n["NodeId"] not in parents][-1]  # no sample names it
@@ -37,12 +38,10 @@ def judged(start_server, emulator, demo_workspace):
     for event in events:
         assert server.pusher.push(event).status_code == 202
     wait_reported(emulator, [e["id"] for e in events], server=server)
-    freeze = sample("freeze-node")
-    body = server.pusher.body(freeze)
-    recheck = server.pusher.post(body, {**server.pusher.signed_headers(body), "x-opsguard-recheck": "true"})
-    assert recheck.status_code == 202
-    wait_for(lambda: server.service.store.verdict(freeze["id"]).generation == 2, what="the recheck's verdict")
-    server.leaf, server.other = leaf, other
+    recheck = renamed(sample("freeze-node"))
+    assert server.pusher.push(recheck).status_code == 202
+    wait_reported(emulator, [recheck["id"]], server=server)
+    server.leaf, server.other, server.recheck = leaf, other, recheck
     return server
 
 
@@ -62,11 +61,11 @@ def test_every_filter_selects_the_decisions_it_names(judged, data_dir, tmp_path)
     d = ("--data-dir", str(data_dir))
     everything = audit(*d)
     assert everything["source"] == str(data_dir / STATE_FILE) and everything["count"] == 6
-    assert ids(everything)[0] == (freeze, 2)                        # newest first: the Recheck
+    assert ids(everything)[0] == (judged.recheck["id"], 1)          # newest first: the Recheck
     times = [d["evaluated_at"] for d in everything["decisions"]]
     assert times == sorted(times, reverse=True)
 
-    assert set(ids(audit(*d, "--result", "FAIL"))) == {(freeze, 1), (freeze, 2), (undeploy, 1)}
+    assert set(ids(audit(*d, "--result", "FAIL"))) == {(freeze, 1), (judged.recheck["id"], 1), (undeploy, 1)}
     assert ids(audit(*d, "--result", "warn")) == [(backfill, 1)]
     assert {x["event_code"] for x in audit(*d, "--event-code", "freeze-node")["decisions"]} == {"freeze-node"}
     assert ids(audit(*d, "--operator", ONCALL)) == [(judged.other["id"], 1)]

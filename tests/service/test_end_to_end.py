@@ -89,18 +89,25 @@ def test_recheck_with_a_new_message_id_and_same_extension_biz_id_is_judged_again
     assert stored.recheck_of == first["id"] and stored.data()["recheck_of"] == first["id"]
 
 
-def test_explicit_recheck_flag_judges_the_same_message_again_and_reports_once_more(start_server, emulator):
+def test_an_unsigned_recheck_flag_does_not_judge_a_stored_message_again(start_server, emulator):
+    """Reproduction (issue 21.2): `x-opsguard-recheck: true` or `?recheck=true` on a re-sent (or replayed)
+    push once judged the stored message again and posted DataWorks a second result. Only DataWorks may cause
+    a Recheck (a new message id, see the test above): a stored message id is a duplicate, whatever else."""
     server = start_server()
+    p = server.pusher
     event = sample("undeploy-node", fresh=True)
-    server.pusher.push(event)
+    assert p.push(event).status_code == 202
     wait_reported(emulator, [event["id"]], server=server)
-    body = server.pusher.post(server.pusher.body(event),
-                              {**server.pusher.signed_headers(server.pusher.body(event)), "x-opsguard-recheck": "true"})
-    assert body.status_code == 202 and body.json()["status"] == "recheck" and body.json()["generation"] == 2
-    wait_for(lambda: len(reported(emulator, [event["id"]])[event["id"]]) == 2, what="second report")
+    body = p.body(event)
+    flagged = p.post(body, {**p.signed_headers(body), "x-opsguard-recheck": "true"})
+    queried = p.post(body, p.signed_headers(body, url=f"{p.events_url}?recheck=true"), path="/events?recheck=true")
+    for answer in (flagged, queried):
+        assert answer.status_code == 200 and answer.json()["status"] == "duplicate", answer.text
+        assert answer.json()["generation"] == 1
+    wait_for(lambda: server.service.worker.backlog == {"evaluations": 0, "reports": 0, "retries": 0})
+    assert len(reported(emulator, [event["id"]])[event["id"]]) == 1
     row = server.service.store.inbox_row(event["id"])
-    assert row.generation == 2 and row.recheck
-    wait_for(lambda: server.service.store.inbox_row(event["id"]).status.value == "reported")
+    assert row.generation == 1 and not row.recheck
 
 
 @pytest.mark.parametrize("warn_as, wire", [("OK", "OK"), ("FAIL", "FAIL")])
