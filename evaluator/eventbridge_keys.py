@@ -259,6 +259,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirect)
+_LOOPBACK_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))   # never via a proxy
 
 
 def fetch_pem(url: str, timeout: float, max_bytes: int) -> bytes:
@@ -268,7 +269,8 @@ def fetch_pem(url: str, timeout: float, max_bytes: int) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/x-pem-file, text/plain, */*",
                                                    "User-Agent": "opsguard-key-fetch"})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        opener = _LOOPBACK_OPENER if urlsplit(url).hostname in LOOPBACK_HOSTS else _OPENER
+        with opener.open(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise BadKey(f"key URL {url} serves {declared} bytes (limit {max_bytes})")
