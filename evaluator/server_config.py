@@ -13,6 +13,8 @@ public_key_file = ""                          # a pinned key file (PEM key or ce
 key_urls = ["https://*-eventbridge.oss-accelerate.aliyuncs.com"]   # from these origins only (https;
                                               # http only for loopback hosts, e.g. "http://127.0.0.1:*")
 key_fetch_timeout_seconds = 5.0               # a key download, all of it
+eventbridge_token_env = ""                    # names the variable holding the x-eventbridge-signature-token set
+                                              # on our EventBridge target: pushes must carry it (set it in production)
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
@@ -61,6 +63,7 @@ class ServerSettings:
     public_key_file: str = ""
     key_urls: tuple[str, ...] = ("https://*-eventbridge.oss-accelerate.aliyuncs.com",)   # OFFICIAL_KEY_URLS
     key_fetch_timeout_seconds: float = 5.0
+    eventbridge_token_env: str = ""
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: float = 60.0
     max_body_kib: int = 256

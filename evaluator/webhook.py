@@ -31,12 +31,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from evaluator.eventbridge_keys import OFFICIAL_KEY_URLS, KeyFetcher, KeySource, PinnedKey
 from evaluator.server_config import TOKEN_HEADER
-from evaluator.webhook_auth import (BadKey, KeyUnavailable, Match, MissingSignature, WebhookAuthError,
-                                    check_timestamp, key_url, lower_headers, schemes_present, verify_signatures)
+from evaluator.webhook_auth import (H_TOKEN, BadKey, BadSignature, KeyUnavailable, Match, MissingSignature,
+                                    WebhookAuthError, check_timestamp, key_url, lower_headers, schemes_present,
+                                    verify_signatures)
 from lineage.errors import ConfigError
 
 __all__ = ["AuthFailure", "Authenticator", "NoAuth", "ReplayCache", "SignatureAuth", "TokenAuth", "Verified",
@@ -128,16 +129,19 @@ def _legacy_key(signature_text: str) -> str | None:
 class SignatureAuth:
     """EventBridge HTTP-push signatures (v1 and v2), with the key from `keys` (a `KeySource`, or PEM bytes to pin)."""
 
-    def __init__(self, keys: KeySource | bytes, *, max_age_seconds: float = 60.0,
+    def __init__(self, keys: KeySource | bytes, *, max_age_seconds: float = 60.0, token: str | None = None,
                  clock: Callable[[], float] = time.time):
+        """`token`: the `x-eventbridge-signature-token` set on our EventBridge target; when given, a push must
+        carry exactly it (the key is every tenant's: the token is what ties a push to our rule)."""
         self.keys: KeySource = PinnedKey(keys) if isinstance(keys, bytes) else keys
+        self._token = token.encode() if token else None
         self._max_age_ms = int(max_age_seconds * 1000)
         self._clock = clock
         self.replays = ReplayCache(self._max_age_ms, clock)
         self._logged: set[tuple[str, str]] = set()
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs: float) -> SignatureAuth:
+    def from_file(cls, path: str | Path, **kwargs: Any) -> SignatureAuth:
         """Pin the PEM file (public key or certificate); `ConfigError` when it is missing or holds no RSA key."""
         try:
             pem = Path(path).read_bytes()
@@ -163,6 +167,8 @@ class SignatureAuth:
             stamp = check_timestamp(h, int(self._clock() * 1000), self._max_age_ms)   # before any key fetch
             where = key_url(h)
             matches = self._verify(url, h, body, where)
+            if self._token is not None and not hmac.compare_digest(h.get(H_TOKEN, "").encode(), self._token):
+                raise BadSignature(f"{H_TOKEN} is not the token configured for our EventBridge target")
         except KeyUnavailable as exc:
             raise AuthFailure(503, "key-unavailable", f"{type(exc).__name__}: {exc}") from None
         except WebhookAuthError as exc:
@@ -204,13 +210,15 @@ class SignatureAuth:
 
 
 def signature_auth(*, public_key_file: str = "", key_urls: Iterable[str] = OFFICIAL_KEY_URLS,
-                   fetch_timeout_seconds: float = 5.0, max_age_seconds: float = 60.0) -> SignatureAuth:
+                   fetch_timeout_seconds: float = 5.0, max_age_seconds: float = 60.0,
+                   token: str | None = None) -> SignatureAuth:
     """`SignatureAuth` from plain settings: the pinned key file when given (nothing fetched), else keys fetched
-    from the URLs pushes name, if `key_urls` allows them. `ConfigError` for a bad file or pattern."""
+    from the URLs pushes name, if `key_urls` allows them; `token` required on every push when given.
+    `ConfigError` for a bad file or pattern."""
     if public_key_file:
-        return SignatureAuth.from_file(public_key_file, max_age_seconds=max_age_seconds)
+        return SignatureAuth.from_file(public_key_file, max_age_seconds=max_age_seconds, token=token)
     fetcher = KeyFetcher(tuple(key_urls), timeout_seconds=fetch_timeout_seconds)
-    return SignatureAuth(fetcher, max_age_seconds=max_age_seconds)
+    return SignatureAuth(fetcher, max_age_seconds=max_age_seconds, token=token)
 
 
 def require_signed_url(public_url: str, host: str) -> None:
@@ -221,7 +229,7 @@ def require_signed_url(public_url: str, host: str) -> None:
     >>> require_signed_url("", "0.0.0.0")
     Traceback (most recent call last):
     ...
-    lineage.errors.ConfigError: server.auth = "signature" needs server.public_url: the URL EventBridge calls (its target's URL, e.g. https://opsguard.example.com), which is the URL it signs; the request's Host header is not trusted for it
+    lineage.errors.ConfigError: server.auth = "signature" needs server.public_url: the URL EventBridge calls ...
     """
     if public_url or _loopback(host):
         return

@@ -86,9 +86,15 @@ def build_authenticator(settings: ServerSettings) -> Authenticator:
     signed URL (`public_url`, needed unless the server listens on loopback) is missing or wrong."""
     if settings.auth == "signature":
         require_signed_url(settings.public_url, settings.host)
+        token = os.environ.get(settings.eventbridge_token_env, "") if settings.eventbridge_token_env else None
+        if token == "":
+            raise ConfigError(f"server.eventbridge_token_env names ${settings.eventbridge_token_env}, which is empty")
+        if token is None:
+            log.warning("server.eventbridge_token_env is not set: any EventBridge rule (any account's) that "
+                        "targets this URL gets in; set the target's token and name its variable there")
         return signature_auth(public_key_file=settings.public_key_file, key_urls=settings.key_urls,
                               fetch_timeout_seconds=settings.key_fetch_timeout_seconds,
-                              max_age_seconds=settings.max_age_seconds)
+                              max_age_seconds=settings.max_age_seconds, token=token)
     if settings.auth == "token":
         token = os.environ.get(settings.token_env, "")
         if not token:

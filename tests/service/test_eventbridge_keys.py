@@ -93,7 +93,7 @@ def numbers(key):
 
 
 # -- the allow-list ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["https://cn-shanghai-eventbridge.oss-accelerate.aliyuncs.com/x509_public_certificate.pem",
+@pytest.mark.parametrize("url", ["https://cn-shanghai-eventbridge.oss-accelerate.aliyuncs.com/x509_public_cert.pem",
                                  "https://ap-southeast-1-eventbridge.oss-accelerate.aliyuncs.com/k.pem",
                                  "https://CN-HANGZHOU-eventbridge.oss-accelerate.aliyuncs.com:443/k.pem"])
 def test_the_default_allows_the_official_https_hosts_of_any_region(url):

@@ -25,8 +25,8 @@ SIGNATURE_HEADER = {"v1": "x-eventbridge-signature", "v2": "x-eventbridge-signat
 def fetching_server(start_server, emulator):
     """Start a server whose key comes from the URL each push names (allow-list: loopback http, unless given)."""
 
-    def start(key_urls: tuple[str, ...] = LOOPBACK_KEYS, **fetcher: Any) -> Any:
-        return start_server(auth=SignatureAuth(KeyFetcher(key_urls, **fetcher)))
+    def start(key_urls: tuple[str, ...] = LOOPBACK_KEYS, token: str | None = None, **fetcher: Any) -> Any:
+        return start_server(auth=SignatureAuth(KeyFetcher(key_urls, **fetcher), token=token))
 
     return start
 
@@ -103,7 +103,8 @@ def test_a_push_signed_both_ways_cannot_be_replayed_as_one(fetching_server, emul
     headers = p.signed_headers(body)
     assert p.post(body, headers).status_code == 202
     only_v1 = {k: v for k, v in headers.items() if k != "x-eventbridge-signature-v2"}
-    only_v2 = {k: v for k, v in headers.items() if k not in ("x-eventbridge-signature", "x-eventbridge-signature-secret")}
+    v1_only = ("x-eventbridge-signature", "x-eventbridge-signature-secret")
+    only_v2 = {k: v for k, v in headers.items() if k not in v1_only}
     for stripped in (only_v1, only_v2):
         refused(p.post(body, stripped), 409, "replay")
 
@@ -154,6 +155,20 @@ def test_a_key_that_cannot_be_fetched_is_503_so_the_sender_retries(fetching_serv
     event = sample("freeze-node", fresh=True)                    # the one fetch was spent on the forgery
     assert "budget" in refused(p.push(event), 503, "key-unavailable")
     assert sum(emulator.eventbridge.fetches.values()) == 0
+
+
+def test_with_a_target_token_configured_pushes_from_other_rules_are_401(fetching_server, emulator):
+    server = fetching_server(token="our-target-token")
+    key = emulator.eventbridge.current
+    p = pusher(server, emulator, "v2")
+    ours, theirs = sample("freeze-node", fresh=True), sample("freeze-node", fresh=True)
+    for event, token, status in ((theirs, "another-tenant", 401), (theirs, None, 401), (ours, "our-target-token", 202)):
+        body = p.body(event)
+        headers = {"content-type": "application/json",
+                   **sign_push(p.events_url, body, key.private_pem, key.url, token=token, scheme="v2")}
+        assert p.post(body, headers).status_code == status, token
+    wait_reported(emulator, [ours["id"]], server=server)
+    assert [r["MessageId"] for r in emulator.results] == [ours["id"]]
 
 
 def test_opsguard_serve_fetches_the_key_a_push_names(serve_process, emulator):

@@ -195,3 +195,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_with_a_configured_token_only_pushes_carrying_it_get_in(emulator):
+    """EventBridge signs every tenant's pushes with the same key: the token set on our target is what ties a
+    push to our rule."""
+    auth = SignatureAuth(KeyFetcher(["http://127.0.0.1:*"]), token="our-target-token")
+    keys = emulator.eventbridge
+    auth.check(URL, sign(keys, "v2", token="our-target-token"), BODY)
+    for scheme, token in product(["v1", "v2"], [None, "their-token", "our-target-token "]):
+        with pytest.raises(AuthFailure, match="x-eventbridge-signature-token is not the token") as refused:
+            auth.check(URL, sign(keys, scheme, token=token), BODY)
+        assert refused.value.status == 401
