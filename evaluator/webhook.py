@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from evaluator.eventbridge_keys import OFFICIAL_KEY_URLS, KeyFetcher, KeySource, PinnedKey
 from evaluator.server_config import TOKEN_HEADER
-from evaluator.webhook_auth import (H_TOKEN, BadKey, BadSignature, KeyUnavailable, Match, MissingSignature,
+from evaluator.webhook_auth import (H_TOKEN, H_URL, BadKey, BadSignature, KeyUnavailable, Match, MissingSignature,
                                     WebhookAuthError, check_timestamp, key_url, lower_headers, schemes_present,
                                     verify_signatures)
 from lineage.errors import ConfigError
@@ -153,7 +153,7 @@ class SignatureAuth:
             raise ConfigError(f"server.public_key_file {path} is not a PEM public key: {exc}") from None
 
     def may_block(self, headers: Mapping[str, str]) -> bool:
-        url = lower_headers(headers).get("x-eventbridge-signature-url", "")
+        url = headers.get(H_URL) or lower_headers(headers).get(H_URL, "")   # (the server's names are lower-case)
         return bool(url) and self.keys.would_fetch(url)
 
     def check(self, url: str, headers: Mapping[str, str], body: bytes) -> Verified:

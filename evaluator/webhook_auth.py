@@ -45,9 +45,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-__all__ = ["BadKey", "BadSignature", "Form", "KeyUnavailable", "Match", "MissingSignature", "StaleTimestamp",
-           "UntrustedKeyUrl", "V1_FORMS", "V2_FORMS", "H_TOKEN", "WebhookAuthError", "check_timestamp", "key_url",
-           "load_public_key", "lower_headers", "schemes_present", "verify_push", "verify_signatures"]
+__all__ = ["BadKey", "BadSignature", "Form", "H_TOKEN", "H_URL", "KeyUnavailable", "Match", "MissingSignature",
+           "StaleTimestamp", "UntrustedKeyUrl", "V1_FORMS", "V2_FORMS", "WebhookAuthError", "check_timestamp",
+           "key_url", "load_public_key", "lower_headers", "schemes_present", "verify_push", "verify_signatures"]
 
 H_TIMESTAMP = "x-eventbridge-signature-timestamp"
 H_METHOD = "x-eventbridge-signature-method"
