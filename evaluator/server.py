@@ -105,9 +105,9 @@ def create_app(service: Service) -> EventsEndpoint:
         return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
 
     settings = service.options.server
-    # The signed URL's base: [server] public_url, or the loopback address once bound (`service.base_url`).
+    # The signed URL's base: [server] public_url; without one (loopback only), the address once bound.
     return EventsEndpoint(app, lambda: service.inbox, max_body_bytes=settings.max_body_bytes,
-                          public_url=lambda: service.base_url)
+                          public_url=lambda: settings.public_url or service.base_url)
 
 
 class ServerThread:

@@ -213,3 +213,15 @@ def test_a_server_started_without_a_known_url_verifies_nothing(start_server, emu
     server.service.base_url = ""                                 # as if neither public_url nor the bound address
     answer = server.pusher.push(sample("freeze-node", fresh=True))
     assert "public_url" in refused(answer, 503, "unavailable")
+
+
+def test_with_public_url_configured_only_that_url_verifies(start_server, emulator):
+    public = "https://opsguard.example.com/prefix"
+    server = start_server(public_url=public)
+    p = server.pusher
+    body = p.body(sample("freeze-node", fresh=True))
+    as_addressed = p.signed_headers(body)                        # the loopback address the request really used
+    assert "BadSignature" in refused(p.post(body, as_addressed), 401, "unauthenticated")
+    query = "source=eventbridge&x=1"
+    signed = p.signed_headers(body, url=f"{public}/events?{query}")
+    assert p.post(body, signed, path=f"/events?{query}").status_code == 202
