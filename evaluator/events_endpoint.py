@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
 import orjson
 
 from evaluator.inbox import Inbox, Push, Reply

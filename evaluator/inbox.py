@@ -2,8 +2,7 @@
 
 Order of checks for `POST /events` (first failure answers):
 size (413) → content type (415) → authentication (401; 409 for a replayed signature; 503 while the signing
-key cannot be had) → JSON and
-fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
+key cannot be had) → JSON and fields (400) → store. Every refusal is recorded in `rejected`. What is stored:
 
 - extension-point events (freeze/unfreeze/undeploy/backfill): `accepted`, queued for the worker → 202.
   A message id never seen (`evaluator.seen_ids`) is answered once it is in the accept journal
