@@ -127,7 +127,11 @@ def _legacy_key(signature_text: str) -> str | None:
 
 
 class SignatureAuth:
-    """EventBridge HTTP-push signatures (v1 and v2), with the key from `keys` (a `KeySource`, or PEM bytes to pin)."""
+    """EventBridge HTTP-push signatures (v1 and v2), with the key from `keys` (a `KeySource`, or PEM bytes to pin).
+
+    A key not cached yet is fetched in `check` (`may_block` says so beforehand). So is the one refetch a
+    failed signature may cause (a key replaced in place; at most once per URL per refetch interval, bounded
+    by the fetch timeout), which `may_block` cannot foresee."""
 
     def __init__(self, keys: KeySource | bytes, *, max_age_seconds: float = 60.0, token: str | None = None,
                  clock: Callable[[], float] = time.time):
@@ -177,8 +181,9 @@ class SignatureAuth:
         if self.replays.seen(replay_key):
             raise AuthFailure(409, "replay", "this signed request was accepted before (same signature bytes); "
                                              "nothing was done again")
-        return Verified("+".join(sorted(m.scheme for m in matches)), "+".join(m.form for m in matches), stamp,
-                        where, replay_key)
+        matches.sort(key=lambda m: m.scheme)
+        return Verified("+".join(m.scheme for m in matches), "+".join(m.form for m in matches), stamp, where,
+                        replay_key)
 
     def _verify(self, url: str, h: Mapping[str, str], body: bytes, where: str) -> list[Match]:
         key = self.keys.key_for(where)
