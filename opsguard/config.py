@@ -6,7 +6,15 @@ host = "127.0.0.1"
 port = 8080
 public_url = "https://opsguard.example.com"   # what EventBridge calls (signed URL) and details links use
 auth = "signature"                            # signature | token | none
-public_key_file = "eventbridge-public.pem"    # relative to the config file
+# signature: pushes signed with EventBridge's key (v1 or v2), checked against the URL public_url + /events;
+# public_url is required unless the server listens on loopback (see opsguard.webhook.auth.require_signed_url)
+public_key_file = ""                          # a pinned key file (PEM key or certificate, relative to this
+                                              # file): nothing fetched. Empty: fetch the key a push names,
+key_urls = ["https://*-eventbridge.oss-accelerate.aliyuncs.com"]   # from these origins only (https;
+                                              # http only for loopback hosts, e.g. "http://127.0.0.1:*")
+key_fetch_timeout_seconds = 5.0               # a key download, all of it
+eventbridge_token_env = ""                    # names the variable holding the x-eventbridge-signature-token set
+                                              # on our EventBridge target: pushes must carry it (set it in production)
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
@@ -56,6 +64,9 @@ class ServerSettings:
     public_url: str = ""
     auth: str = "signature"
     public_key_file: str = ""
+    key_urls: tuple[str, ...] = ("https://*-eventbridge.oss-accelerate.aliyuncs.com",)   # OFFICIAL_KEY_URLS
+    key_fetch_timeout_seconds: float = 5.0
+    eventbridge_token_env: str = ""
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: float = 60.0
     max_body_kib: int = 256
@@ -147,6 +158,10 @@ def _section(cls: type, table: dict[str, Any], name: str, config_path: Path | No
             raise ConfigError(f"{_where(config_path)}unknown key {name}.{key} "
                               f"(expected one of {', '.join(sorted(by_name))})")
         expected = type(getattr(defaults, key))
+        if expected is tuple:   # a TOML array of strings
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{_where(config_path)}{name}.{key} must be an array of strings")
+            value = tuple(value)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

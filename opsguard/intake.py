@@ -1,8 +1,8 @@
 """The intake: one push in, one answer out — and the message durable in the store before any 2xx.
 
 Order of checks for `POST /events` (the first failure answers): size (413) → content type (415) →
-authentication (401; 409 for a replayed signature) → a readable message id (400, saying what to fix) →
-store. Every refusal is recorded in `rejected`. What is stored (one inbox row, committed before the answer):
+authentication (401; 409 for a replayed signature; 503 while the signing key cannot be had) → a readable
+message id (400, saying what to fix) → store. Every refusal is recorded in `rejected`. What is stored (one inbox row, committed before the answer):
 
 - extension-point events (freeze/unfreeze/undeploy/backfill): `accepted` → 202; a judge worker claims it.
   Also when the payload cannot be read or judged: the message id and code are enough to answer DataWorks,
@@ -93,7 +93,10 @@ class Intake:
             return self._reject(push, 415, "unsupported-media-type",
                                 f"content type {media or '(none)'!r}; send {' or '.join(ACCEPTED_MEDIA_TYPES)}")
         try:
-            verified = self.auth.check(push.url, push.headers, push.body)
+            if self.auth.may_block(push.headers):   # e.g. a signing key to fetch: off the event loop
+                verified = await asyncio.to_thread(self.auth.check, push.url, push.headers, push.body)
+            else:
+                verified = self.auth.check(push.url, push.headers, push.body)
         except AuthFailure as exc:
             return self._reject(push, exc.status, exc.reason, exc.detail)
         try:
@@ -101,7 +104,7 @@ class Intake:
             unreadable = None
         except EventParseError as exc:
             event, unreadable = None, str(exc)
-        row = self._row(push, event, unreadable, verified.signature)
+        row = self._row(push, event, unreadable, verified.replay_key)
         if isinstance(row, Reply):
             return row
         try:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,9 @@ from opsguard.pipeline.workers import Workers
 from opsguard.process_gc import settle_after_start
 from opsguard.retention import prune_checks
 from opsguard.schedule import Schedule, SyncRunner
-from opsguard.store import InboxRow, Pruned, Store, StoreError, open_store
+from opsguard.store import InboxRow, Pruned, Store, StoreError, open_store, utcnow
 from opsguard.store.group_commit import GroupCommit
-from opsguard.webhook.auth import Authenticator
+from opsguard.webhook.auth import Authenticator, SignatureAuth
 
 __all__ = ["ServiceOptions", "Service"]
 
@@ -94,6 +94,9 @@ class Service:
         self._parts = {"workers": workers, "commits": commits, "graphs": graphs, "intake": intake,
                        "schedule": schedule}
         self.refresh_graph()
+        if isinstance(self.auth, SignatureAuth):   # replays of recently accepted pushes stay refused
+            since = utcnow() - timedelta(seconds=2 * settings.max_age_seconds)
+            self.auth.replays.preload(store.replay_keys_since(since))
         self._gauges()
         schedule.start(sync_now=graphs.current() is None and graphs.load_error is None)
         settle_after_start()

@@ -10,11 +10,15 @@ Every ``POST /`` must carry a valid ACS3-HMAC-SHA256 signature (``acs_signature`
 faults apply (``faults``: latency, 429 ``Throttling.User``, 500 ``InternalError.System``),
 then the action runs (``actions``). Control endpoints, unsigned: ``GET /_emulator/results``
 (UpdateWorkbenchEventResult calls in arrival order), ``GET /_emulator/stats``,
-``GET|POST /_emulator/faults``, ``GET /_emulator/health``.
+``GET|POST /_emulator/faults``, ``GET /_emulator/health``. The sandbox EventBridge's public keys are
+published at ``GET /_emulator/eventbridge/<file>.pem`` (``Emulator.eventbridge``, see
+``sandbox.eventbridge_keys``): the URL a push names in ``x-eventbridge-signature-url``.
 
 CLI: ``python -m sandbox.emulator --workspace FILE --port 0 --access-key-id ID
---access-key-secret S [--qps N] [--error-rate F] [--latency-ms N] [--host H]`` prints
-``listening on http://HOST:PORT`` and serves until SIGTERM/SIGINT.
+--access-key-secret S [--qps N] [--error-rate F] [--latency-ms N] [--host H]
+[--eventbridge-key-out FILE]`` prints ``listening on http://HOST:PORT`` (and, with
+``--eventbridge-key-out``, writes the signing key there and prints ``eventbridge key URL``) and serves
+until SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
@@ -33,6 +38,7 @@ from sandbox.acs_signature import SignatureVerifier
 from sandbox.actions import ACTIONS, ApiRequest, dispatch
 from sandbox.api_error import ApiError
 from sandbox.cli_args import OneLineArgumentParser, fail
+from sandbox.eventbridge_keys import EventBridgeKeys
 from sandbox.faults import FaultConfigError, FaultInjector, Faults, faults_from
 from sandbox.fixture import WorkspaceFixtureError, load_workspace
 from sandbox.http_server import EmulatorHTTPServer, Reply
@@ -68,6 +74,7 @@ class Emulator:
         self._per_action: Counter[str] = Counter()
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None
+        self._eventbridge: EventBridgeKeys | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -75,6 +82,8 @@ class Emulator:
         if self._server is None:
             self._server = EmulatorHTTPServer(self._address, self.handle)
             self._server.start()
+            if self._eventbridge is None:
+                self._eventbridge = EventBridgeKeys(f"{self.url}/_emulator/eventbridge")
         return self
 
     def stop(self) -> None:
@@ -104,6 +113,13 @@ class Emulator:
         return f"http://{self.endpoint}"
 
     # --- inspection and control ----------------------------------------------------------------
+
+    @property
+    def eventbridge(self) -> EventBridgeKeys:
+        """The sandbox EventBridge's signing keys, published by this emulator (once started)."""
+        if self._eventbridge is None:
+            raise RuntimeError("the emulator is not running")
+        return self._eventbridge
 
     @property
     def results(self) -> list[dict]:
@@ -200,6 +216,11 @@ class Emulator:
                 self._served(action)  # answered by the action, successfully or with its own 4xx
 
     def _control(self, method: str, path: str, body: bytes) -> Reply:
+        if path.startswith("/_emulator/eventbridge/") and method == "GET" and self._eventbridge is not None:
+            pem = self._eventbridge.published(path.rsplit("/", 1)[1])
+            if pem is None:
+                return Reply(404, _json({"Code": "NoSuchKey", "Message": f"no key file {path}"}))
+            return Reply(200, pem, {"Content-Type": "application/x-pem-file"})
         if path == "/_emulator/results" and method == "GET":
             return Reply(200, _json(self.results))
         if path == "/_emulator/stats" and method == "GET":
@@ -244,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-action", action="append", help="limit faults to this action (repeatable)")
     parser.add_argument("--allowed-project", type=int, action="append", help="answer 403 for other projects")
     parser.add_argument("--seed", type=int, default=0, help="seed of the error-rate RNG")
+    parser.add_argument("--eventbridge-key-out", metavar="FILE",
+                        help="write the sandbox EventBridge's private key PEM here (for python -m sandbox.pusher)")
     args = parser.parse_args(argv)
     if not args.access_key_id or not args.access_key_secret:
         fail(prog, "--access-key-id and --access-key-secret are required (or ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET)")
@@ -264,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     print(f"listening on {emulator.url}", flush=True)
+    if args.eventbridge_key_out:
+        key = emulator.eventbridge.current
+        try:
+            Path(args.eventbridge_key_out).write_bytes(key.private_pem)
+        except OSError as e:
+            emulator.stop()
+            fail(prog, f"--eventbridge-key-out {args.eventbridge_key_out}: {e.strerror or e}")
+        print(f"eventbridge key URL {key.url}", flush=True)
     stop.wait()
     emulator.stop()
     return 0

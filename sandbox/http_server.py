@@ -76,9 +76,10 @@ class _Handler(BaseHTTPRequestHandler):
             reason = HTTPStatus(reply.status).phrase
         except ValueError:
             reason = ""
-        lines = [f"HTTP/1.1 {reply.status} {reason}", "Content-Type: application/json;charset=utf-8",
+        content_type = reply.headers.get("Content-Type", "application/json;charset=utf-8")
+        lines = [f"HTTP/1.1 {reply.status} {reason}", f"Content-Type: {content_type}",
                  f"Content-Length: {len(reply.body)}"]
-        lines += [f"{k}: {v}" for k, v in reply.headers.items()]
+        lines += [f"{k}: {v}" for k, v in reply.headers.items() if k != "Content-Type"]
         if self.close_connection:
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body)

@@ -1,18 +1,25 @@
-"""EventBridge-style HTTP pusher: delivers CloudEvents envelopes signed as EventBridge does.
+"""EventBridge-style HTTP pusher: delivers CloudEvents envelopes signed as EventBridge does, in either
+scheme or both (``scheme="v1" | "v2" | "both"``).
 
-Signature (REFERENCE §5): a random secret per push is HMAC-SHA1 key over
+The string to sign is the full URL (with query), "\\n", the signature headers present as ``name: value\\n``
+in a fixed order, the raw body and (as the reference code does) a final "\\n":
 
-    full URL (with query) "\\n"
-    "x-eventbridge-signature-timestamp: <ms>\\n"  "x-eventbridge-signature-method: HMAC-SHA1\\n"
-    "x-eventbridge-signature-version: 1.0\\n"     "x-eventbridge-signature-url: <public key URL>\\n"
-    ["x-eventbridge-signature-token: <token>\\n"]  raw body "\\n"
+- **v1**: headers timestamp, method (``HMAC-SHA1``), version (``1.0``), url, [token]. A random secret per
+  push is the HMAC-SHA1 key; the signature is its base64 in ``x-eventbridge-signature``. The secret travels
+  "encrypted with the private key": an RSA private-key operation over the PKCS#1 v1.5 type-1 padded secret
+  (signature-style), base64, in ``x-eventbridge-signature-secret``; the receiver recovers it with the
+  public key. ``cryptography`` has no raw private-key encryption, so the padding and the (CRT)
+  exponentiation are done here on the key's numbers.
+- **v2**: headers timestamp, hash-method (``SHA256``), version, url, [token]; the RSA-SHA256 (PKCS#1 v1.5)
+  signature's base64 in ``x-eventbridge-signature-v2``. The exact v2 string is not known from the
+  documentation: ``v2_form`` picks one of ``V2_FORMS`` (the default is the likeliest), so a receiver can
+  be tested against each.
 
-The secret travels "encrypted with the private key": an RSA private-key operation over the
-PKCS#1 v1.5 type-1 padded secret (signature-style), base64, so the receiver recovers it
-with the public key (``opsguard.webhook.signature``). ``cryptography`` has no raw private-key
-encryption, so the padding and the (CRT) exponentiation are done here on the key's numbers.
+The public key's URL goes in ``x-eventbridge-signature-url``; ``sandbox.eventbridge_keys`` publishes
+keys over loopback (``Emulator.eventbridge``).
 
-CLI: ``python -m sandbox.pusher --url URL --private-key FILE [--token T] EVENT.json...``.
+CLI: ``python -m sandbox.pusher --url URL --private-key FILE [--public-key-url URL] [--scheme v1|v2|both]
+[--token T] EVENT.json...``.
 """
 
 from __future__ import annotations
@@ -30,23 +37,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from sandbox.cli_args import OneLineArgumentParser, fail
 
-__all__ = ["DEFAULT_PUBLIC_KEY_URL", "PushResult", "generate_test_keypair", "main", "push", "sign_push",
-           "string_to_sign"]
+__all__ = ["DEFAULT_PUBLIC_KEY_URL", "SCHEMES", "V2_FORMS", "PushResult", "generate_test_keypair", "main", "push",
+           "sign_push", "string_to_sign"]
 
 H_TIMESTAMP = "x-eventbridge-signature-timestamp"
 H_METHOD = "x-eventbridge-signature-method"
+H_HASH_METHOD = "x-eventbridge-hash-method"
 H_VERSION = "x-eventbridge-signature-version"
 H_URL = "x-eventbridge-signature-url"
 H_TOKEN = "x-eventbridge-signature-token"
 H_SECRET = "x-eventbridge-signature-secret"
 H_SIGNATURE = "x-eventbridge-signature"
-#: the official headers in string-to-sign order
+H_SIGNATURE_V2 = "x-eventbridge-signature-v2"
+#: the v1 headers in string-to-sign order
 SIGNED_HEADERS = (H_TIMESTAMP, H_METHOD, H_VERSION, H_URL, H_TOKEN)
+V2_SIGNED_HEADERS = (H_TIMESTAMP, H_HASH_METHOD, H_VERSION, H_URL, H_TOKEN)
+SCHEMES = ("v1", "v2", "both")
+#: v1 string forms by name: (headers, final newline); the reference code's is "v1"
+V1_FORMS = {"v1": (SIGNED_HEADERS, True), "v1-no-final-newline": (SIGNED_HEADERS, False)}
+#: candidate v2 string forms by name: (headers, final newline)
+V2_FORMS = {"v2": (V2_SIGNED_HEADERS, True), "v2-no-final-newline": (V2_SIGNED_HEADERS, False),
+            "v2-v1-headers": (SIGNED_HEADERS, True), "v2-v1-headers-no-final-newline": (SIGNED_HEADERS, False)}
 DEFAULT_PUBLIC_KEY_URL = "https://eventbridge-keys.invalid/opsguard-test-public.pem"
 CONTENT_TYPE = "application/json;charset=utf-8"
 
@@ -67,37 +83,58 @@ def generate_test_keypair(bits: int = 2048) -> tuple[bytes, bytes]:
     return private, public
 
 
-def string_to_sign(url: str, headers: dict[str, str], body: bytes) -> bytes:
-    """URL, the official signature headers present (in order), the raw body, each line-terminated.
+def string_to_sign(url: str, headers: dict[str, str], body: bytes, names: tuple[str, ...] = SIGNED_HEADERS,
+                   final_newline: bool = True) -> bytes:
+    """URL, the signature headers `names` present (in order), the raw body, each line-terminated.
 
     >>> string_to_sign("https://h/p?q=1", {H_METHOD: "HMAC-SHA1", H_TIMESTAMP: "1700000000000"}, b'{}')
     b'https://h/p?q=1\\nx-eventbridge-signature-timestamp: 1700000000000\\nx-eventbridge-signature-method: HMAC-SHA1\\n{}\\n'
     """
-    lines = "".join(f"{name}: {headers[name]}\n" for name in SIGNED_HEADERS if name in headers)
-    return f"{url}\n{lines}".encode("utf-8") + body + b"\n"
+    lines = "".join(f"{name}: {headers[name]}\n" for name in names if name in headers)
+    return f"{url}\n{lines}".encode("utf-8") + body + (b"\n" if final_newline else b"")
 
 
 def sign_push(url: str, body: bytes, private_key_pem: bytes, public_key_url: str, token: str | None = None,
-              now_ms: int | None = None) -> dict[str, str]:
-    """The ``x-eventbridge-signature*`` headers for POSTing ``body`` to ``url``."""
-    headers = {H_TIMESTAMP: str(int(time.time() * 1000) if now_ms is None else now_ms),
-               H_METHOD: "HMAC-SHA1", H_VERSION: "1.0", H_URL: public_key_url}
+              now_ms: int | None = None, scheme: str = "v1", v2_form: str = "v2",
+              v1_form: str = "v1") -> dict[str, str]:
+    """The ``x-eventbridge-*`` signature headers for POSTing ``body`` to ``url`` in ``scheme`` (v1, v2, both)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+    headers = {H_TIMESTAMP: str(int(time.time() * 1000) if now_ms is None else now_ms), H_VERSION: "1.0",
+               H_URL: public_key_url}
+    if scheme in ("v1", "both"):
+        headers[H_METHOD] = "HMAC-SHA1"
+    if scheme in ("v2", "both"):
+        headers[H_HASH_METHOD] = "SHA256"
     if token is not None:
         headers[H_TOKEN] = token
-    secret = secrets.token_hex(16).encode("ascii")
-    digest = hmac.new(secret, string_to_sign(url, headers, body), hashlib.sha1).digest()
-    headers[H_SECRET] = base64.b64encode(_private_encrypt(private_key_pem, secret)).decode("ascii")
-    headers[H_SIGNATURE] = base64.b64encode(digest).decode("ascii")
+    signed = dict(headers)
+    if scheme in ("v1", "both"):
+        names, newline = V1_FORMS[v1_form]
+        secret = secrets.token_hex(16).encode("ascii")
+        digest = hmac.new(secret, string_to_sign(url, signed, body, names, newline), hashlib.sha1).digest()
+        headers[H_SECRET] = base64.b64encode(_private_encrypt(private_key_pem, secret)).decode("ascii")
+        headers[H_SIGNATURE] = base64.b64encode(digest).decode("ascii")
+    if scheme in ("v2", "both"):
+        names, newline = V2_FORMS[v2_form]
+        signature = _private_key(private_key_pem).sign(string_to_sign(url, signed, body, names, newline),
+                                                       padding.PKCS1v15(), hashes.SHA256())
+        headers[H_SIGNATURE_V2] = base64.b64encode(signature).decode("ascii")
     return headers
 
 
 @lru_cache(maxsize=8)
-def _private_numbers(private_key_pem: bytes) -> rsa.RSAPrivateNumbers:
+def _private_key(private_key_pem: bytes) -> rsa.RSAPrivateKey:
     """Parsing a PEM key costs tens of ms: do it once per key, not once per push."""
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("the private key is not an RSA key")
-    return key.private_numbers()
+    return key
+
+
+@lru_cache(maxsize=8)
+def _private_numbers(private_key_pem: bytes) -> rsa.RSAPrivateNumbers:
+    return _private_key(private_key_pem).private_numbers()
 
 
 def _private_encrypt(private_key_pem: bytes, message: bytes) -> bytes:
@@ -116,14 +153,16 @@ def _private_encrypt(private_key_pem: bytes, message: bytes) -> bytes:
 
 
 def push(url: str, envelope: dict, *, private_key_pem: bytes, public_key_url: str = DEFAULT_PUBLIC_KEY_URL,
-         token: str | None = None, timeout: float = 10.0, now_ms: int | None = None) -> PushResult:
-    """POST ``envelope`` as JSON to ``url``, signed; any HTTP status is returned, not raised.
+         token: str | None = None, timeout: float = 10.0, now_ms: int | None = None, scheme: str = "v1",
+         v2_form: str = "v2") -> PushResult:
+    """POST ``envelope`` as JSON to ``url``, signed in ``scheme``; any HTTP status is returned, not raised.
 
     Network failures raise ``urllib.error.URLError`` (an ``OSError``).
     """
     body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     headers = {"Content-Type": CONTENT_TYPE,
-               **sign_push(url, body, private_key_pem, public_key_url, token=token, now_ms=now_ms)}
+               **sign_push(url, body, private_key_pem, public_key_url, token=token, now_ms=now_ms, scheme=scheme,
+                          v2_form=v2_form)}
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL given by the caller)
@@ -140,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--private-key", required=True, help="RSA private key PEM of the test 'EventBridge'")
     parser.add_argument("--public-key-url", default=DEFAULT_PUBLIC_KEY_URL)
     parser.add_argument("--token", help="x-eventbridge-signature-token")
+    parser.add_argument("--scheme", choices=SCHEMES, default="v1", help="signature scheme(s) to send")
     parser.add_argument("events", nargs="+", metavar="EVENT.json")
     args = parser.parse_args(argv)
     try:
@@ -157,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     for path, envelope in envelopes:
         try:
             result = push(args.url, envelope, private_key_pem=key, public_key_url=args.public_key_url,
-                          token=args.token)
+                          token=args.token, scheme=args.scheme)
         except OSError as e:
             print(f"{path}: failed: {e}", file=sys.stderr)
             accepted = False

@@ -26,6 +26,7 @@ CREATE TABLE inbox (
 );
 CREATE INDEX inbox_work ON inbox (status, kind, received_at);
 CREATE INDEX inbox_updated ON inbox (updated_at);
+CREATE INDEX inbox_received ON inbox (received_at);
 CREATE INDEX inbox_check_process ON inbox (extension_biz_id, received_at);
 
 -- One verdict per extension message: the verdict JSON plus the columns an audit filters on.

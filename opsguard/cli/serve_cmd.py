@@ -17,7 +17,7 @@ import typer
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, resolve_data_dir
 from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
 from opsguard.config import ServerSettings, parse_schedule, parse_server
-from opsguard.webhook.auth import Authenticator, NoAuth, SignatureAuth, TokenAuth
+from opsguard.webhook.auth import Authenticator, NoAuth, TokenAuth, require_signed_url, signature_auth
 from lineage.config import Config, load_config, parse_timezone
 from lineage.errors import ConfigError
 
@@ -82,9 +82,19 @@ def serve(
 
 
 def build_authenticator(settings: ServerSettings) -> Authenticator:
-    """The webhook authenticator `[server] auth` asks for; `ConfigError` when its key or token is missing."""
+    """The webhook authenticator `[server] auth` asks for; `ConfigError` when its key, key URLs, token or the
+    signed URL (`public_url`, needed unless the server listens on loopback) is missing or wrong."""
     if settings.auth == "signature":
-        return SignatureAuth.from_file(settings.public_key_file, max_age_seconds=settings.max_age_seconds)
+        require_signed_url(settings.public_url, settings.host)
+        token = os.environ.get(settings.eventbridge_token_env, "") if settings.eventbridge_token_env else None
+        if token == "":
+            raise ConfigError(f"server.eventbridge_token_env names ${settings.eventbridge_token_env}, which is empty")
+        if token is None:
+            log.warning("server.eventbridge_token_env is not set: any EventBridge rule (any account's) that "
+                        "targets this URL gets in; set the target's token and name its variable there")
+        return signature_auth(public_key_file=settings.public_key_file, key_urls=settings.key_urls,
+                              fetch_timeout_seconds=settings.key_fetch_timeout_seconds,
+                              max_age_seconds=settings.max_age_seconds, token=token)
     if settings.auth == "token":
         token = os.environ.get(settings.token_env, "")
         if not token:

@@ -108,8 +108,9 @@ def create_app(service: Service) -> EventsEndpoint:
         return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
 
     settings = service.options.server
+    # The signed URL's base: [server] public_url; without one (loopback only), the address once bound.
     return EventsEndpoint(app, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
-                          public_url=settings.public_url)
+                          public_url=lambda: settings.public_url or service.base_url)
 
 
 class ServerThread:

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
-from starlette.datastructures import URL
 
 from opsguard.intake import Intake, Push, Reply
 
@@ -30,13 +29,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class EventsEndpoint:
     """ASGI app: `POST /events` handled here, anything else passed to `app`."""
 
-    def __init__(self, app: ASGIApp, intake: Callable[[], Intake], *, max_body_bytes: int, public_url: str = ""):
-        """`intake()` gives the started service's intake; `public_url` is the base URL EventBridge signs
-        (empty: the URL as received)."""
+    def __init__(self, app: ASGIApp, intake: Callable[[], Intake], *, max_body_bytes: int,
+                 public_url: str | Callable[[], str] = ""):
+        """`intake()` gives the started service's intake; `public_url` (or a callable giving it, for a server
+        whose port is known only once it listens) is the base URL EventBridge signs. The URL checked is
+        always that base + the path and query received, never one built from the request's Host header
+        (which the sender chooses): empty, the URL is relative and signed pushes are refused."""
         self.app = app
         self._intake = intake
         self._limit = max_body_bytes
-        self._public_url = public_url.rstrip("/")
+        self._public_url = public_url if callable(public_url) else (lambda: public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/events":
@@ -59,8 +61,7 @@ class EventsEndpoint:
         """The push as received, and whether its body is over the limit (then it is not read on)."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
-        url = f"{self._public_url}{scope['path']}" + (f"?{query}" if query else "") if self._public_url \
-            else str(URL(scope=scope))
+        url = f"{self._public_url().rstrip('/')}{scope['path']}" + (f"?{query}" if query else "")
         client = scope.get("client")
         remote = client[0] if client else None
         declared = headers.get("content-length")

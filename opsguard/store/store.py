@@ -130,6 +130,11 @@ class Store:
                                                      "message_id": row.message_id,
                                                      "received_at": row.received_at})
 
+    def replay_keys_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """(replay key, received_at) of messages received since `since`."""
+        with self.connector.read() as s:
+            return [(r["signature"], r["received_at"]) for r in s.all("store_replay_keys_since", {"since": since})]
+
     def backlog(self) -> dict[str, int]:
         """Unfinished messages by status (accepted: to judge or apply; judged: to report)."""
         with self.connector.read() as s:

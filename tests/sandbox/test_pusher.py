@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from opsguard.webhook.signature import WebhookAuthError, verify_push
-from sandbox.pusher import generate_test_keypair, push
+from sandbox.pusher import SCHEMES, generate_test_keypair, push
 
 SAMPLE = {  # shared/dataworks/samples/freeze-node.json
     "id": "6f1c2a40-8d3e-4b7a-9c55-0e2f1a7b3c01", "source": "acs.dataworks", "specversion": "1.0",
@@ -58,17 +58,24 @@ def receiver(keys):
     server.server_close()
 
 
-def test_push_is_accepted_by_a_verifying_receiver(receiver, keys):
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_push_is_accepted_by_a_verifying_receiver(receiver, keys, scheme):
     url, received = receiver
-    result = push(url, SAMPLE, private_key_pem=keys[0], token="t-1")
+    result = push(url, SAMPLE, private_key_pem=keys[0], token="t-1", scheme=scheme)
     assert result.status == 204
     assert received == [SAMPLE]
 
 
-def test_push_with_the_wrong_key_is_refused(receiver):
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_push_with_the_wrong_key_is_refused(receiver, scheme):
     url, received = receiver
-    assert push(url, SAMPLE, private_key_pem=generate_test_keypair()[0]).status == 401
+    assert push(url, SAMPLE, private_key_pem=generate_test_keypair()[0], scheme=scheme).status == 401
     assert received == []
+
+
+def test_an_unknown_scheme_is_a_value_error(keys):
+    with pytest.raises(ValueError, match="scheme must be one of v1, v2, both"):
+        push("http://127.0.0.1:9/", SAMPLE, private_key_pem=keys[0], scheme="v3")
 
 
 def test_cli_pushes_each_file_and_exits_0_when_all_accepted(receiver, keys, tmp_path):
@@ -78,7 +85,7 @@ def test_cli_pushes_each_file_and_exits_0_when_all_accepted(receiver, keys, tmp_
     event = tmp_path / "event.json"
     event.write_text(json.dumps(SAMPLE))
     result = subprocess.run([sys.executable, "-m", "sandbox.pusher", "--url", url, "--private-key", str(key),
-                             str(event), str(event)], capture_output=True, text=True, timeout=60)
+                             "--scheme", "both", str(event), str(event)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("HTTP 204") == 2 and len(received) == 2
 

@@ -36,11 +36,12 @@ def test_webhook_auth_does_not_import_the_sandbox():
 
 
 def test_public_names_change_only_on_purpose():
-    from sandbox import emulator, fixture, pusher, workspace
+    from sandbox import emulator, eventbridge_keys, fixture, pusher, workspace
 
     assert set(workspace.__all__) == {"MIN_NODES", "SAMPLE_NODE_IDS", "SAMPLE_PROJECT_ID", "WorkspaceFixtureError",
                                       "generate_workspace", "load_workspace", "main", "write_workspace"}
     assert set(emulator.__all__) == {"API_VERSION", "Emulator", "main"}
     assert set(fixture.__all__) == {"WorkspaceFixtureError", "load_workspace", "validate_workspace"}
-    assert set(pusher.__all__) == {"DEFAULT_PUBLIC_KEY_URL", "PushResult", "generate_test_keypair", "main", "push",
-                                   "sign_push", "string_to_sign"}
+    assert set(pusher.__all__) == {"DEFAULT_PUBLIC_KEY_URL", "SCHEMES", "V2_FORMS", "PushResult",
+                                   "generate_test_keypair", "main", "push", "sign_push", "string_to_sign"}
+    assert set(eventbridge_keys.__all__) == {"EventBridgeKeys", "SigningKey", "make_signing_pair"}

@@ -97,11 +97,13 @@ def keypair() -> tuple[bytes, bytes]:
 
 @dataclass
 class Pusher:
-    """Signed pushes to one server's `/events`."""
+    """Signed pushes to one server's `/events` (`scheme` v1, v2 or both; `key_url` names the public key)."""
 
     url: str
     private_pem: bytes
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+    key_url: str = "https://keys.invalid/pub.pem"
+    scheme: str = "v1"
 
     def body(self, envelope: dict[str, Any]) -> bytes:
         return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
@@ -111,8 +113,8 @@ class Pusher:
         from sandbox.pusher import sign_push
 
         return {"content-type": content_type,
-                **sign_push(url or self.events_url, body, self.private_pem, "https://keys.invalid/pub.pem",
-                            now_ms=now_ms)}
+                **sign_push(url or self.events_url, body, self.private_pem, self.key_url, now_ms=now_ms,
+                            scheme=self.scheme)}
 
     @property
     def events_url(self) -> str:
@@ -251,9 +253,11 @@ class ServeProcess:
 
 
 def write_config(path: Path, emulator: Any, public_key: Path, **server: Any) -> Path:
-    """An opsguard.toml for a test server: the emulator as DataWorks, signature auth, no scheduled syncs."""
+    """An opsguard.toml for a test server: the emulator as DataWorks, signature auth (the pinned `public_key`
+    unless `server` sets `public_key_file`), no scheduled syncs."""
+    pinned = [] if "public_key_file" in server else [f'public_key_file = "{public_key.name}"']
     lines = ["[dataworks]", f'endpoint = "{emulator.url}"', f'extension_code = "{EXTENSION_CODE}"', "",
-             "[server]", 'auth = "signature"', f'public_key_file = "{public_key.name}"',
+             "[server]", 'auth = "signature"', *pinned,
              "report_backoff_cap_seconds = 0.5", "graph_poll_seconds = 0.5"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in server.items()]
     lines += ["", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]
@@ -262,19 +266,22 @@ def write_config(path: Path, emulator: Any, public_key: Path, **server: Any) -> 
 
 
 @pytest.fixture
-def serve_process(tmp_path, data_dir, emulator, keypair, state_url) -> Iterator[Callable[[], ServeProcess]]:
+def serve_process(tmp_path, data_dir, emulator, keypair, state_url) -> Iterator[Callable[..., ServeProcess]]:
     """Start `opsguard serve --port 0 --json` on the data dir (again after a kill: same config, same state),
     its store on the engine `store_engine` names."""
     public = tmp_path / "eventbridge-public.pem"
     public.write_bytes(keypair[1])
-    config = write_config(tmp_path / "opsguard.toml", emulator, public, lease_seconds=6.0,
-                          **({"state_url": state_url} if state_url else {}))
+    base = {"lease_seconds": 6.0, **({"state_url": state_url} if state_url else {})}
+    config = write_config(tmp_path / "opsguard.toml", emulator, public, **base)
     started: list[ServeProcess] = []
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": TEST_KEY.id,
            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": TEST_KEY.secret, "PYTHONPATH": str(REPO)}
     env.pop("OPSGUARD_HOME", None)
 
-    def start() -> ServeProcess:
+    def start(**server: Any) -> ServeProcess:
+        """`server`: `[server]` settings for this start (the config is rewritten with them)."""
+        if server:
+            write_config(config, emulator, public, **{**base, **server})
         log = open(tmp_path / f"serve-{len(started)}.log", "wb")  # noqa: SIM115 — closed with the process
         process = subprocess.Popen([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--json",
                                     "--config", str(config), "--data-dir", str(data_dir)],

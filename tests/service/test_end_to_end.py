@@ -89,16 +89,21 @@ def test_recheck_with_a_new_message_id_and_same_extension_biz_id_is_judged_again
     assert stored.recheck_of == first["id"] and stored.data()["recheck_of"] == first["id"]
 
 
-def test_an_unsigned_recheck_header_judges_nothing_again(start_server, emulator):
-    """Only DataWorks can cause a Recheck (a new signed message): a header anyone can add changes nothing."""
+def test_an_unsigned_recheck_flag_does_not_judge_a_stored_message_again(start_server, emulator):
+    """Reproduction (issue 21.2): `x-opsguard-recheck: true` or `?recheck=true` on a re-sent (or replayed)
+    push once judged the stored message again and posted DataWorks a second result. Only DataWorks may cause
+    a Recheck (a new message id, see the test above): a stored message id is a duplicate, whatever else."""
     server = start_server()
+    p = server.pusher
     event = sample("undeploy-node", fresh=True)
-    server.pusher.push(event)
+    assert p.push(event).status_code == 202
     wait_reported(emulator, [event["id"]], server=server)
-    body = server.pusher.body(event)
-    again = server.pusher.post(body, {**server.pusher.signed_headers(body), "x-opsguard-recheck": "true"})
-    assert again.status_code == 200 and again.json()["status"] == "duplicate"
-    assert server.service.store.backlog() == {"accepted": 0, "judged": 0}
+    body = p.body(event)
+    flagged = p.post(body, {**p.signed_headers(body), "x-opsguard-recheck": "true"})
+    queried = p.post(body, p.signed_headers(body, url=f"{p.events_url}?recheck=true"), path="/events?recheck=true")
+    for answer in (flagged, queried):
+        assert answer.status_code == 200 and answer.json()["status"] == "duplicate", answer.text
+    assert server.service.store.backlog() == {"accepted": 0, "judged": 0}     # nothing to judge or post again
     assert len(reported(emulator, [event["id"]])[event["id"]]) == 1
 
 

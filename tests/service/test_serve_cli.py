@@ -25,6 +25,12 @@ runner = CliRunner()
     ('[server]\nauth = "none"\n', "set dataworks.extension_code"),
     ('[dataworks]\nextension_code = "x"\n[server]\npublic_key_file = "missing.pem"\n', "cannot read server.public_key_file"),
     ('[dataworks]\nextension_code = "x"\n[server]\nauth = "token"\n', "needs the token in $OPSGUARD_WEBHOOK_TOKEN"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nhost = "0.0.0.0"\n', "needs server.public_url"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nkey_urls = ["http://keys.example.com"]\n', "plain http"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nkey_urls = "https://k.example.com"\n',
+     "server.key_urls must be an array of strings"),
+    ('[dataworks]\nextension_code = "x"\n[server]\neventbridge_token_env = "OPSGUARD_TEST_UNSET_TOKEN"\n',
+     "names $OPSGUARD_TEST_UNSET_TOKEN, which is empty"),
 ])
 def test_bad_server_config_is_a_one_line_usage_error(tmp_path, monkeypatch, config, message):
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", TEST_KEY.id)
