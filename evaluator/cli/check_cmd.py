@@ -40,7 +40,9 @@ def check(
 ) -> None:
     """Evaluate one event message against the live snapshot and print the verdict; nothing is posted.
 
-    Exit code 0 for OK and WARN, 1 for FAIL, 2 for unreadable input, a bad policy or no snapshot.
+    Exit code 0 for OK and WARN, 1 for FAIL, 2 for unreadable input, a bad policy or no snapshot. An
+    extension-point event whose id and code read but whose payload does not gets the on_error verdict,
+    as the server would answer it.
     """
     raw = _read(event_file)
     try:
