@@ -29,7 +29,7 @@ from lineage.daybins import N_BINS, bin_histogram, bins_of_run
 from lineage.graph import LineageGraph
 
 __all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill",
-           "merge_periods", "bizdate_count", "LISTED_BIZDATES"]
+           "merge_periods", "bizdate_count", "listed_bizdates", "LISTED_BIZDATES"]
 
 LISTED_BIZDATES = 3660  # bizdates listed one by one (ten years); counts always cover all of them
 
@@ -230,7 +230,7 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     np.add.at(weight, pattern[running], table.per_day[row[running]])
     per_bin = weight @ table.patterns.astype(np.int64) + int((run_nodes & ~good).sum())
     busiest = int(per_bin[hist > 0].max()) if count else 0
-    listed = _listed_bizdates(spans)
+    listed = listed_bizdates(spans)
     listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in _listed_spans(spans)]
                                  or [np.zeros(0, dtype=np.int64)])
     per_bizdate = per_bin[listed_bins]
@@ -276,5 +276,10 @@ def _listed_spans(spans: tuple[BizdatePeriod, ...], limit: int = LISTED_BIZDATES
     return out
 
 
-def _listed_bizdates(spans: tuple[BizdatePeriod, ...]) -> tuple[date, ...]:
-    return tuple(d for p in _listed_spans(spans) for d in p.bizdates())
+def listed_bizdates(spans: Iterable[BizdatePeriod], limit: int = LISTED_BIZDATES) -> tuple[date, ...]:
+    """The first `limit` bizdates of `spans` (disjoint, oldest first: `merge_periods`), one by one.
+
+    >>> listed_bizdates([BizdatePeriod(date(2026, 1, 30), date(9999, 12, 31))], limit=3)
+    (datetime.date(2026, 1, 30), datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
+    """
+    return tuple(d for p in _listed_spans(tuple(spans), limit) for d in p.bizdates())
