@@ -151,9 +151,14 @@ def _unreadable(code: EventCode, message_id: str, data_message_id: str | None, e
     if project is None and code is EventCode.BACKFILL_DATA:
         project = _lenient(f.optional_id, data, "rootNodeProjectId")
     return Unreadable(code=code, message_id=message_id, reason=" ".join(str(error).split()), error=error,
-                      project_id=project, operator=_lenient(f.optional_str, data, "operator", "operator"),
-                      extension_biz_id=_lenient(f.optional_str, data, "extensionBizId", "extension_biz_id"),
+                      project_id=project, operator=_text(_lenient(f.optional_str, data, "operator", "operator")),
+                      extension_biz_id=_text(_lenient(f.optional_str, data, "extensionBizId", "extension_biz_id")),
                       data_message_id=data_message_id, envelope=envelope, raw=f.frozen(data))
+
+
+def _text(value: str | None) -> str | None:
+    """`value` when it is valid Unicode (it goes into the verdict and the store), else None."""
+    return None if value is None or _RAW_SURROGATE.search(value) else value
 
 
 def _load(message: Mapping[str, Any] | bytes | bytearray | str) -> Mapping[str, Any]:
