@@ -1,8 +1,13 @@
 """opsguard's pure judgement library: DataWorks events → policy → checks → verdicts.
 
     import evaluator
-    event = evaluator.parse_event(body, require_id=True)       # a push; `Unreadable` if only its id and code read
-    verdict = evaluator.evaluate_message(body, graph, policy)   # parse + judge: every event gets a verdict
+    try:
+        event = evaluator.parse_event(body, require_id=True)   # a push: refused without a message id
+    except evaluator.EventParseError as exc:
+        if exc.unreadable is None:
+            ...                                                 # 4xx with str(exc): nothing to answer
+        event = exc.unreadable                                  # id and code read: answer it all the same
+    verdict = evaluate(event, graph, policy)                    # evaluator.evaluate.evaluate; on_error for Unreadable
     evaluator.verdict_for_timeout(event, policy)                # the answer when judging overran its budget
     evaluator.verdict_for_error(evaluator.EventIdentity(mid, code, pid), policy, reason)   # could not judge
 

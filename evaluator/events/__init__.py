@@ -1,8 +1,6 @@
 """DataWorks event messages (CloudEvents envelopes, or a bare `data` object) → typed, frozen events.
 
-`parse_event` returns a `NodeOperation`, `Backfill`, `NodeChanged` or `Ignored`; an `Unreadable` when an
-extension-point event names its message id and code but its payload cannot be read (it must still be
-answered); or raises one of:
+`parse_event` returns a `NodeOperation`, `Backfill`, `NodeChanged` or `Ignored`, or raises one of:
 
     EventParseError (ValueError)    every message names the field and what was wrong (or what to fix)
     ├── MalformedEvent              not JSON, not UTF-8, not a JSON object
@@ -11,8 +9,11 @@ answered); or raises one of:
     └── InvalidValue                right type, impossible value (bad date, begin > end, empty list,
                                     too long, a number past int64, a lone UTF-16 surrogate)
 
-An error means no answer is possible: no readable message id, no readable code, or not an extension
-point. `parse_event(..., require_id=True)` (a push) also refuses a bare `data` object: without the
+When an extension-point event names its message id and code but its payload cannot be read, the error
+carries `unreadable`, an `Unreadable` event: it must still be answered (`evaluate` gives it the policy's
+`on_error` verdict). Without `unreadable` no answer is possible (no readable message id, no readable
+code, or not an extension point). `parse_event(..., require_id=True)` (a push) also refuses a bare
+`data` object: without the
 envelope's `id` there is nothing to answer with. Every field is bounded (`LIMITS`): a message id past
 256 characters could not travel in any result call.
 Field names and semantics: REFERENCE.md §1. Unknown fields are kept (`extra`), never dropped.

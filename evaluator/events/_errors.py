@@ -8,7 +8,13 @@ from typing import Any
 
 
 class EventParseError(ValueError):
-    """An event message opsguard cannot read. `field` is the dotted path, `reason` what was wrong."""
+    """An event message opsguard cannot read. `field` is the dotted path, `reason` what was wrong.
+
+    `unreadable` is set when the message still names its message id and an extension-point code: the
+    `Unreadable` event to answer (DataWorks holds the operation until it is answered), else None.
+    """
+
+    unreadable: Any = None   # evaluator.events.Unreadable | None (typed loosely: the model imports this module)
 
     def __init__(self, field: str, reason: str):
         self.field = field

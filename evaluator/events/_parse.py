@@ -1,10 +1,10 @@
 """`parse_event`: message (dict, JSON text or bytes) → envelope + data → a typed event.
 
 Two stages. First the event's *identity*: its message id (envelope `id`, else `data.messageId`) and its
-code (`data.eventCode`, else the envelope `type`). Without both nothing can be answered, so any failure
-there raises. Then the payload: for an extension point (DataWorks holds the operation until answered)
-a failure there yields `Unreadable`, carrying the identity and the reason, so the event is still
-answered; for other events it raises.
+code (`data.eventCode`, else the envelope `type`). Without both nothing can be answered. Then the
+payload. A failure at either stage raises; when the identity was read and names an extension point
+(DataWorks holds the operation until answered), the error carries `unreadable`, the `Unreadable` event
+to answer with the policy's `on_error`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def parse_event(message: Mapping[str, Any] | bytes | bytearray | str, *, require
 
     `require_id`: the message is a push to be answered, so one without a message id (a bare `data`
     object) is refused saying how to fix the EventBridge target. Offline (`opsguard check`) a bare
-    `data` object is judged without one.
+    `data` object is judged without one. An error with `unreadable` set must still be answered: pass
+    that event to `evaluate` (it gets the `on_error` verdict).
 
     >>> e = parse_event('{"eventCode": "freeze-node", "projectId": 1, "nodeIds": [7, "8"]}')
     >>> type(e).__name__, e.code.value, e.node_ids
@@ -58,7 +59,10 @@ def parse_event(message: Mapping[str, Any] | bytes | bytearray | str, *, require
     Traceback (most recent call last):
     ...
     evaluator.events.WrongType: data.nodeIds: expected array of node ids, got number 7
-    >>> u = parse_event({"id": "m-1", "type": "dataworks:NodeChange:FreezeNode", "data": {"projectId": 1}})
+    >>> try:
+    ...     parse_event({"id": "m-1", "type": "dataworks:NodeChange:FreezeNode", "data": {"projectId": 1}})
+    ... except EventParseError as exc:
+    ...     u = exc.unreadable
     >>> type(u).__name__, u.code.value, u.message_id, u.reason
     ('Unreadable', 'freeze-node', 'm-1', 'data.nodeIds: required field is missing')
     >>> parse_event({"eventCode": "freeze-node", "projectId": 1, "nodeIds": [7]}, require_id=True)
@@ -94,9 +98,9 @@ def parse_event(message: Mapping[str, Any] | bytes | bytearray | str, *, require
         assert data is not None
         return _typed(code, data, message_id, data_message_id, envelope)
     except EventParseError as exc:
-        if message_id is None or not code.is_extension_point:
-            raise
-        return _unreadable(code, message_id, data_message_id, envelope, data, exc)
+        if message_id is not None and code.is_extension_point:   # it must be answered all the same
+            exc.unreadable = _unreadable(code, message_id, data_message_id, envelope, data, exc)
+        raise
 
 
 def _typed(code: EventCode, data: Mapping[str, Any], message_id: str | None, data_message_id: str | None,

@@ -86,7 +86,9 @@ def test_a_lone_surrogate_escape_is_a_clean_parse_error():
 
 def test_a_lone_surrogate_in_the_payload_of_an_identified_event_is_answered_not_dropped():
     text = json.dumps(envelope({**op("freeze-node", 1), "operator": "PLACEHOLDER"})).replace("PLACEHOLDER", "\\udfff")
-    event = parse_event(text)
+    with pytest.raises(InvalidValue) as info:
+        parse_event(text)
+    event = info.value.unreadable
     assert isinstance(event, Unreadable) and event.reason.startswith("data.operator: holds a lone UTF-16 surrogate")
     verdict = evaluate(event, graph(*chain(1)), now=NOW)
     assert verdict.result is Status.FAIL and verdict.to_text().encode("utf-8")   # storable, postable

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from evaluator.cli import app
 from evaluator.evaluate import evaluate
-from evaluator.events import (EventCode, EventIdentity, Ignored, MissingField, NodeOperation, Unreadable, WrongType,
-                              parse_event)
+from evaluator.events import (EventCode, EventIdentity, EventParseError, Ignored, MissingField, NodeOperation,
+                              Unreadable, WrongType, parse_event)
 from evaluator.policy import parse_policy
 from evaluator.unjudged import verdict_for_error, verdict_for_timeout
 from evaluator.verdict import EMPTY_IMPACT, Status
@@ -21,6 +21,14 @@ from lineage.snapshots import SnapshotStore
 from tests.evaluator.helpers import NOW, PROJECT, backfill, chain, graph, op, sample
 
 FORWARD = r"no envelope `id` to answer with: is the EventBridge target forwarding only `\$\.data`\? deliver the complete event"
+
+
+def unreadable(message, **kwargs) -> Unreadable:
+    """The `Unreadable` event a parse error carries (the test fails when there is none)."""
+    with pytest.raises(EventParseError) as info:
+        parse_event(message, **kwargs)
+    assert isinstance(info.value.unreadable, Unreadable), info.value
+    return info.value.unreadable
 
 
 def documented_freeze(**data) -> dict:
@@ -38,8 +46,8 @@ def documented_freeze(**data) -> dict:
 ])
 def test_a_documented_freeze_with_an_unreadable_payload_is_answered_with_on_error(change, reason):
     message = documented_freeze(**change)
-    event = parse_event(json.dumps(message).encode(), require_id=True)
-    assert isinstance(event, Unreadable) and event.code is EventCode.FREEZE_NODE
+    event = unreadable(json.dumps(message).encode(), require_id=True)
+    assert event.code is EventCode.FREEZE_NODE and str(event.error) == reason
     assert (event.message_id, event.reason) == (message["id"], reason)
     verdict = evaluate(event, graph(*chain(2)), now=NOW)
     assert (verdict.result, verdict.wire_result, verdict.message_id) == (Status.FAIL, "FAIL", message["id"])
@@ -50,8 +58,8 @@ def test_a_documented_freeze_with_an_unreadable_payload_is_answered_with_on_erro
 def test_a_backfill_without_its_periods_is_answered_and_keeps_its_workspace():
     message = sample("backfill-data")
     del message["data"]["multipleTimePeriods"]
-    event = parse_event(message)
-    assert isinstance(event, Unreadable) and event.project_id == PROJECT and event.operator == "203100000000042"
+    event = unreadable(message)
+    assert event.project_id == PROJECT and event.operator == "203100000000042"
     assert event.reason == "data.multipleTimePeriods: required field is missing"
     lenient = parse_policy('on_error = "WARN"')
     verdict = evaluate(event, graph(*chain(1)), lenient, now=NOW)
@@ -60,7 +68,7 @@ def test_a_backfill_without_its_periods_is_answered_and_keeps_its_workspace():
 
 def test_the_unreadable_verdict_has_the_shape_of_every_verdict():
     good = evaluate(parse_event(sample("freeze-node")), graph(*chain(2)), now=NOW).to_json()
-    bad = evaluate(parse_event(documented_freeze(nodeIds=None)), graph(*chain(2)), now=NOW).to_json()
+    bad = evaluate(unreadable(documented_freeze(nodeIds=None)), graph(*chain(2)), now=NOW).to_json()
     assert bad.keys() == good.keys() and set(bad["impact"]) == set(EMPTY_IMPACT) <= set(good["impact"])
     assert bad["backfill"].keys() == good["backfill"].keys()
     assert [c.keys() for c in bad["checkpoints"]] == [good["checkpoints"][0].keys()]
@@ -69,22 +77,28 @@ def test_the_unreadable_verdict_has_the_shape_of_every_verdict():
 def test_data_that_is_not_an_object_is_answered_when_the_type_names_the_code():
     message = sample("undeploy-node")
     message["data"] = "not json"
-    event = parse_event(message)
-    assert isinstance(event, Unreadable) and event.code is EventCode.UNDEPLOY_NODE and event.project_id is None
+    event = unreadable(message)
+    assert event.code is EventCode.UNDEPLOY_NODE and event.project_id is None
     assert event.reason == 'data: expected JSON object, got string "not json"'
 
 
 def test_only_extension_points_become_unreadable_regular_events_still_raise():
     message = sample("node-change-updated")
     del message["data"]["nodeId"]
-    with pytest.raises(MissingField, match="data.nodeId"):
+    with pytest.raises(MissingField, match="data.nodeId") as info:
         parse_event(message)
+    assert info.value.unreadable is None
+    bare = op("freeze-node")   # no message id: nothing to answer with
+    with pytest.raises(EventParseError, match="data.nodeIds") as info:
+        parse_event(bare)
+    assert info.value.unreadable is None
 
 
 def test_data_without_an_envelope_says_there_is_no_message_id_not_that_eventcode_is_missing():
     # issue 23.3: {"data": {...eventCode...}} used to report data.eventCode missing although it is there
-    with pytest.raises(MissingField, match="^id: " + FORWARD):
+    with pytest.raises(MissingField, match="^id: " + FORWARD) as info:
         parse_event({"data": op("freeze-node", 1)})
+    assert info.value.unreadable is None
 
 
 def test_a_bare_data_push_is_refused_saying_how_to_fix_the_target_but_offline_it_is_judged():

@@ -47,8 +47,8 @@ def test_without_a_snapshot_the_server_is_not_ready_but_still_answers_every_chec
     event = sample("freeze-node", fresh=True)
     assert server.pusher.push(event).status_code == 202
     record = wait_reported(emulator, [event["id"]], server=server)[event["id"]][0]
-    assert record["CheckResult"] == "OK"                        # on_error = WARN, sent as warn_as = OK
-    assert record["CheckResultTip"].startswith("WARNING: opsguard could not judge this operation: no metadata")
+    assert record["CheckResult"] == "FAIL"                      # on_error defaults to FAIL (docs/policy.md)
+    assert record["CheckResultTip"].startswith("FAIL: opsguard could not judge this operation: no metadata")
     page = server.pusher.client.get(f"{server.url}/checks/{event['id']}")
     assert page.status_code == 200 and "No metadata snapshot is loaded" in page.text
 
