@@ -19,7 +19,8 @@ from typing import Any
 from evaluator.checks import CHECKS, SIZE_CHECKS, Check, check_name
 from evaluator.checks.backfill_selection import ALL_DOWNSTREAM, selection_note
 from evaluator.checks.derived import backfill_estimate, downstream, evaluation_scope
-from evaluator.events import Backfill, Event, Ignored, NodeChanged, NodeOperation, Unreadable, parse_event
+from evaluator.events import (Backfill, Event, EventParseError, Ignored, NodeChanged, NodeOperation, Unreadable,
+                              parse_event)
 from evaluator.policy import Policy, PolicyError, default_policy
 from evaluator.unjudged import verdict_for_error
 from evaluator.verdict import EMPTY_BACKFILL, Checkpoint, SnapshotInfo, Status, Verdict, make_tip, worst
@@ -100,10 +101,17 @@ def evaluate(event: Event, graph: LineageGraph, policy: Policy | None = None, *,
 
 def evaluate_message(raw: Mapping[str, Any] | bytes | str, graph: LineageGraph, policy: Policy | None = None,
                      **kwargs: Any) -> Verdict:
-    """`parse_event` + `evaluate`, latency measured from the raw message; parse errors propagate
+    """`parse_event` + `evaluate`, latency measured from the raw message. An extension-point event that names
+    its id and code but cannot be read gets its `on_error` verdict; other parse errors propagate
     (`EventParseError`: the caller answers 4xx or records the message as ignored)."""
     started = time.perf_counter()
-    return evaluate(parse_event(raw), graph, policy, started=started, **kwargs)
+    try:
+        event: Event = parse_event(raw)
+    except EventParseError as exc:
+        if exc.unreadable is None:
+            raise
+        event = exc.unreadable
+    return evaluate(event, graph, policy, started=started, **kwargs)
 
 
 def _summaries(event: NodeOperation | Backfill, graph: LineageGraph, policy: Policy,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evaluator.cli import app
-from evaluator.evaluate import evaluate
+from evaluator.evaluate import evaluate, evaluate_message
 from evaluator.events import (EventCode, EventIdentity, EventParseError, Ignored, MissingField, NodeOperation,
                               Unreadable, WrongType, parse_event)
 from evaluator.policy import parse_policy
@@ -64,6 +64,13 @@ def test_a_backfill_without_its_periods_is_answered_and_keeps_its_workspace():
     lenient = parse_policy('on_error = "WARN"')
     verdict = evaluate(event, graph(*chain(1)), lenient, now=NOW)
     assert (verdict.result, verdict.wire_result) == (Status.WARN, "OK")   # WARN goes out per warn_as
+
+
+def test_evaluate_message_answers_an_identified_unreadable_event_and_raises_for_the_rest():
+    verdict = evaluate_message(json.dumps(documented_freeze(nodeIds=None)), graph(*chain(2)), now=NOW)
+    assert verdict.result is Status.FAIL and "data.nodeIds" in verdict.tip
+    with pytest.raises(MissingField, match="^id: "):
+        evaluate_message(json.dumps({"data": op("freeze-node", 1)}), graph(*chain(2)), now=NOW)
 
 
 def test_the_unreadable_verdict_has_the_shape_of_every_verdict():
