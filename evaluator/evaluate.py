@@ -67,17 +67,19 @@ def evaluate(event: Event, graph: LineageGraph, policy: Policy | None = None, *,
     notes: list[str] = []
     impact = backfill = None
     results: dict[int, Checkpoint | None] = {}
+    failed: set[int] = set()   # checks that raised (their checkpoint follows on_error)
 
     def run(i: int) -> None:
         try:
             results[i] = checks[i](event, graph, effective, now)
         except Exception as exc:  # noqa: BLE001 — a failing check must still yield a verdict
             results[i] = _error_checkpoint(check_name(checks[i]), exc, effective)
+            failed.add(i)
 
     with evaluation_scope():
         for i in (i for i, check in enumerate(checks) if check in SIZE_CHECKS):
             run(i)
-        refused = any(cp is not None and cp.status is Status.FAIL for cp in results.values())
+        refused = any(cp is not None and cp.status is Status.FAIL and i not in failed for i, cp in results.items())
         if refused:
             notes.append("refused on its size alone: the other checks did not run")
             backfill = _size_only(event) if isinstance(event, Backfill) else None

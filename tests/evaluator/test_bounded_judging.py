@@ -3,6 +3,8 @@ there is, and of every node on bizdate 9999-12-31, get a judgement, never a chec
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from evaluator.checks import CHECKS, SIZE_CHECKS
@@ -71,3 +73,16 @@ def test_future_bizdates_of_a_huge_span_are_counted_and_listed_capped():
 
 def test_the_size_checks_are_the_span_check():
     assert {c.__name__ for c in SIZE_CHECKS} == {"backfill_span"} and SIZE_CHECKS <= set(CHECKS)
+
+
+def test_a_size_check_that_raises_is_an_error_not_a_size_refusal(monkeypatch):
+    span = sys.modules["evaluator.checks.backfill_span"]   # the package re-exports the function by that name
+
+    def broken(periods):
+        raise RuntimeError("counting broke")
+
+    monkeypatch.setattr(span, "bizdate_count", broken)
+    verdict = evaluate(parse_event(backfill(1, [("2026-11-01", "2026-11-02")])), wide(3), now=NOW)
+    assert verdict.result is Status.FAIL and "counting broke" in verdict.checkpoint("backfill-span").message
+    assert "backfill-volume" in {c.name for c in verdict.checkpoints}
+    assert not any("size alone" in n for n in verdict.notes)
