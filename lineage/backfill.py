@@ -7,21 +7,31 @@ does not fire on a run date still gets one dry-run instance for that bizdate. Ov
 count a bizdate once. Hours = run instances × the node's median run time, falling back to the
 median of its workspace's nodes of the same program type, else a default.
 
-Vectorised: fire counts are computed once per (distinct cron expression, run date) and combined
-with numpy over the selection.
+Bounded whatever the request: periods are merged into disjoint spans and counted by arithmetic
+(`bizdate_count`), and fire counts come from the calendar-bin histogram of the run dates
+(`lineage.daybins`), one row per distinct day pattern of the selected crons, so a span of 9,999 years
+costs what a span of 400 does. Run dates are day ordinals: bizdate 9999-12-31 runs on a day
+`datetime.date` cannot hold, and nothing overflows. Only the per-bizdate listing is capped
+(`LISTED_BIZDATES`); every count covers every bizdate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
+from lineage.cron import CronTable
+from lineage.daybins import N_BINS, bin_histogram, bins_of_run
 from lineage.graph import LineageGraph
 
-__all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill"]
+__all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill",
+           "merge_periods", "bizdate_count", "listed_bizdates", "LISTED_BIZDATES"]
+
+LISTED_BIZDATES = 3660  # bizdates listed one by one (ten years); counts always cover all of them
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,41 @@ class BizdatePeriod:
         if self.begin > self.end:
             raise ValueError(f"bizdate period begins after it ends: {self.begin} > {self.end}")
 
+    @property
+    def days(self) -> int:
+        """Number of bizdates in the period (no enumeration)."""
+        return (self.end - self.begin).days + 1
+
     def bizdates(self) -> list[date]:
-        """Every bizdate of the period, oldest first."""
-        return [self.begin + timedelta(days=k) for k in range((self.end - self.begin).days + 1)]
+        """Every bizdate of the period, oldest first (enumerates: see `days` for the count)."""
+        return [self.begin + timedelta(days=k) for k in range(self.days)]
+
+
+def merge_periods(periods: Iterable[BizdatePeriod]) -> tuple[BizdatePeriod, ...]:
+    """The bizdates of `periods` as disjoint spans, oldest first (overlapping or adjacent periods joined).
+
+    >>> d = date.fromisoformat
+    >>> merge_periods([BizdatePeriod(d("2026-01-05"), d("2026-01-09")), BizdatePeriod(d("2026-01-01"), d("2026-01-04")),
+    ...                BizdatePeriod(d("2026-01-07"), d("2026-01-07")), BizdatePeriod(d("2026-02-01"), d("2026-02-01"))])
+    (BizdatePeriod(begin=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 9)), BizdatePeriod(begin=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 1)))
+    """
+    spans: list[BizdatePeriod] = []
+    for period in sorted(periods, key=lambda p: (p.begin, p.end)):
+        if spans and period.begin.toordinal() <= spans[-1].end.toordinal() + 1:  # ordinals: no date overflow
+            if period.end > spans[-1].end:
+                spans[-1] = BizdatePeriod(spans[-1].begin, period.end)
+        else:
+            spans.append(period)
+    return tuple(spans)
+
+
+def bizdate_count(periods: Iterable[BizdatePeriod]) -> int:
+    """Distinct bizdates over `periods` (overlaps once), by arithmetic.
+
+    >>> bizdate_count([BizdatePeriod(date(1, 1, 1), date(9999, 12, 31))])
+    3652059
+    """
+    return sum(p.days for p in merge_periods(periods))
 
 
 @dataclass(frozen=True)
@@ -78,15 +120,17 @@ class BackfillEstimate:
     node_count: int
     dry_run_node_count: int
     bizdate_count: int
-    bizdates: tuple[date, ...]
+    bizdates: tuple[date, ...]        # listed one by one: the first LISTED_BIZDATES of them (all, up to that)
     instance_count: int
     run_instance_count: int
     estimated_hours: float
     downstream_not_included_count: int
     downstream_not_included: tuple[int, ...]
     nodes_without_history: int        # selected run nodes whose run time is a fallback
-    per_bizdate_run_instances: tuple[int, ...]
+    per_bizdate_run_instances: tuple[int, ...]   # for each listed bizdate
     bad_cron_node_ids: tuple[int, ...] = ()   # selected nodes without a valid cron (assumed daily)
+    spans: tuple[BizdatePeriod, ...] = ()     # every bizdate, as disjoint periods (`merge_periods`)
+    busiest_bizdate_run_instances: int = 0    # the most run instances of any one bizdate (all of them, not just listed)
     _per_node: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -129,6 +173,7 @@ class BackfillEstimate:
                                 "hours": round(p.hours, 4), "has_history": p.has_history, "dry_run": p.dry_run}
                                for p in self.per_node]
             out["bizdates"] = [d.isoformat() for d in self.bizdates]
+            out["spans"] = [{"begin": p.begin.isoformat(), "end": p.end.isoformat()} for p in self.spans]
             out["per_bizdate_run_instances"] = list(self.per_bizdate_run_instances)
             out["downstream_not_included"] = list(self.downstream_not_included)
         return out
@@ -161,25 +206,34 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     excluded[exc] = True
     dry = excluded[selection]
 
-    bizdates = sorted({d for p in request.periods for d in p.bizdates()})
+    spans = merge_periods(request.periods)
+    count = sum(p.days for p in spans)
+    # Run dates (bizdate + 1 day) as a calendar-bin histogram: its nonzero bins are all the counting needs.
+    hist = sum((bin_histogram(p.begin.toordinal() + 1, p.days) for p in spans), np.zeros(N_BINS, dtype=np.int64))
     table = graph.cron_table()
-    per_date = table.counts([d + timedelta(days=1) for d in bizdates])  # (cron, bizdate) fires
     cron = graph.codes("cron_express")[0][selection]
     good = np.zeros(selection.size, dtype=bool)
     good[cron >= 0] = table.valid[cron[cron >= 0]]
     row = np.where(good, cron, 0)
-    if per_date.size:
-        fires = np.where(good, per_date.sum(axis=1)[row], len(bizdates))  # a bad cron: assume daily
-        idle = np.where(good, (per_date == 0).sum(axis=1)[row], 0)
-    else:
-        fires = np.full(selection.size, len(bizdates), dtype=np.int64)
-        idle = np.zeros(selection.size, dtype=np.int64)
+    if not table.valid.any():          # no usable cron in the whole graph: every node is assumed daily
+        table = CronTable.build(["00 00 00 * * ?"])
+    pattern = table.pattern[row] * good                       # the day pattern of each selected node's cron
+    fire_days = table.patterns.astype(np.int64) @ hist        # per pattern: run dates it fires on
+    fires = np.where(good, fire_days[pattern] * table.per_day[row], count)  # a bad cron: assume daily
+    idle = np.where(good, count - fire_days[pattern], 0)
     runs = np.where(dry, 0, fires)
     dry_runs = np.where(dry, fires + idle, idle)  # excluded: max(k, 1) per bizdate = fires + idle days
     run_nodes = ~dry
-    per_bizdate = np.full(len(bizdates), int((run_nodes & ~good).sum()), dtype=np.int64)
-    if per_date.size:
-        per_bizdate += np.bincount(row[run_nodes & good], minlength=per_date.shape[0]) @ per_date
+    # Run instances of one bizdate depend only on its run date's bin: per bin, over the running nodes.
+    running = run_nodes & good
+    weight = np.zeros(table.patterns.shape[0], dtype=np.int64)
+    np.add.at(weight, pattern[running], table.per_day[row[running]])
+    per_bin = weight @ table.patterns.astype(np.int64) + int((run_nodes & ~good).sum())
+    busiest = int(per_bin[hist > 0].max()) if count else 0
+    listed = listed_bizdates(spans)
+    listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in _listed_spans(spans)]
+                                 or [np.zeros(0, dtype=np.int64)])
+    per_bizdate = per_bin[listed_bins]
 
     median = graph.median_runtime_seconds()[selection]
     has = ~np.isnan(median)
@@ -194,8 +248,8 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
         unknown=unknown,
         node_count=int(selection.size),
         dry_run_node_count=int(dry.sum()),
-        bizdate_count=len(bizdates),
-        bizdates=tuple(bizdates),
+        bizdate_count=count,
+        bizdates=listed,
         instance_count=int(runs.sum() + dry_runs.sum()),
         run_instance_count=int(runs.sum()),
         estimated_hours=float((runs * seconds).sum() / 3600.0),
@@ -204,5 +258,28 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
         nodes_without_history=int((run_nodes & ~has).sum()),
         per_bizdate_run_instances=tuple(per_bizdate.tolist()),
         bad_cron_node_ids=tuple(graph.node_ids(selection[~good]).tolist()),
+        spans=spans,
+        busiest_bizdate_run_instances=busiest,
         _per_node=(runs, dry_runs, seconds, has, dry),
     )
+
+
+def _listed_spans(spans: tuple[BizdatePeriod, ...], limit: int = LISTED_BIZDATES) -> list[BizdatePeriod]:
+    """The first `limit` bizdates of `spans`, as periods."""
+    out, left = [], limit
+    for p in spans:
+        if left <= 0:
+            break
+        take = min(p.days, left)
+        out.append(BizdatePeriod(p.begin, date.fromordinal(p.begin.toordinal() + take - 1)))
+        left -= take
+    return out
+
+
+def listed_bizdates(spans: Iterable[BizdatePeriod], limit: int = LISTED_BIZDATES) -> tuple[date, ...]:
+    """The first `limit` bizdates of `spans` (disjoint, oldest first: `merge_periods`), one by one.
+
+    >>> listed_bizdates([BizdatePeriod(date(2026, 1, 30), date(9999, 12, 31))], limit=3)
+    (datetime.date(2026, 1, 30), datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
+    """
+    return tuple(d for p in _listed_spans(tuple(spans), limit) for d in p.bizdates())

@@ -1,17 +1,26 @@
 """DataWorks cron expressions → fire times on a run date.
 
-DataWorks writes Quartz-like crons with a leading seconds field (REFERENCE.md §4):
+DataWorks writes Spring-style crons with a leading seconds field (REFERENCE.md §4, docs/dataworks.md):
 ``sec min hour day-of-month month day-of-week [year]``. Each field takes ``*``, a number, a range
 ``a-b``, a step ``a/b`` / ``*/b`` / ``a-b/c``, or a comma list of those; month and weekday names
 (``JAN``, ``MON``) are accepted too. ``?`` means "no restriction" and is allowed in the day fields and
 the year. Weekdays follow DataWorks, **1 = Monday … 7 = Sunday** (Quartz says 1 = Sunday). The year
 field, when present, must be ``*`` or ``?`` (any other year restriction is rejected, not ignored).
 
-When both day-of-month and day-of-week are restricted, a date must match **both** (AND). DataWorks
-always leaves one of them ``*`` or ``?``, where AND and Quartz/Vixie OR readings agree.
+DataWorks' extensions for month ends and weeks of the month:
+- day of month ``L``: the last day of the month (also in a list: ``1,L``);
+- day of week ``xL``: the last weekday x of the month (``5L`` = last Friday); ``x#n``: the n-th weekday
+  x of the month (``1#2`` = second Monday, n = 1..5);
+- a weekday range may wrap past Sunday: ``6-1`` = Saturday, Sunday, Monday (INFERRED: a step over a
+  wrapped range walks the same cycle, ``6-2/2`` = Saturday, Monday).
+``W``, ``L-n`` and a bare ``L`` in the day-of-week field are not DataWorks forms: rejected with a reason.
+
+When both day-of-month and day-of-week are restricted, a date must match **both** (AND, as Spring).
+DataWorks always leaves one of them ``*`` or ``?``, where AND and Quartz/Vixie OR readings agree.
 
 Parsing is cached per distinct expression; fire times and counts per (expression, run date).
-`CronTable` evaluates many expressions over many run dates at once with numpy (the backfill path).
+`CronTable` evaluates many expressions over many run dates at once with numpy (the backfill path), and
+over whole spans of days arithmetically (`lineage.daybins`): no span is enumerated day by day.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from lineage.daybins import BIN_DAY, BIN_MONTH, BIN_MONTH_LENGTH, BIN_WEEKDAY, N_BINS, bin_of
 from lineage.errors import CronError
 
 __all__ = ["CronSpec", "CronTable", "parse_cron", "fire_times", "fires_on", "fires_over"]
@@ -40,11 +50,15 @@ _FIELDS = (
     ("month", 1, 12, _MONTHS, False),
     ("day-of-week", 1, 7, _WEEKDAYS, True),
 )
+_DAY_OF_MONTH, _DAY_OF_WEEK = 3, 5
 
 
 @dataclass(frozen=True)
 class CronSpec:
     """One parsed cron: allowed values per field; `days`/`weekdays` None = any (``*`` or ``?``).
+
+    `last_day` is ``L`` in the day of month; `last_weekdays` the x of ``xL`` and `nth_weekdays` the (x, n)
+    of ``x#n`` in the day of week (each also allows the date, beside `days` / `weekdays`).
 
     >>> spec = parse_cron("00 05 00 * * 2,5")
     >>> spec.weekdays, spec.fires_per_day, spec.matches(date(2026, 11, 17))
@@ -58,6 +72,9 @@ class CronSpec:
     days: tuple[int, ...] | None
     months: tuple[int, ...]
     weekdays: tuple[int, ...] | None
+    last_day: bool = False
+    last_weekdays: tuple[int, ...] = ()
+    nth_weekdays: tuple[tuple[int, int], ...] = ()
 
     @property
     def fires_per_day(self) -> int:
@@ -71,24 +88,30 @@ class CronSpec:
     def matches(self, run_date: date) -> bool:
         """Whether the cron fires on `run_date` at all (month, day of month and weekday all allow it).
 
-        >>> parse_cron("00 20 00 1 * ?").matches(date(2026, 11, 2))
-        False
+        >>> parse_cron("00 20 00 1 * ?").matches(date(2026, 11, 2)), parse_cron("00 20 00 L * ?").matches(date(2024, 2, 29))
+        (False, True)
         """
-        return (run_date.month in self.months
-                and (self.days is None or run_date.day in self.days)
-                and (self.weekdays is None or run_date.isoweekday() in self.weekdays))
+        return bool(self.bin_mask()[bin_of(run_date)])
 
-    @property
-    def masks(self) -> tuple[int, int, int]:
-        """(month, day-of-month, weekday) bit masks: bit v set when value v is allowed."""
-        return (_mask(self.months), _mask(self.days or range(1, 32)), _mask(self.weekdays or range(1, 8)))
+    def bin_mask(self) -> np.ndarray:
+        """Boolean per calendar bin (`lineage.daybins`): does the cron fire on a date of that bin."""
+        return _bin_mask(self)
 
 
-def _mask(values: Sequence[int] | range) -> int:
-    out = 0
-    for v in values:
-        out |= 1 << v
-    return out
+@lru_cache(maxsize=65536)
+def _bin_mask(spec: CronSpec) -> np.ndarray:
+    month, day, weekday, length = BIN_MONTH, BIN_DAY, BIN_WEEKDAY, BIN_MONTH_LENGTH
+    ok = np.isin(month, spec.months) & (day <= length)
+    if spec.days is not None:
+        ok &= np.isin(day, spec.days) | (spec.last_day & (day == length))
+    if spec.weekdays is not None:
+        by_week = np.isin(weekday, spec.weekdays)
+        by_week |= np.isin(weekday, spec.last_weekdays) & (day + 7 > length)
+        for wd, n in spec.nth_weekdays:
+            by_week |= (weekday == wd) & ((day - 1) // 7 + 1 == n)
+        ok &= by_week
+    ok.setflags(write=False)
+    return ok
 
 
 def parse_cron(expression: str) -> CronSpec:
@@ -96,6 +119,8 @@ def parse_cron(expression: str) -> CronSpec:
 
     >>> parse_cron("00 30 05 * * ?").hours
     (5,)
+    >>> parse_cron("00 00 01 ? * 6-1").weekdays
+    (1, 6, 7)
     >>> parse_cron("00 30 05 * *")
     Traceback (most recent call last):
     ...
@@ -119,15 +144,20 @@ def _parse(expression: str) -> CronSpec:
         raise CronError(expression, f"expected 6 fields (7 with a year), got {len(parts)}")
     if len(parts) == 7 and parts[6] not in ("*", "?"):
         raise CronError(expression, f"year field must be '*' or '?', got {parts[6]!r}")
-    values = [_parse_field(expression, text, *spec) for text, spec in zip(parts, _FIELDS)]
+    specials: dict[str, object] = {"last_day": False, "last_weekdays": set(), "nth_weekdays": set()}
+    values = [_parse_field(expression, text, *spec, position=i, specials=specials)
+              for i, (text, spec) in enumerate(zip(parts, _FIELDS))]
     second, minute, hour, days, months, weekdays = values
     assert second is not None and minute is not None and hour is not None and months is not None
-    return CronSpec(expression, second, minute, hour, days, months, weekdays)
+    return CronSpec(expression, second, minute, hour, days, months, weekdays, last_day=bool(specials["last_day"]),
+                    last_weekdays=tuple(sorted(specials["last_weekdays"])),  # type: ignore[call-overload]
+                    nth_weekdays=tuple(sorted(specials["nth_weekdays"])))  # type: ignore[call-overload]
 
 
-def _parse_field(expression: str, text: str, name: str, lo: int, hi: int,
-                 names: dict[str, int] | None, may_skip: bool) -> tuple[int, ...] | None:
-    """Allowed values of one field, or None for "any day" (``*``/``?`` in a day field)."""
+def _parse_field(expression: str, text: str, name: str, lo: int, hi: int, names: dict[str, int] | None,
+                 may_skip: bool, *, position: int, specials: dict[str, object]) -> tuple[int, ...] | None:
+    """Allowed values of one field, or None for "any day" (``*``/``?`` in a day field); the DataWorks
+    extensions (``L``, ``xL``, ``x#n``) go into `specials`."""
     if text == "?":
         if not may_skip:
             raise CronError(expression, f"'?' is only allowed in the day-of-month and day-of-week fields, not {name}")
@@ -136,40 +166,62 @@ def _parse_field(expression: str, text: str, name: str, lo: int, hi: int,
         return None
     allowed: set[int] = set()
     for item in text.split(","):
-        allowed.update(_parse_item(expression, item, name, lo, hi, names))
+        upper = item.upper()
+        if position == _DAY_OF_MONTH and upper == "L":
+            specials["last_day"] = True
+        elif position == _DAY_OF_WEEK and upper.endswith("L") and len(upper) > 1:
+            specials["last_weekdays"].add(_value(expression, item[:-1], name, lo, hi, names))  # type: ignore[attr-defined]
+        elif position == _DAY_OF_WEEK and "#" in item:
+            weekday, _, nth = item.partition("#")
+            if not _digits(nth) or not 1 <= int(nth) <= 5:
+                raise CronError(expression, f"bad {name} value {item!r}: the week after '#' must be 1..5")
+            specials["nth_weekdays"].add((_value(expression, weekday, name, lo, hi, names), int(nth)))  # type: ignore[attr-defined]
+        elif upper == "L":
+            raise CronError(expression, f"bad {name} value 'L': a bare L belongs in the day-of-month field "
+                                        "(in the day-of-week field write xL, e.g. 5L for the last Friday)")
+        else:
+            allowed.update(_parse_item(expression, item, name, lo, hi, names, wraps=position == _DAY_OF_WEEK))
     return tuple(sorted(allowed))
 
 
 def _parse_item(expression: str, item: str, name: str, lo: int, hi: int,
-                names: dict[str, int] | None) -> range:
+                names: dict[str, int] | None, *, wraps: bool) -> list[int]:
     base, slash, step_text = item.partition("/")
     if base in ("*", "?") or (slash and base == ""):
         start, end = lo, hi
     elif "-" in base:
         first, _, last = base.partition("-")
         start, end = _value(expression, first, name, lo, hi, names), _value(expression, last, name, lo, hi, names)
-        if start > end:
+        if start > end and not wraps:
             raise CronError(expression, f"{name} range {base!r} runs backwards")
     else:
         start = _value(expression, base, name, lo, hi, names)
         end = hi if slash else start
     step = 1
     if slash:
-        if not step_text.isdigit() or not 1 <= int(step_text) <= hi - lo + 1:
+        if not _digits(step_text) or not 1 <= int(step_text) <= hi - lo + 1:
             raise CronError(expression, f"bad {name} step {step_text!r} (must be 1..{hi - lo + 1})")
         step = int(step_text)
-    return range(start, end + 1, step)
+    if start <= end:
+        return list(range(start, end + 1, step))
+    cycle = [*range(start, hi + 1), *range(lo, end + 1)]  # a weekday range wrapping past Sunday
+    return cycle[::step]
 
 
 def _value(expression: str, text: str, name: str, lo: int, hi: int, names: dict[str, int] | None) -> int:
     if names and text.upper() in names:
         return names[text.upper()]
-    if not text.isdigit():
+    if not _digits(text):
         raise CronError(expression, f"bad {name} value {text!r}")
     value = int(text)
     if not lo <= value <= hi:
         raise CronError(expression, f"{name} value {value} out of range {lo}-{hi}")
     return value
+
+
+def _digits(text: str) -> bool:
+    """A short run of ASCII digits (``str.isdigit`` also says yes to '²', which `int` refuses)."""
+    return 0 < len(text) <= 4 and text.isascii() and text.isdigit()
 
 
 def fire_times(expression: str, run_date: date) -> tuple[time, ...]:
@@ -221,30 +273,34 @@ def _fires_over(expression: str, run_dates: tuple[date, ...]) -> int:
 
 @dataclass(frozen=True, eq=False)
 class CronTable:
-    """Many expressions as mask arrays, so fire counts over many run dates are one numpy expression.
+    """Many expressions as rows of calendar-bin patterns, so fire counts over many run dates, or over whole
+    spans of days, are one numpy expression.
 
-    Expressions that do not parse (or are None) have `valid` False and count 0 fires; `errors`
-    maps their row to the reason.
+    Expressions sharing a day pattern (most are daily) share a row of `patterns`; `pattern` maps each
+    expression to it. Expressions that do not parse (or are None) have `valid` False and count 0 fires;
+    `errors` maps their row to the reason.
 
     >>> table = CronTable.build(["00 30 05 * * ?", "00 15 * * * ?", "oops"])
     >>> table.counts([date(2026, 11, 20)]).ravel().tolist(), table.valid.tolist()
     ([1, 24, 0], [True, True, False])
     """
 
-    month_mask: np.ndarray    # int64 per expression, bit m for month m
-    day_mask: np.ndarray      # int64, bit d for day of month d
-    weekday_mask: np.ndarray  # int64, bit w for DataWorks weekday w (1 = Monday)
+    pattern: np.ndarray       # int64 per expression: its row in `patterns` (row 0 = never fires)
+    patterns: np.ndarray      # bool (distinct day patterns x N_BINS)
     per_day: np.ndarray       # int64 fires on a matching run date
     valid: np.ndarray         # bool
     errors: dict[int, str]
 
     @classmethod
     def build(cls, expressions: Sequence[str | None]) -> CronTable:
-        """Parse each expression once (cached) into the mask arrays."""
+        """Parse each expression once (cached) into pattern rows."""
         n = len(expressions)
-        cols = np.zeros((4, n), dtype=np.int64)
+        pattern = np.zeros(n, dtype=np.int64)
+        per_day = np.zeros(n, dtype=np.int64)
         valid = np.zeros(n, dtype=bool)
         errors: dict[int, str] = {}
+        rows: dict[bytes, int] = {bytes(N_BINS): 0}
+        masks = [np.zeros(N_BINS, dtype=bool)]
         for row, text in enumerate(expressions):
             if text is None:
                 errors[row] = "no cron expression"
@@ -254,16 +310,19 @@ class CronTable:
             except CronError as exc:
                 errors[row] = str(exc)
                 continue
-            cols[0:3, row] = spec.masks
-            cols[3, row] = spec.fires_per_day
-            valid[row] = True
-        return cls(cols[0], cols[1], cols[2], cols[3], valid, errors)
+            mask = spec.bin_mask()
+            key = mask.tobytes()
+            if key not in rows:
+                rows[key] = len(masks)
+                masks.append(mask)
+            pattern[row], per_day[row], valid[row] = rows[key], spec.fires_per_day, True
+        return cls(pattern, np.array(masks, dtype=bool), per_day, valid, errors)
 
     def counts(self, run_dates: Sequence[date]) -> np.ndarray:
         """int64 matrix (expression × run date) of fire counts."""
-        month = np.array([d.month for d in run_dates], dtype=np.int64)
-        day = np.array([d.day for d in run_dates], dtype=np.int64)
-        weekday = np.array([d.isoweekday() for d in run_dates], dtype=np.int64)
-        on = ((self.month_mask[:, None] >> month) & (self.day_mask[:, None] >> day)
-              & (self.weekday_mask[:, None] >> weekday) & 1)
-        return on * self.per_day[:, None]
+        bins = np.array([bin_of(d) for d in run_dates], dtype=np.int64)
+        return self.counts_in_bins(bins)
+
+    def counts_in_bins(self, bins: np.ndarray) -> np.ndarray:
+        """int64 matrix (expression × bin) of fire counts on a run date of each of `bins`."""
+        return self.patterns[self.pattern][:, bins] * self.per_day[:, None]

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.events import Event, EventParseError, Ignored, NodeChanged, parse_event
+from evaluator.events import Event, EventParseError, Ignored, NodeChanged, Unreadable, parse_event
 from opsguard.metrics import Metrics
 from opsguard.store import EventKind, InboxRow, InboxStatus, RejectedRow, Store, VerdictRow, utcnow
 from opsguard.store.group_commit import GroupCommit
@@ -36,13 +36,6 @@ __all__ = ["Push", "Reply", "Intake", "ACCEPTED_MEDIA_TYPES"]
 log = logging.getLogger(__name__)
 ACCEPTED_MEDIA_TYPES = ("application/json", "application/cloudevents+json")
 _BODY_HEAD = 512
-_EXTENSION_CODES = ("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data")
-_TYPE_TO_CODE = {"dataworks:NodeChange:FreezeNode": "freeze-node",
-                 "dataworks:NodeChange:UnFreezeNode": "unfreeze-node",
-                 "dataworks:NodeChange:UndeployNode": "undeploy-node",
-                 "dataworks:BackfillDataOperate:BackfillData": "backfill-data"}
-NO_ID_REASON = ("no message id: the envelope `id` is missing. Is the EventBridge target delivering only "
-                "`$.data`? Deliver the complete event (CloudEvents envelope) to this URL")
 
 
 @dataclass(frozen=True)
@@ -100,13 +93,12 @@ class Intake:
         except AuthFailure as exc:
             return self._reject(push, exc.status, exc.reason, exc.detail)
         try:
-            event: Event | None = parse_event(push.body)
-            unreadable = None
+            event: Event | None = parse_event(push.body, require_id=True)
         except EventParseError as exc:
-            event, unreadable = None, str(exc)
-        row = self._row(push, event, unreadable, verified.replay_key)
-        if isinstance(row, Reply):
-            return row
+            if exc.unreadable is None:         # no id or no extension-point code: nothing to answer
+                return self._reject(push, 400, "malformed", str(exc))
+            event = exc.unreadable             # answered all the same, with the policy's on_error
+        row = self._row(push, event, verified.replay_key)
         try:
             new = await _awaited(self.commits.accept(row))
         except Exception as exc:  # noqa: BLE001 — nothing was stored: 503, EventBridge sends it again
@@ -120,21 +112,9 @@ class Intake:
         return self._answer(row, event)
 
     # -- what to store -------------------------------------------------------------------------------------
-    def _row(self, push: Push, event: Event | None, unreadable: str | None, signature: str | None) -> InboxRow | Reply:
+    def _row(self, push: Push, event: Event, signature: str | None) -> InboxRow:
         now = utcnow()
-        raw = push.body.decode("utf-8", "replace")
-        if event is None:
-            message_id, code, project_id = _identify(push.body)
-            if not message_id:
-                return self._reject(push, 400, "malformed", f"{unreadable}; {NO_ID_REASON}" if unreadable
-                                    else NO_ID_REASON)
-            if code not in _EXTENSION_CODES:
-                return self._reject(push, 400, "malformed", unreadable or "unreadable message")
-            return InboxRow(message_id, now, EventKind.EXTENSION, code, project_id, None, None, None,
-                            InboxStatus.ACCEPTED, reason=f"unreadable: {unreadable}", raw=raw, updated_at=now,
-                            signature=signature)
-        if not event.message_id:
-            return self._reject(push, 400, "malformed", NO_ID_REASON)
+        raw = push.body.decode("utf-8", "backslashreplace")
         code = event.code if isinstance(event, Ignored) else event.code.value
         common = dict(message_id=event.message_id, received_at=now, event_code=code, project_id=event.project_id,
                       operator=getattr(event, "operator", None),
@@ -145,7 +125,8 @@ class Intake:
             return InboxRow(kind=EventKind.IGNORED, status=InboxStatus.IGNORED, reason=event.reason, **common)
         if isinstance(event, NodeChanged):
             return InboxRow(kind=EventKind.NODE_CHANGE, status=InboxStatus.ACCEPTED, **common)
-        return InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, **common)
+        reason = f"unreadable: {event.reason}" if isinstance(event, Unreadable) else None
+        return InboxRow(kind=EventKind.EXTENSION, status=InboxStatus.ACCEPTED, reason=reason, **common)
 
     # -- answers ---------------------------------------------------------------------------------------------
     async def _duplicate(self, row: InboxRow) -> Reply:
@@ -163,7 +144,7 @@ class Intake:
     def _stored(self, message_id: str) -> tuple[InboxRow | None, VerdictRow | None]:
         return self.store.inbox_row(message_id), self.store.verdict(message_id)
 
-    def _answer(self, row: InboxRow, event: Event | None) -> Reply:
+    def _answer(self, row: InboxRow, event: Event) -> Reply:
         code = row.event_code or ""
         body: dict[str, Any] = {"message_id": row.message_id, "event_code": code}
         if row.kind is EventKind.IGNORED:
@@ -174,13 +155,14 @@ class Intake:
             assert isinstance(event, NodeChanged)
             return Reply(200, {**body, "status": "accepted", "node_id": event.node_id,
                                "note": "applied once DataWorks confirms the node's production state"})
-        self.metrics.inc("events", code=code, result="accepted" if event is not None else "unreadable")
-        if event is None:
-            body["note"] = f"answered with the policy's on_error result: {row.reason}"
+        unreadable = isinstance(event, Unreadable)
+        self.metrics.inc("events", code=code, result="unreadable" if unreadable else "accepted")
+        if unreadable:
+            body["note"] = f"answered with the policy's on_error result: {event.reason}"
         return Reply(202, {**body, "status": "accepted", "details_url": self.details_url(row.message_id)})
 
     def _reject(self, push: Push, status: int, reason: str, detail: str) -> Reply:
-        message_id, code, _ = _identify(push.body) if status != 413 else (None, None, None)
+        message_id, code = _identify(push.body) if status != 413 else (None, None)
         row = RejectedRow(utcnow(), status, reason, detail[:2000], message_id, code, push.remote_addr,
                           push.headers.get("content-type"), push.declared_size or len(push.body),
                           push.body[:_BODY_HEAD].decode("utf-8", "replace"))
@@ -219,18 +201,14 @@ def _expire(waiter: asyncio.Future[Any], timeout: float) -> None:
         waiter.set_exception(TimeoutError(f"the state store did not commit within {timeout:.0f} s"))
 
 
-def _identify(body: bytes) -> tuple[str | None, str | None, int | None]:
-    """Best-effort message id, event code and workspace of a message that does not fully parse."""
+def _identify(body: bytes) -> tuple[str | None, str | None]:
+    """Best-effort message id and event code of a refused body, for the record (bounded, never trusted)."""
     try:
         obj = json.loads(body)
     except (ValueError, RecursionError):
-        return None, None, None
+        return None, None
     if not isinstance(obj, dict):
-        return None, None, None
+        return None, None
     data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
-    message_id = obj.get("id") if "data" in obj else None
-    code = data.get("eventCode") or _TYPE_TO_CODE.get(str(obj.get("type")))
-    project = data.get("projectId")
-    message_id = message_id if isinstance(message_id, str) and 0 < len(message_id) <= 256 else None
-    return (message_id, code if isinstance(code, str) and len(code) <= 100 else None,
-            project if isinstance(project, int) and not isinstance(project, bool) and 0 <= project < 2**63 else None)
+    message_id, code = obj.get("id"), data.get("eventCode")
+    return message_id[:256] if isinstance(message_id, str) else None, code[:100] if isinstance(code, str) else None

@@ -80,7 +80,7 @@ class Service:
                             report_policy=self._report_policy(), doc_base=settings.public_url,
                             report_threads=settings.report_workers, lease_seconds=settings.lease_seconds,
                             poll_seconds=settings.poll_seconds, graph_poll_seconds=settings.graph_poll_seconds,
-                            budget_seconds=getattr(opts.policy, "judge_budget_seconds", 10.0),
+                            budget_seconds=opts.policy.judge_budget_seconds,
                             nice=settings.worker_nice, log_level=logging.getLogger().getEffectiveLevel())
         workers = Workers(setup, settings.worker_processes, self.metrics).start()
         commits = GroupCommit(store, on_commit=workers.ring).start()

@@ -35,7 +35,7 @@ from evaluator.policy import Policy
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
 
-__all__ = ["CHECKS", "Check", "check_name"]
+__all__ = ["CHECKS", "SIZE_CHECKS", "Check", "check_name"]
 
 Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
 
@@ -66,6 +66,11 @@ CHECKS: tuple[Check, ...] = (
     unknown_nodes,
     snapshot_freshness,
 )
+
+# Checks that judge a request from its size alone (the periods as sent: nothing estimated, nothing
+# enumerated). `evaluate` runs them first; when one FAILs, the request is refused on that alone and no
+# other check runs, so an absurd request (bizdates 0001..9999) is answered in microseconds.
+SIZE_CHECKS: frozenset[Check] = frozenset({backfill_span})
 
 
 def check_name(check: Check) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from evaluator.checks.derived import backfill_estimate, bizdate_today
+from evaluator.checks.derived import bizdate_today
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import graded, is_backfill, judge, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
+from lineage.backfill import BizdatePeriod, listed_bizdates, merge_periods
 from lineage.graph import LineageGraph
 
 NAME = "backfill-future-bizdates"
@@ -32,16 +33,19 @@ def backfill_future_bizdates(event: Backfill, graph: LineageGraph, policy: Polic
                              now: datetime, rule: Rule) -> Checkpoint:
     """Graded on future bizdates started immediately (startFutureInstanceImmediately); waiting ones are OK."""
     today = bizdate_today(now, policy)
-    future = [b for b in backfill_estimate(event, graph, policy).bizdates if b >= today]
+    spans = [BizdatePeriod(max(p.begin, today), p.end) for p in merge_periods(event.periods) if p.end >= today]
+    count = sum(p.days for p in spans)        # counted, not enumerated: the periods may span millennia
+    future = listed_bizdates(spans)           # the listing is capped (LISTED_BIZDATES)
     immediate = event.start_future_instance_immediately
-    facts = {"today": today, "future_bizdates": future, "start_immediately": immediate}
-    shown = shown_list([b.isoformat() for b in future])
-    if not future:
+    facts = {"today": today, "future_bizdates": list(future), "future_bizdate_count": count,
+             "future_periods": [{"begin": p.begin, "end": p.end} for p in spans], "start_immediately": immediate}
+    shown = shown_list([b.isoformat() for b in future[:3]], total=count)
+    if not count:
         message = f"no bizdate today ({today}) or later"
     elif immediate:
-        message = (f"{plural(len(future), 'bizdate')} today or later ({shown}) start immediately: "
+        message = (f"{plural(count, 'bizdate')} today or later ({shown}) start immediately: "
                    "they run on incomplete data")
     else:
-        message = f"{plural(len(future), 'future bizdate')} ({shown}) wait for their scheduled time"
-    return judge(rule, policy, event.operator, len(future) if immediate else 0, message, facts,
-                 f"{plural(len(future), 'future bizdate')} start immediately")
+        message = f"{plural(count, 'future bizdate')} ({shown}) wait for their scheduled time"
+    return judge(rule, policy, event.operator, count if immediate else 0, message, facts,
+                 f"{plural(count, 'future bizdate')} start immediately")

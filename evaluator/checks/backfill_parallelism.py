@@ -32,7 +32,7 @@ def backfill_parallelism(event: Backfill, graph: LineageGraph, policy: Policy, n
     est = backfill_estimate(event, graph, policy)
     groups = event.parallel_group if event.is_parallel else 1
     at_once = min(groups, max(est.bizdate_count, 1))
-    per_bizdate = max(est.per_bizdate_run_instances, default=0)
+    per_bizdate = est.busiest_bizdate_run_instances   # over every bizdate, not only the listed ones
     concurrent = at_once * per_bizdate
     facts = {"is_parallel": event.is_parallel, "parallel_group": event.parallel_group,
              "bizdates_at_once": at_once, "max_run_instances_per_bizdate": per_bizdate,

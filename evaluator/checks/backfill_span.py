@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.judging import graded, is_backfill, judge, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
+from lineage.backfill import bizdate_count
 from lineage.graph import LineageGraph
 
 NAME = "backfill-span"
@@ -25,11 +25,14 @@ DOC = CheckDoc(
 
 @graded(NAME, applies=is_backfill)
 def backfill_span(event: Backfill, graph: LineageGraph, policy: Policy, now: datetime, rule: Rule) -> Checkpoint:
-    """Graded on (last bizdate - first bizdate + 1) days over all periods; overlaps count once."""
+    """Graded on (last bizdate - first bizdate + 1) days over all periods; overlaps count once.
+
+    Reads the periods only (no estimate, nothing enumerated), so `evaluate` runs it first and a span
+    past the rule's fail limit refuses the backfill before anything else is computed."""
     first = min(p.begin for p in event.periods)
     last = max(p.end for p in event.periods)
     span = (last - first).days + 1
-    distinct = backfill_estimate(event, graph, policy).bizdate_count
+    distinct = bizdate_count(event.periods)
     facts = {"first_bizdate": first, "last_bizdate": last, "span_days": span, "bizdate_count": distinct,
              "periods": [{"begin": p.begin, "end": p.end} for p in event.periods]}
     gaps = f", {distinct:,} of them backfilled" if distinct != span else ""

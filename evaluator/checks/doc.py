@@ -44,11 +44,15 @@ OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
         title="opsguard could not judge the operation",
         events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
         measures="Nothing: this checkpoint appears when no verdict could be computed — no metadata snapshot "
-                 "loaded yet, an unreadable stored message, or an unexpected error.",
+                 "loaded yet, an event whose payload cannot be read (a field missing or of the wrong type; the "
+                 "message names it), an unexpected error, or a judgement that ran past judge_budget_seconds.",
         why="DataWorks holds the operation until opsguard answers, so opsguard always answers; the result then "
-            "follows the policy's on_error setting instead of a judgement.",
+            "follows the policy's on_error setting (on_timeout for an overrun) instead of a judgement. Both "
+            "default to FAIL: a guard that could not judge does not wave the operation through.",
         to_pass=("Read the reason in the message; once fixed (e.g. after `opsguard sync`), press Recheck in "
-                 "the Operation Check Details panel.",),
+                 "the Operation Check Details panel.",
+                 "An unreadable payload comes from the sender: check the EventBridge rule forwards the complete, "
+                 "untransformed event."),
         settings=("on_error",)),
     "policy-options": CheckDoc(
         title="the workspace's extension options are invalid",

@@ -122,5 +122,43 @@ class Ignored:
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, hash=False)
 
 
-Event: TypeAlias = NodeOperation | Backfill | NodeChanged | Ignored
+@dataclass(frozen=True)
+class Unreadable:
+    """An extension-point event that names its message id and its code, but whose payload cannot be read
+    (a field missing or of the wrong type): DataWorks holds the operation until it is answered, so it is
+    answered all the same, with the policy's `on_error` (`evaluator.unjudged.verdict_for_error`).
+
+    `reason` is one line saying what could not be read and what to fix; `error` the parse error itself.
+    The other fields are what could still be read (None where even that failed).
+    """
+
+    code: EventCode
+    message_id: str
+    reason: str
+    error: Exception = field(compare=False, hash=False, repr=False)
+    project_id: int | None = None
+    operator: str | None = None
+    extension_biz_id: str | None = None
+    data_message_id: str | None = None
+    envelope: Envelope | None = None
+    raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, hash=False)
+
+    @property
+    def node_ids(self) -> tuple[int, ...]:
+        """None can be read: an unreadable event names no node opsguard could check."""
+        return ()
+
+
+@dataclass(frozen=True)
+class EventIdentity:
+    """What an answer needs to know about an event, for events the service could not (or no longer can)
+    parse: e.g. built from a stored inbox row for `verdict_for_error`. `code` is the eventCode text."""
+
+    message_id: str | None
+    code: str | None
+    project_id: int | None = None
+    operator: str | None = None
+
+
+Event: TypeAlias = NodeOperation | Backfill | NodeChanged | Ignored | Unreadable
 

@@ -46,7 +46,9 @@ class Policy:
     rules: Mapping[str, Rule]
     staleness: timedelta = timedelta(hours=6)
     on_stale: Status = Status.WARN
-    on_error: Status = Status.WARN
+    on_error: Status = Status.FAIL
+    on_timeout: Status = Status.FAIL
+    judge_budget_seconds: float = 10.0
     warn_as: Status = Status.OK
     high_priority: int = 7
     default_runtime_seconds: float = 600.0

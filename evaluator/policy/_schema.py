@@ -19,7 +19,7 @@ from evaluator.verdict import Status
 DEFAULT_POLICY_FILE = "default_policy.toml"
 PROTECTED = "protected"   # the one table that lists ids instead of grading a measure; its lists only grow
 _STATUS_SETTINGS = {"on_stale": ("OK", "WARN", "FAIL"), "on_error": ("OK", "WARN", "FAIL"),
-                    "warn_as": ("OK", "FAIL")}
+                    "on_timeout": ("OK", "WARN", "FAIL"), "warn_as": ("OK", "FAIL")}
 DEFAULT_DOC: dict[str, Any] = tomllib.loads(
     resources.files("evaluator").joinpath(DEFAULT_POLICY_FILE).read_text("utf-8"))
 
@@ -34,6 +34,7 @@ def build(doc: Mapping[str, Any], projects: Mapping[int, Mapping[str, Any]], sou
     return Policy(
         rules=MappingProxyType(rules), staleness=timedelta(seconds=_duration(doc["staleness"])),
         on_stale=Status(doc["on_stale"]), on_error=Status(doc["on_error"]), warn_as=Status(doc["warn_as"]),
+        on_timeout=Status(doc["on_timeout"]), judge_budget_seconds=float(doc["judge_budget_seconds"]),
         high_priority=int(doc["high_priority"]), default_runtime_seconds=float(doc["default_runtime_minutes"]) * 60,
         timezone=_offset(doc["timezone"]), use_extension_options=bool(doc["use_extension_options"]),
         exempt_operators=frozenset(str(o) for o in doc["exempt_operators"]), source=source,
@@ -96,6 +97,8 @@ def _check_setting(key: str, value: Any, expected: Any, source: str, full: str, 
     if key in _STATUS_SETTINGS and value not in _STATUS_SETTINGS[key]:
         raise PolicyError(source, f"expected one of {', '.join(_STATUS_SETTINGS[key])}, got {value!r}", key=full,
                           line=line)
+    if key == "judge_budget_seconds" and not value > 0:
+        raise PolicyError(source, f"expected a number of seconds > 0, got {value!r}", key=full, line=line)
     if key == "high_priority" and (not isinstance(value, int) or value not in range(0, 10)):
         raise PolicyError(source, f"expected a DataWorks priority (1, 3, 5, 7, 8), got {value!r}", key=full, line=line)
     try:

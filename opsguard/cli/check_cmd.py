@@ -15,7 +15,7 @@ from rich.text import Text
 from opsguard.cli.app import (EXIT_FAIL, EXIT_OK, DataDirOption, JsonOption, app, fail, handle_errors, print_json,
                                resolve_data_dir)
 from evaluator.evaluate import evaluate
-from evaluator.events import EventParseError, parse_event
+from evaluator.events import Event, EventParseError, parse_event
 from evaluator.policy import Policy, PolicyError, default_policy, load_policy, policy_from_mapping, \
     read_extension_options
 from evaluator.verdict import Status, Verdict
@@ -40,13 +40,17 @@ def check(
 ) -> None:
     """Evaluate one event message against the live snapshot and print the verdict; nothing is posted.
 
-    Exit code 0 for OK and WARN, 1 for FAIL, 2 for unreadable input, a bad policy or no snapshot.
+    Exit code 0 for OK and WARN, 1 for FAIL, 2 for unreadable input, a bad policy or no snapshot. An
+    extension-point event whose id and code read but whose payload does not gets the on_error verdict,
+    as the server would answer it.
     """
     raw = _read(event_file)
     try:
-        event = parse_event(raw)
+        event: Event = parse_event(raw)
     except EventParseError as exc:
-        fail(f"{event_file}: not a DataWorks event message: {exc}")
+        if exc.unreadable is None:
+            fail(f"{event_file}: not a DataWorks event message: {exc}")
+        event = exc.unreadable   # identified but unreadable: the on_error verdict the server would answer
     config = _config(required=policy_file is None)
     policy = _policy(policy_file, config)
     ref = SnapshotStore(resolve_data_dir(data_dir)).require_current()

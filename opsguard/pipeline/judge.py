@@ -2,7 +2,8 @@
 
 No database and no network here: the judge worker (`opsguard.pipeline.judge_loop`) claims rows and stores
 what this returns. Never raises for a bad message or a failing check: those become the policy's
-`on_error` verdict, saying why in the tip, so every accepted extension message gets exactly one answer.
+`on_error` verdict (`evaluator.unjudged`), saying why in the tip, so every accepted extension message gets
+exactly one answer.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import time
 from typing import Any
 
 from evaluator.evaluate import evaluate
-from evaluator.events import Backfill, EventParseError, Ignored, NodeChanged, NodeOperation, parse_event
-from evaluator.policy import Policy, PolicyError
-from evaluator.verdict import Checkpoint, SnapshotInfo, Status, Verdict, make_tip
+from evaluator.events import (Backfill, Event, EventIdentity, EventParseError, Ignored, NodeChanged, NodeOperation,
+                              parse_event)
+from evaluator.policy import Policy
+from evaluator.unjudged import verdict_for_error, verdict_for_timeout
+from evaluator.verdict import Status, Verdict
 from lineage.live import LiveGraph
 from opsguard.store import InboxRow, VerdictRow, utcnow
 
-__all__ = ["judge", "error_verdict", "timeout_verdict"]
+__all__ = ["judge", "timeout_verdict"]
 
 log = logging.getLogger(__name__)
 
@@ -28,52 +31,40 @@ def judge(row: InboxRow, live: LiveGraph | None, policy: Policy, *, doc_base: st
           load_error: str | None = None, recheck_of: str | None = None) -> VerdictRow:
     """The verdict of an accepted extension message on `live` (None: no snapshot loaded)."""
     started = time.perf_counter()
+    graph = live.graph if live else None
     try:
-        event = parse_event(row.raw)
-    except EventParseError as exc:
-        verdict = error_verdict(row, policy, f"the message cannot be read: {exc}", live, started)
+        event: Event = parse_event(row.raw)
+    except EventParseError as exc:   # stored because its id and code could be read: answered with on_error
+        verdict = verdict_for_error(exc.unreadable or _identity(row), policy, str(exc), graph=graph, started=started)
         return _row(row, verdict, live, doc_base, recheck_of)
     if isinstance(event, (Ignored, NodeChanged)):   # cannot happen: such rows are not extension rows
-        verdict = error_verdict(row, policy, f"{row.event_code} is not an operation to judge", live, started)
+        verdict = verdict_for_error(event, policy, f"{row.event_code} is not an operation to judge", graph=graph,
+                                    started=started)
     elif live is None:
         reason = f"the metadata snapshot cannot be loaded: {load_error}" if load_error else \
             "no metadata snapshot is loaded yet (run `opsguard sync`)"
-        verdict = error_verdict(row, policy, reason, live, started)
+        verdict = verdict_for_error(event, policy, reason, started=started)
     else:
         try:
             verdict = evaluate(event, live.graph, policy, options=live.options, started=started)
         except Exception as exc:  # noqa: BLE001 — never silence: answer with on_error
             log.exception("evaluation of %s failed", row.message_id)
-            verdict = error_verdict(row, policy, f"evaluation failed ({type(exc).__name__}: {exc})", live, started)
+            verdict = verdict_for_error(event, policy, f"evaluation failed ({type(exc).__name__}: {exc})",
+                                        graph=graph, started=started)
     return _row(row, verdict, live, doc_base, recheck_of, event)
 
 
-def error_verdict(row: InboxRow, policy: Policy, reason: str, live: LiveGraph | None, started: float, *,
-                  status: Status | None = None, name: str = "evaluation") -> Verdict:
-    """The answer when a message cannot be judged: `policy.on_error` (or `status`) with the reason."""
-    try:
-        effective = policy.for_project(row.project_id)
-    except PolicyError:
-        effective = policy
-    status = status or effective.on_error
-    checkpoint = Checkpoint(name, status, f"opsguard could not judge this operation: {reason}", {"error": reason})
-    wire = effective.warn_as.value if status is Status.WARN else status.value
-    graph = live.graph if live else None
-    snapshot = SnapshotInfo(graph.snapshot_id if graph else "none", graph.synced_at if graph else None, None)
-    return Verdict(message_id=row.message_id, event_code=row.event_code, project_id=row.project_id, result=status,
-                   wire_result=wire, tip=make_tip(status, [checkpoint]), checkpoints=(checkpoint,),
-                   snapshot=snapshot, operator=row.operator, latency_ms=(time.perf_counter() - started) * 1000)
-
-
-def timeout_verdict(row: InboxRow, policy: Policy, budget_seconds: float, live: LiveGraph | None, *,
+def timeout_verdict(row: InboxRow, policy: Policy, elapsed_seconds: float, live: LiveGraph | None, *,
                     doc_base: str = "", recheck_of: str | None = None) -> VerdictRow:
     """The answer for a message whose judgement ran past its time budget: `policy.on_timeout` (FAIL unless
     the policy says otherwise), so an absurd request is never let through by running long."""
-    status = getattr(policy, "on_timeout", Status.FAIL)
-    reason = f"judging took longer than its budget of {budget_seconds:g} s (the request is too large to judge)"
-    verdict = error_verdict(row, policy, reason, live, time.perf_counter() - budget_seconds, status=status,
-                            name="judging-budget")
+    verdict = verdict_for_timeout(_identity(row), policy, elapsed_seconds=elapsed_seconds,
+                                  graph=live.graph if live else None)
     return _row(row, verdict, live, doc_base, recheck_of)
+
+
+def _identity(row: InboxRow) -> EventIdentity:
+    return EventIdentity(row.message_id, row.event_code, row.project_id, row.operator)
 
 
 def _row(row: InboxRow, verdict: Verdict, live: LiveGraph | None, doc_base: str, recheck_of: str | None,

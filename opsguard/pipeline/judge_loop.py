@@ -86,8 +86,8 @@ class JudgeLoop:
         try:
             return future.result(timeout=self.budget_seconds)
         except FutureTimeout:
-            log.error("judging %s ran past its budget of %g s: answered %s by on_timeout; this worker is "
-                      "replaced", row.message_id, self.budget_seconds, getattr(self.policy, "on_timeout", "FAIL"))
+            log.error("judging %s ran past its budget of %g s: answered by the policy's on_timeout; this worker "
+                      "is replaced", row.message_id, self.budget_seconds)
             raise BudgetExceeded(row.message_id) from None
 
     def _save(self, verdicts: list[VerdictRow]) -> None:

@@ -49,10 +49,10 @@ def test_a_failing_check_yields_the_on_error_status_with_the_reason():
     g = graph(*chain(2))
     verdict = evaluate(parse_event(op("freeze-node", 3)), g, checks=(exploding, *CHECKS), now=NOW)
     broken = verdict.checkpoint("exploding")
-    assert broken.status is Status.WARN and "RuntimeError: disk on fire" in broken.message
-    assert verdict.result is Status.WARN and "disk on fire" in verdict.tip
-    strict = parse_policy('on_error = "FAIL"')
-    assert evaluate(parse_event(op("freeze-node", 3)), g, strict, checks=(exploding,), now=NOW).result is Status.FAIL
+    assert broken.status is Status.FAIL and "RuntimeError: disk on fire" in broken.message   # on_error default
+    assert verdict.result is Status.FAIL and "disk on fire" in verdict.tip
+    lenient = parse_policy('on_error = "WARN"')
+    assert evaluate(parse_event(op("freeze-node", 3)), g, lenient, checks=(exploding,), now=NOW).result is Status.WARN
 
 
 def test_a_failure_in_the_lineage_engine_still_gives_a_verdict(monkeypatch):
@@ -61,7 +61,7 @@ def test_a_failure_in_the_lineage_engine_still_gives_a_verdict(monkeypatch):
 
     monkeypatch.setattr(derived, "compute_impact", broken)
     verdict = evaluate(parse_event(op("freeze-node", 1)), graph(*chain(2)), now=NOW)
-    assert verdict.result is Status.WARN and "MemoryError" in verdict.checkpoint("downstream-blocked").message
+    assert verdict.result is Status.FAIL and "MemoryError" in verdict.checkpoint("downstream-blocked").message
     assert verdict.to_json()["impact"]["downstream_count"] == 0
 
 
@@ -114,7 +114,7 @@ def test_bad_workspace_options_are_reported_and_the_file_policy_applies():
     verdict = evaluate(parse_event(op("freeze-node", 3)), graph(*chain(2)), policy, now=NOW,
                        options={215001: '{"downstream-blocked": {"fial": 3}}'})
     checkpoint = verdict.checkpoint("policy-options")
-    assert checkpoint.status is Status.WARN and "did you mean 'fail'" in checkpoint.message
+    assert checkpoint.status is Status.FAIL and "did you mean 'fail'" in checkpoint.message   # on_error
     assert verdict.checkpoint("downstream-blocked").facts["fail_at"] == 200
 
 
@@ -164,8 +164,8 @@ def test_public_surfaces_change_only_on_purpose():
     import evaluator.verdict
 
     assert evaluator.events.__all__ == ["EventCode", "Envelope", "NodeOperation", "Backfill", "NodeChanged", "Ignored",
-                                        "Event", "parse_event", "EventParseError", "MalformedEvent", "MissingField",
-                                        "WrongType", "InvalidValue"]
+                                        "Unreadable", "Event", "EventIdentity", "parse_event", "EventParseError",
+                                        "MalformedEvent", "MissingField", "WrongType", "InvalidValue", "LIMITS"]
     assert evaluator.policy.__all__ == ["Policy", "Rule", "PolicyError", "load_policy", "default_policy",
                                         "parse_policy", "read_extension_options", "policy_from_mapping"]
     assert evaluator.verdict.__all__ == ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip",

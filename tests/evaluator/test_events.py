@@ -73,10 +73,10 @@ def test_data_message_id_is_a_fallback_and_both_are_recorded():
     assert (event.message_id, event.data_message_id) == ("inner-id", "inner-id")
 
 
-def test_envelope_without_any_message_id_is_missing_id():
+def test_envelope_without_any_message_id_is_missing_id_saying_what_to_fix():
     message = sample("freeze-node")
     del message["id"]
-    with pytest.raises(MissingField, match=r"^id: required field is missing"):
+    with pytest.raises(MissingField, match=r"^id: no envelope `id` to answer with: .*deliver the complete event"):
         parse_event(message)
 
 

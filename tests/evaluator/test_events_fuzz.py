@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluator.events import (Backfill, EventParseError, Ignored, InvalidValue, MalformedEvent, MissingField,
-                              NodeChanged, NodeOperation, WrongType, parse_event)
+                              NodeChanged, NodeOperation, Unreadable, WrongType, parse_event)
 from tests.evaluator.helpers import SAMPLE_NAMES, sample
 
 DOCUMENTED = (MalformedEvent, MissingField, WrongType, InvalidValue)
@@ -27,7 +27,12 @@ def _outcome(message):
         event = parse_event(message)
     except EventParseError as exc:
         assert isinstance(exc, DOCUMENTED), type(exc)
-        assert str(exc)
+        assert str(exc) and "\n" not in str(exc)
+        str(exc).encode("utf-8")
+        found = exc.unreadable
+        if found is not None:   # answered all the same: it names its id and an extension point
+            assert isinstance(found, Unreadable) and found.error is exc
+            assert found.message_id and found.code.is_extension_point and found.reason == " ".join(str(exc).split())
         return exc
     assert isinstance(event, (NodeOperation, Backfill, NodeChanged, Ignored))
     return event

@@ -13,7 +13,8 @@ from evaluator.verdict import Status
 def test_default_policy_ships_every_rule_enabled_with_sane_thresholds():
     policy = default_policy()
     assert policy.staleness == timedelta(hours=6)
-    assert (policy.on_stale, policy.on_error, policy.warn_as) == (Status.WARN, Status.WARN, Status.OK)
+    assert (policy.on_stale, policy.on_error, policy.warn_as) == (Status.WARN, Status.FAIL, Status.OK)
+    assert (policy.on_timeout, policy.judge_budget_seconds) == (Status.FAIL, 10.0)
     assert (policy.rule("downstream-blocked").warn, policy.rule("downstream-blocked").fail) == (1, 200)
     assert (policy.rule("backfill-volume").warn, policy.rule("backfill-volume").fail) == (2000, 20000)
     assert (policy.rule("backfill-hours").warn, policy.rule("backfill-hours").fail) == (50, 500)

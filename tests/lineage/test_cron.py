@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given, settings
+from croniter import CroniterBadDateError, croniter
 from hypothesis import strategies as st
 
 from lineage.cron import CronTable, fire_times, fires_on, parse_cron
@@ -89,8 +90,16 @@ def test_the_31st_does_not_fire_in_a_30_day_month():
     ("00 30-10 * * * ?", "backwards"),
     ("00 3a * * * ?", "bad minute value"),
     ("00 ? * * * ?", "only allowed"),
-    ("00 30 05 L * ?", "bad day-of-month value"),
-    ("00 30 05 * * 2#1", "bad day-of-week value"),
+    ("00 30 05 LW * ?", "bad day-of-month value"),
+    ("00 30 05 L-3 * ?", "bad day-of-month value"),
+    ("00 30 05 15W * ?", "bad day-of-month value"),
+    ("00 30 05 ? * L", "a bare L belongs in the day-of-month field"),
+    ("00 30 05 ? * 2#6", "the week after '#' must be 1..5"),
+    ("00 30 05 ? * 8L", "out of range"),
+    ("00 30 05 ? * 2-", "bad day-of-week value"),
+    ("00 30 05 1-L * ?", "bad day-of-month value"),
+    ("00 ² 05 * * ?", "bad minute value"),
+    ("00 " + "0" * 5000 + " 05 * * ?", "bad minute value"),
     ("00 1,,2 05 * * ?", "bad minute value"),
 ])
 def test_malformed_expressions_raise_cron_error_naming_the_expression(expression, reason):
@@ -175,4 +184,110 @@ def test_fire_count_equals_a_brute_force_scan_of_the_day(expression, day):
     expected = naive_fire_count(expression, day)
     assert fires_on(expression, day) == expected
     assert len(fire_times(expression, day)) == expected
+    assert CronTable.build([expression]).counts([day]).item() == expected
+
+
+# -- DataWorks' month-end and week-of-month forms (issue 19.7): counted, never zero runs ----------
+
+def test_L_is_the_last_day_of_each_month_leap_years_included():
+    last_days = [d for d in (date(2024, 1, 1) + timedelta(days=k) for k in range(366 + 365))
+                 if fires_on("00 00 01 L * ?", d)]
+    assert len(last_days) == 24
+    assert date(2024, 2, 29) in last_days and date(2025, 2, 28) in last_days
+    assert all((d + timedelta(days=1)).day == 1 for d in last_days)
+
+
+def test_L_in_a_list_with_the_first():
+    march = [d.day for d in (date(2026, 3, 1) + timedelta(days=k) for k in range(31)) if fires_on("00 00 01 1,L * ?", d)]
+    assert march == [1, 31]
+
+
+def test_wrapping_weekday_range_six_to_one_is_saturday_sunday_monday():
+    week = [MON + timedelta(days=k) for k in range(7)]
+    assert [d.strftime("%a") for d in week if fires_on("00 00 01 ? * 6-1", d)] == ["Mon", "Sat", "Sun"]
+    assert [d.strftime("%a") for d in week if fires_on("00 00 01 ? * SAT-MON", d)] == ["Mon", "Sat", "Sun"]
+    assert parse_cron("00 00 01 ? * 6-2/2").weekdays == (1, 6)   # the step walks the wrapped cycle
+
+
+def test_last_weekday_and_nth_weekday_of_the_month():
+    nov = [date(2026, 11, 1) + timedelta(days=k) for k in range(30)]
+    assert [d.day for d in nov if fires_on("00 00 01 ? * 5L", d)] == [27]       # last Friday
+    assert [d.day for d in nov if fires_on("00 00 01 ? * FRIL", d)] == [27]
+    assert [d.day for d in nov if fires_on("00 00 01 ? * 1#2", d)] == [9]       # second Monday
+    assert [d.day for d in nov if fires_on("00 00 01 ? * 1#5", d)] == [30]      # fifth Monday
+    assert [d.day for d in nov if fires_on("00 00 01 ? * 2,1#1", d)] == [2, 3, 10, 17, 24]
+
+
+def test_a_monthly_L_node_is_counted_in_a_backfill_table_not_rejected():
+    table = CronTable.build(["00 00 01 L * ?", "00 00 01 ? * 6-1"])
+    assert table.valid.tolist() == [True, True] and not table.errors
+    days = [date(2026, 1, 1) + timedelta(days=k) for k in range(365)]
+    assert table.counts(days).sum(axis=1).tolist() == [12, 3 * 52]   # 2026: 52 of each weekday but Thursday
+
+
+# -- croniter as an oracle over the forms both dialects share ------------------------------------
+# croniter reads five fields (minute hour day month weekday; its 7 and 1..6 are DataWorks' Sunday and
+# Monday..Saturday), ORs the two day fields unless day_or=False, writes the last weekday x as "Lx", and
+# numbers weekdays 0..6 under a step ("*/3" = Sun, Wed, Sat) where DataWorks means 1..7: the generator
+# keeps steps out of the weekday field, and single-value "a-a" ranges out of every field (croniter reads
+# those as "every value").
+
+def shared_field_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+    value = st.integers(lo, hi)
+    span = st.tuples(value, value).filter(lambda ab: ab[0] != ab[1]).map(sorted)
+    item = st.one_of(
+        value.map(str),
+        span.map(lambda ab: f"{ab[0]}-{ab[1]}"),
+        st.tuples(value, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0]}/{t[1]}"),
+        st.tuples(span, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0][0]}-{t[0][1]}/{t[1]}"),
+        st.integers(1, hi - lo + 1).map(lambda s: f"*/{s}"),
+    )
+    return st.one_of(st.just("*"), st.lists(item, min_size=1, max_size=3).map(",".join))
+
+
+def weekday_text() -> st.SearchStrategy[str]:
+    day = st.integers(1, 7)
+    item = st.one_of(
+        day.map(str),
+        st.tuples(day, day).filter(lambda ab: ab[0] != ab[1]).map(lambda ab: f"{ab[0]}-{ab[1]}"),  # wraps too
+        st.tuples(day, st.integers(1, 5)).map(lambda t: f"{t[0]}#{t[1]}"),
+        day.map(lambda d: f"{d}L"),
+    )
+    return st.one_of(st.just("?"), st.just("*"), item, st.lists(day.map(str), min_size=2, max_size=3).map(",".join))
+
+
+def month_day_text() -> st.SearchStrategy[str]:
+    return st.one_of(st.just("?"), st.just("L"), shared_field_text(1, 31), st.integers(1, 28).map(lambda d: f"{d},L"))
+
+
+def to_croniter(expression: str) -> str:
+    _, minute, hour, dom, month, dow = expression.split()
+    dow = "*" if dow == "?" else (f"L{dow[:-1]}" if dow.endswith("L") else dow)
+    dom = "*" if dom == "?" else dom
+    return f"{minute} {hour} {dom} {month} {dow}"
+
+
+def croniter_fires_on(expression: str, day: date) -> int:
+    start = datetime(day.year, day.month, day.day) - timedelta(microseconds=1)
+    it = croniter(to_croniter(expression), start, day_or=False, max_years_between_matches=1)
+    count = 0
+    try:
+        while it.get_next(datetime).date() == day:
+            count += 1
+    except CroniterBadDateError:   # no fire within a year from here: none on `day` either
+        pass
+    return count
+
+
+dataworks_crons = st.builds(
+    lambda m, h, dom, mon, dow: f"00 {m} {h} {dom} {mon} {dow}",
+    shared_field_text(0, 59), shared_field_text(0, 23), month_day_text(), shared_field_text(1, 12), weekday_text(),
+).filter(lambda e: not (e.split()[3] == "?" and e.split()[5] == "?"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(dataworks_crons, st.dates(date(2023, 1, 1), date(2029, 12, 31)))
+def test_fire_count_matches_croniter(expression, day):
+    expected = croniter_fires_on(expression, day)
+    assert fires_on(expression, day) == expected, to_croniter(expression)
     assert CronTable.build([expression]).counts([day]).item() == expected

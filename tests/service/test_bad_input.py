@@ -154,7 +154,7 @@ def test_a_rejection_says_why_in_one_line(start_server):
     server = start_server()
     body = _missing_id(server.pusher).json()
     assert body["error"] == "malformed" and "\n" not in body["detail"]
-    assert "Deliver the complete event" in body["detail"] and "$.data" in body["detail"]
+    assert "deliver the complete event" in body["detail"] and "$.data" in body["detail"]
     assert _expired_timestamp(server.pusher).json()["detail"].startswith("StaleTimestamp: signature timestamp is")
 
 
@@ -173,8 +173,8 @@ def test_a_blocking_event_that_cannot_be_read_is_answered_once_with_on_error(sta
     for event, field in ((backfill, "multipleTimePeriods"), (wrong, "includeNodeIds")):
         (record,) = results[event["id"]]                          # exactly one result
         verdict = server.service.store.verdict(event["id"])
-        assert verdict.result == "WARN" and record["CheckResult"] == "OK"    # the default on_error, sent as OK
-        assert field in record["CheckResultTip"] and record["CheckResultTip"].startswith("WARNING:")
+        assert verdict.result == "FAIL" and record["CheckResult"] == "FAIL"  # on_error fails closed by default
+        assert field in record["CheckResultTip"] and record["CheckResultTip"].startswith("FAIL:")
         assert "\n" not in record["CheckResultTip"]
     unknown = _unknown_code(server.pusher)
     assert unknown.status_code == 200 and unknown.json()["status"] == "ignored"
