@@ -68,3 +68,21 @@ def test_a_policy_pickles_to_an_equal_policy(text):
     again = pickle.loads(pickle.dumps(policy))
     assert again == policy and again.source == "test.toml"
     assert again.for_project(7).rule("downstream-blocked") == policy.for_project(7).rule("downstream-blocked")
+
+
+def test_a_judgement_past_its_budget_is_answered_on_timeout_and_its_worker_replaced(start_server, emulator):
+    """The budget is enforced by the judge worker: past it, the message gets `on_timeout` (FAIL) and the
+    worker, whose judging thread cannot be stopped, is replaced."""
+    from evaluator.policy import parse_policy
+
+    # A budget no judgement fits in.
+    policy = parse_policy("judge_budget_seconds = 0.000001\n", "tight.toml")
+    server = start_server(service={"policy": policy}, worker_processes=2)
+    hub = sample("freeze-node", fresh=True)
+    assert server.pusher.push(hub).status_code == 202
+    (record,) = wait_reported(emulator, [hub["id"]], server=server)[hub["id"]]
+    assert record["CheckResult"] == "FAIL" and "could not judge this operation in time" in record["CheckResultTip"]
+    verdict = server.service.store.verdict(hub["id"]).data()
+    assert verdict["checkpoints"][0]["facts"]["timed_out"] is True
+    wait_for(lambda: server.service.workers.restarts >= 1 and server.service.workers.alive,
+             what="the stuck judging worker replaced")
