@@ -22,10 +22,13 @@ target held, each figure per run with its median, and whether the medians meet t
 accepted event reported exactly once in every run (`medians_meet_targets`): on a shared machine one run's
 p99s say as much about the host as about opsguard. `--cpus X` holds the whole bench to X CPUs
 (`bench/cpu_cap.py`): how much of the machine opsguard can lose and still meet the targets.
+`--replicas N` runs N `opsguard serve` processes on one PostgreSQL store (a throwaway cluster of Debian's
+`postgresql`, or `--state-url`) and one data dir, each pushed `--rate / N` events/s; without it the server
+keeps its state in SQLite under the data dir (the embedded default).
 
     python bench/serve.py [--nodes 100000] [--seconds 60] [--rate 300] [--warmup 5]
                           [--result-latency-ms 0] [--report-workers N] [--server KEY=VALUE ...] [--lags FILE]
-                          [--trace FILE] [--runs N] [--cpus X]
+                          [--runs N] [--cpus X] [--replicas N] [--state-url URL]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,7 +111,7 @@ def data_dir(run: Path, snap: Path) -> Path:
 
 
 def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
-                 extra_server: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+                 extra_server: tuple[str, ...] = (), tag: str = "0") -> tuple[subprocess.Popen, str]:
     (run / "eventbridge-public.pem").write_bytes(public_pem)
     (run / "opsguard.toml").write_text("\n".join([
         "[dataworks]", f'endpoint = "{emulator_url}"', 'extension_code = "opsguard-bench"', "",
@@ -115,15 +119,16 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
         *extra_server, "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
            "PYTHONPATH": str(ROOT)}
-    log = open(run / "serve.log", "wb")  # noqa: SIM115 — lives as long as the server
+    log_path = run / f"serve-{tag}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 — lives as long as the server
     process = subprocess.Popen([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--json", "--config",
                                 str(run / "opsguard.toml"), "--data-dir", str(data)], stdout=subprocess.PIPE,
                                stderr=log, env=env, cwd=run)
     line = process.stdout.readline().decode()
     if not line:
-        lines = (run / "serve.log").read_text(errors="replace").strip().splitlines()
+        lines = log_path.read_text(errors="replace").strip().splitlines()
         raise SystemExit(f"opsguard serve did not start: {lines[-1] if lines else 'no output'} "
-                         f"(all of its log: {run / 'serve.log'})")
+                         f"(all of its log: {log_path})")
     url = json.loads(line)["url"]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -156,6 +161,12 @@ def run_pusher(run: Path, url: str, private_pem: Path, ids: Path, seconds: float
                     "--seconds", str(seconds), "--rate", str(rate), "--out", str(out)], check=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
     return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def sum_cpu(servers: list[tuple[subprocess.Popen, str]]) -> float | None:
+    """CPU seconds of every server process tree together (None where /proc cannot tell)."""
+    seconds = [tree_cpu_seconds(server.pid) for server, _ in servers]
+    return None if None in seconds else sum(seconds)  # type: ignore[arg-type]
 
 
 def tree_cpu_seconds(pid: int) -> float | None:
@@ -428,9 +439,9 @@ def main() -> None:
     parser.add_argument("--drain-seconds", type=float, default=240.0, help="how long to wait for the last reports")
     parser.add_argument("--lags", metavar="FILE", help="also write each push's timings there (JSON lines), to see "
                         "when in a run the slow ones were: a start-up backlog, a burst, or spread evenly")
-    parser.add_argument("--trace", metavar="FILE", help="also sample the server's judge and post backlogs and its "
-                        "checkpoints every 0.1 s (a /metrics request each); write one JSON line per second there and count "
-                        "the slow seconds")
+    parser.add_argument("--replicas", type=int, default=1, help="opsguard serve processes on one PostgreSQL store")
+    parser.add_argument("--state-url", default="", help="the PostgreSQL store of --replicas (default: a throwaway "
+                        "cluster this bench starts)")
     parser.add_argument("--runs", type=int, default=1, help="repeat the whole run this many times; a last JSON line "
                         "says in how many every target held, with each figure per run and its median")
     parser.add_argument("--cpus", type=float, metavar="X", help="hold the whole bench (this process, the server, its "
@@ -448,8 +459,10 @@ def main() -> None:
                      "nothing would be measured")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    if args.runs > 1 and (args.lags or args.trace):
-        parser.error("--lags and --trace describe one run: use them without --runs")
+    if args.runs > 1 and args.lags:
+        parser.error("--lags describes one run: use it without --runs")
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
     if args.cpus is not None and args.cpus <= 0:
         parser.error(f"--cpus must be above 0, got {args.cpus:g}")
     if args.generate:
@@ -478,9 +491,7 @@ def bench(args: argparse.Namespace, cap: Cap | None = None) -> dict:
     """One run: set up, push, measure; prints its figures and returns them (`cap`: the CPU cap it runs under)."""
     from sandbox.emulator import Emulator
     from sandbox.pusher import generate_test_keypair
-    from opsguard.state import STATE_FILE
     from sandbox.workspace import generate_workspace
-    from serve_trace import Sampler, per_second, summary
 
     started = time.perf_counter()
     snap = snapshot(args.nodes, args.seed)
@@ -504,38 +515,45 @@ def bench(args: argparse.Namespace, cap: Cap | None = None) -> dict:
         print(f"bare uvicorn: {baseline}", flush=True)
 
     extra = ((f"report_workers = {args.report_workers}",) if args.report_workers else ()) + tuple(args.server)
-    with Emulator(generate_workspace(50), access_key_id=KEY_ID, access_key_secret=KEY_SECRET,
-                  latency_ms=args.result_latency_ms) as emulator:
-        server, url = start_server(run, data, emulator.url, public_pem, extra)
+    with contextlib.ExitStack() as stack:
+        state_url = args.state_url
+        if args.replicas > 1 and not state_url:
+            from tests.postgres_server import PostgresServer
+
+            pg = PostgresServer().start()
+            stack.callback(pg.stop)
+            state_url = pg.database()
+        if state_url:
+            extra += (f"state_url = {json.dumps(state_url)}",)
+        emulator = stack.enter_context(Emulator(generate_workspace(50), access_key_id=KEY_ID,
+                                                access_key_secret=KEY_SECRET, latency_ms=args.result_latency_ms))
+        servers = [start_server(run, data, emulator.url, public_pem, extra, tag=str(i)) for i in range(args.replicas)]
         try:
-            print(f"opsguard serve on {url}; pushing {args.rate:g}/s for {args.seconds:g} s", flush=True)
-            sampler = Sampler(url, data / f"{STATE_FILE}.wal") if args.trace else None
-            if sampler is not None:
-                sampler.start()
-            cpu_before = tree_cpu_seconds(server.pid)
+            print(f"opsguard serve x{len(servers)} on {', '.join(u for _, u in servers)}; pushing {args.rate:g}/s "
+                  f"for {args.seconds:g} s", flush=True)
+            cpu_before = sum_cpu(servers)
             throttled_before = cap.throttled_seconds() if cap is not None else 0.0
-            records = run_pusher(run, url, run / "eventbridge-private.pem", run / "ids.json", args.seconds,
-                                 args.rate, "opsguard")
-            cpu_after = tree_cpu_seconds(server.pid)
+            with ThreadPoolExecutor(len(servers)) as pool:   # one pusher process per replica, the rate shared
+                batches = pool.map(lambda s: run_pusher(run, s[1], run / "eventbridge-private.pem", run / "ids.json",
+                                                        args.seconds, args.rate / len(servers), f"opsguard-{s[1][-5:]}"),
+                                   servers)
+                records = [r for batch in batches for r in batch]
+            cpu_after = sum_cpu(servers)
             throttled = cap.throttled_seconds() - throttled_before if cap is not None else None
-            if sampler is not None:   # only the push window's seconds are traced
-                sampler.stop()
             accepted = {r["id"] for r in records if 200 <= r["status"] < 300}
             deadline = time.monotonic() + args.drain_seconds   # let a backlog drain: every event must be reported
             while time.monotonic() < deadline and len({r["MessageId"] for r in emulator.results} & accepted) \
                     < len(accepted):
                 time.sleep(0.5)
             result = figures(records, args.warmup, args.seconds, emulator.results)
-            pushes = push_timings(records, emulator.results)
             if args.lags:
-                write_json_lines(Path(args.lags), pushes)
-            if sampler is not None:
-                seconds = per_second(pushes, sampler.samples)
-                write_json_lines(Path(args.trace), seconds)
-                result["trace"] = summary(seconds, args.warmup)
+                write_json_lines(Path(args.lags), push_timings(records, emulator.results))
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            for server, _ in servers:
+                server.send_signal(signal.SIGTERM)
+            for server, _ in servers:
+                server.wait(30)
+    result.update(replicas=args.replicas, store="postgresql" if state_url else "sqlite")
     if cpu_before is not None and cpu_after is not None and records:
         # CPU of opsguard (server + workers) per pushed event while pushing: the headroom the latencies depend on
         result["cpu_ms_per_event"] = round((cpu_after - cpu_before) / len(records) * 1000, 3)

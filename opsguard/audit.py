@@ -90,7 +90,10 @@ def parse_time(value: Any, now: datetime, what: str = "time") -> datetime | None
     relative = _RELATIVE.fullmatch(text)
     if relative:
         unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[relative.group(2)]
-        return now - timedelta(**{unit: int(relative.group(1))})
+        try:
+            return now - timedelta(**{unit: int(relative.group(1))})
+        except (OverflowError, ValueError):   # further back than a datetime reaches (year 1)
+            raise AuditError(f"{what}: {text!r} reaches back before the year 1") from None
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -104,10 +107,10 @@ def _integer(value: Any, what: str) -> int | None:
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
-        raise AuditError(f"{what}: expected a whole number, got {value!r}") from None
-    if number < 0:
-        raise AuditError(f"{what}: expected a number >= 0, got {number}")
+    except (TypeError, ValueError):   # (a number of more than 4,300 digits is a ValueError too)
+        raise AuditError(f"{what}: expected a whole number, got {str(value)[:30]!r}") from None
+    if not 0 <= number < 2**63:
+        raise AuditError(f"{what}: expected a number from 0 to 2^63 - 1, got {str(number)[:30]}")
     return number
 
 

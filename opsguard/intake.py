@@ -163,6 +163,7 @@ class Intake:
 
     def _reject(self, push: Push, status: int, reason: str, detail: str) -> Reply:
         message_id, code = _identify(push.body) if status != 413 else (None, None)
+        detail = _text(detail)
         row = RejectedRow(utcnow(), status, reason, detail[:2000], message_id, code, push.remote_addr,
                           push.headers.get("content-type"), push.declared_size or len(push.body),
                           push.body[:_BODY_HEAD].decode("utf-8", "replace"))
@@ -211,4 +212,10 @@ def _identify(body: bytes) -> tuple[str | None, str | None]:
         return None, None
     data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
     message_id, code = obj.get("id"), data.get("eventCode")
-    return message_id[:256] if isinstance(message_id, str) else None, code[:100] if isinstance(code, str) else None
+    return (_text(message_id[:256]) if isinstance(message_id, str) else None,
+            _text(code[:100]) if isinstance(code, str) else None)
+
+
+def _text(value: str) -> str:
+    """Valid UTF-8 whatever came in (a lone surrogate escaped), so it can be answered and recorded."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")

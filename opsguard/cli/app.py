@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 
 from lineage.errors import LineageError
+from opsguard.store.errors import StoreError
 from lineage.snapshots import default_data_dir
 
 __all__ = ["app", "main", "JsonOption", "DataDirOption", "fail", "print_json", "resolve_data_dir",
@@ -72,7 +73,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except LineageError as exc:
+        except (LineageError, StoreError) as exc:
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted", code=130)

@@ -15,10 +15,12 @@ import logging
 import signal
 import threading
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as FastApiPath
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from opsguard import audit
@@ -29,6 +31,10 @@ from opsguard.service import Service
 
 __all__ = ["create_app", "ServerThread", "serve_forever"]
 
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
+MessageId = Annotated[str, FastApiPath(min_length=1, max_length=256)]
+NodeId = Annotated[int, FastApiPath(ge=0, lt=2**63)]
+
 log = logging.getLogger(__name__)
 
 
@@ -38,34 +44,34 @@ def create_app(service: Service) -> EventsEndpoint:
     app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/checks", response_class=HTMLResponse)
-    def checks(limit: int = 100) -> Response:
-        return HTMLResponse(details_page.render_checks(service, limit=min(max(limit, 1), 1000)))
+    def checks(limit: Limit = 100) -> Response:
+        return HTMLResponse(details_page.render_checks(service, limit=limit))
 
     @app.get("/checks/{message_id}", response_class=HTMLResponse)
-    def check(message_id: str) -> Response:
+    def check(message_id: MessageId) -> Response:
         page = details_page.render_check(service, message_id)
         if page is None:
             return HTMLResponse(details_page.render_not_found(service, message_id), 404)
         return HTMLResponse(page)
 
     @app.get("/api/checks")
-    def api_checks(limit: int = 100) -> Response:
-        return JSONResponse(details_page.checks_json(service, limit=min(max(limit, 1), 1000)))
+    def api_checks(limit: Limit = 100) -> Response:
+        return JSONResponse(details_page.checks_json(service, limit=limit))
 
     @app.get("/api/checks/{message_id}")
-    def api_check(message_id: str) -> Response:
+    def api_check(message_id: MessageId) -> Response:
         doc = details_page.check_json(service, message_id)
         if doc is None:
             return JSONResponse({"error": "not-found", "message_id": message_id}, 404)
         return JSONResponse(doc)
 
     @app.get("/checks/{message_id}/path/{node_id}", response_class=HTMLResponse)
-    def check_path(message_id: str, node_id: int) -> Response:
+    def check_path(message_id: MessageId, node_id: NodeId) -> Response:
         status, page = path_page.render_path(service, message_id, node_id)
         return HTMLResponse(page, status)
 
     @app.get("/api/checks/{message_id}/path/{node_id}")
-    def api_check_path(message_id: str, node_id: int) -> Response:
+    def api_check_path(message_id: MessageId, node_id: NodeId) -> Response:
         status, doc = path_page.path_json(service, message_id, node_id)
         return JSONResponse(doc, status)
 
@@ -101,6 +107,13 @@ def create_app(service: Service) -> EventsEndpoint:
     @app.get("/metrics")
     def metrics() -> Response:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:  # noqa: ARG001
+        """A parameter no request can make valid: a final 400 naming it (never a 5xx a client would retry)."""
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'invalid')}"
+                    for e in exc.errors()]
+        return JSONResponse({"error": "bad-request", "detail": "; ".join(problems)[:500]}, 400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001

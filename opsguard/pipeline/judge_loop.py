@@ -38,7 +38,7 @@ class JudgeLoop:
     """One judging thread's work: `run_once()` claims a batch and stores its verdicts."""
 
     def __init__(self, store: Store, graphs: GraphHolder, policy: Policy, worker: str, metrics: Any, *,
-                 batch: int = 8, lease_seconds: float = 20.0, budget_seconds: float = 10.0, doc_base: str = "",
+                 batch: int = 16, lease_seconds: float = 20.0, budget_seconds: float = 10.0, doc_base: str = "",
                  on_judged: Any = None):
         self.store, self.graphs, self.policy, self.worker, self.metrics = store, graphs, policy, worker, metrics
         self.batch, self.lease_seconds, self.budget_seconds = batch, lease_seconds, budget_seconds

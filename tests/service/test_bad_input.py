@@ -216,3 +216,35 @@ def _reason(response) -> str | None:
     if not isinstance(body, dict):
         return None
     return body.get("error") or (body.get("status") if body.get("status") == "ignored" else None)
+
+
+def test_poison_pushes_get_a_final_4xx_not_a_retried_5xx(start_server, emulator):
+    """Requests that can never succeed get a final answer: EventBridge must not retry them for 24 h. A blocking
+    event whose id and code are readable is answered (on_error) even when a field is absurd."""
+    server = start_server()
+    p = server.pusher
+    lone_surrogate = b'{"id":"\\udfff"}'
+    assert p.post(lone_surrogate, {"content-type": "application/json"}).status_code == 401   # unauthenticated
+    assert p.post(lone_surrogate, p.signed_headers(lone_surrogate)).status_code == 400
+    huge = sample("freeze-node", fresh=True)
+    body = p.body(huge).replace(b"[700000000101]", b"[" + b"9" * 5000 + b"]")
+    assert p.post(body, p.signed_headers(body)).status_code == 202
+    (record,) = wait_reported(emulator, [huge["id"]], server=server)[huge["id"]]
+    assert record["CheckResult"] == "FAIL" and "nodeIds" in record["CheckResultTip"]
+    long_id = sample("freeze-node", fresh=True)
+    long_id["id"] = "x" * 70_000
+    answer = p.push(long_id)
+    assert answer.status_code == 400 and "id" in answer.json()["detail"]
+    assert {c.message_id for c in server.service.store.recent_checks()} == {huge["id"]}   # nothing else stored
+
+
+@pytest.mark.parametrize("path", ["/api/audit?since=999999999d", "/api/audit?limit=9223372036854775808",
+                                  "/api/audit?node=" + "9" * 5000, "/api/checks?limit=0",
+                                  "/api/checks?limit=9223372036854775808",
+                                  "/api/checks/x/path/9223372036854775808", "/checks/x/path/-1",
+                                  "/api/checks/" + "x" * 300])
+def test_absurd_query_parameters_are_a_400(start_server, path):
+    server = start_server()
+    answer = server.pusher.client.get(f"{server.url}{path}")
+    assert answer.status_code == 400, (answer.status_code, answer.text[:300])
+    assert "Traceback" not in answer.text and len(answer.text) < 2000

@@ -1,7 +1,13 @@
 """kill -9 between accepting and reporting, on SQLite and on PostgreSQL: after a restart every accepted
-event is reported, each with the one stored verdict."""
+event is reported, each with the one stored verdict. On a full disk a push is refused with 503 and never
+posted (only what was answered 2xx is ever reported)."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
 
 from opsguard.store import open_store
 from tests.service.conftest import reported, sample, wait_for, wait_reported
@@ -69,3 +75,55 @@ def test_judged_events_are_reported_from_the_stored_verdict_after_a_restart(serv
     assert attempts[-1]["outcome"] == "delivered" and any(a["http_status"] == 500 for a in attempts[:-1])
     assert {a["check_result"] for a in attempts} == {record["CheckResult"]}      # every post: the stored verdict
     assert restarted.terminate() == 0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path, demo_snapshot):
+    """A data dir on a 16 MB file system of its own (tmpfs; mounting needs root, as CI has), holding the
+    demo snapshot: the test fills the rest to make the disk full."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here (needs root): {done.stderr.strip()}")
+    try:
+        (mount / "snapshots").mkdir()
+        shutil.copy(demo_snapshot, mount / "snapshots" / demo_snapshot.name)
+        (mount / "snapshots" / "CURRENT").write_text(demo_snapshot.name + "\n", encoding="utf-8")
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(directory) -> None:
+    """Write until the file system refuses (ENOSPC)."""
+    with open(directory / "filler", "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+
+
+def test_on_a_full_disk_a_push_gets_503_is_never_posted_and_readyz_says_why(start_server, emulator, tiny_disk):
+    server = start_server(data=tiny_disk)
+    first = sample("freeze-node", fresh=True)
+    assert server.pusher.push(first).status_code == 202
+    wait_reported(emulator, [first["id"]], server=server)
+    _fill(tiny_disk)
+    refused = [sample("undeploy-node", fresh=True) for _ in range(5)]
+    answers = [server.pusher.push(e) for e in refused]
+    assert [a.status_code for a in answers] == [503] * 5
+    assert "cannot be written" in answers[0].json()["detail"]
+    ready = server.pusher.client.get(f"{server.url}/readyz")
+    assert ready.status_code == 503 and ready.json()["store"]["writable"] is False
+    (tiny_disk / "filler").unlink()                                     # space again
+    wait_for(lambda: server.pusher.client.get(f"{server.url}/readyz").status_code == 200, what="ready again")
+    retried = refused[0]                                                # EventBridge sends one of them again
+    assert server.pusher.push(retried).status_code == 202
+    wait_reported(emulator, [retried["id"]], server=server)
+    never = [e["id"] for e in refused[1:]]                              # the others were never accepted...
+    assert all(server.service.store.inbox_row(m) is None for m in never)
+    assert not any(reported(emulator, never).values())                  # ...so never posted

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -72,3 +73,20 @@ def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
         assert row["tip"].startswith({"OK": "OK: ", "WARN": "WARNING: ", "FAIL": "FAIL: "}[row["result"]])
         assert row["details_url"].startswith("http://127.0.0.1:") and row["message_id"] in row["details_url"]
     assert rows["undeploy-node"]["check_result"] == "FAIL"
+
+
+def test_serve_on_a_data_dir_it_cannot_use_exits_2_with_one_line(tmp_path, emulator, keypair):
+    from tests.service.conftest import write_config
+
+    public = tmp_path / "eventbridge-public.pem"
+    public.write_bytes(keypair[1])
+    config = write_config(tmp_path / "opsguard.toml", emulator, public)
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("x")
+    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": "ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk"}
+    for data in (a_file, a_file / "below", Path("/proc/opsguard-cannot-be-here")):
+        done = subprocess.run([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--config", str(config),
+                               "--data-dir", str(data)], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2, done.stderr
+        errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+        assert len(errors) == 1 and "Traceback" not in done.stderr and str(data.parent) in errors[0], done.stderr
