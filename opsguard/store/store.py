@@ -98,6 +98,15 @@ class Store:
         with self.connector.write() as s:
             s.run("store_probe", {"value": utcnow().isoformat()})
 
+    def shared_secret(self, key: str) -> str:
+        """A random secret kept in the store under `key`, made by whichever process asks first: every replica
+        gets the same one (e.g. the key that signs details-page links)."""
+        import secrets
+
+        with self.connector.write() as s:
+            s.run("store_meta_add", {"key": key, "value": secrets.token_hex(32)})
+            return str(s.scalar("store_meta_get", {"key": key}))
+
     # -- reads ---------------------------------------------------------------------------------------------
     def inbox_row(self, message_id: str) -> InboxRow | None:
         with self.connector.read() as s:
