@@ -1,132 +1,104 @@
-"""`opsguard.toml`: where DataWorks is, what to sync, how fast, where data lives.
+"""The `[dataworks]` and `[sync]` tables of opsguard.toml: where DataWorks is, what to sync, how fast.
 
-Only settings live here; credentials never do (see `lineage.credentials`). Unknown keys and wrong
-types are errors naming the file and key, so a typo never silently falls back to a default.
-The server and policy sections are validated by `evaluator`; this module only checks they are tables.
+Each table is a frozen pydantic model (`Settings`): unknown keys are refused, types are strict (TOML's
+`"80"` is not the integer 80, so a typo never silently falls back to a default or a coerced value), and
+each check sits beside the field it guards. The whole file is read and validated in one place,
+`opsguard.config.OpsguardConfig`; `lineage` code is handed these sections. `config_error` turns the
+first of pydantic's errors into the one-line `ConfigError` that names the file and the dotted key:
+
+>>> from pydantic import ValidationError
+>>> try:
+...     SyncSettings.model_validate({"keep_snapshots": 0})
+... except ValidationError as exc:
+...     print(config_error(exc, "opsguard.toml", SyncSettings, ("sync",)))
+opsguard.toml: sync.keep_snapshots: must be positive, not 0
+
+Only settings live here; credentials never do (see `lineage.credentials`).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field, fields, replace
-from datetime import timedelta, timezone
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, NonNegativeInt, PositiveFloat,
+                      PositiveInt, ValidationError, field_validator)
 
 from lineage.errors import ConfigError
 
-__all__ = ["DataWorksSettings", "SyncSettings", "Config", "load_config", "parse_endpoint", "parse_timezone"]
+__all__ = ["Settings", "DataWorksSettings", "SyncSettings", "array_of", "between", "config_error", "toml_type",
+           "parse_endpoint", "parse_timezone"]
 
-CONFIG_ENV = "OPSGUARD_CONFIG"
+
+class Settings(BaseModel):
+    """Base of every config section: frozen (safe to share, and to pickle into worker processes),
+    unknown keys refused, types strict (an integer is accepted where a float is expected, nothing else)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
-@dataclass(frozen=True)
-class DataWorksSettings:
+def array_of(kind: type, what: str) -> BeforeValidator:
+    """A TOML array whose items are all `kind` (never a boolean), kept as a tuple."""
+
+    def check(value: Any) -> tuple[Any, ...]:
+        if isinstance(value, (list, tuple)) and all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+            return tuple(value)
+        shown = f"not {toml_type(value)}" if not isinstance(value, (list, tuple)) else f"not {list(value)!r}"
+        raise ValueError(f"must be an array of {what}, {shown}")
+
+    return BeforeValidator(check)
+
+
+def between(low: int, high: int) -> AfterValidator:
+    """An integer from `low` to `high`, both included."""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, not {value}")
+        return value
+
+    return AfterValidator(check)
+
+
+class DataWorksSettings(Settings):
     """How to reach DataWorks. `endpoint` empty = the public endpoint of `region`."""
 
     region: str = "cn-shanghai"
-    endpoint: str = ""
+    endpoint: str = ""                # host[:port] or http(s)://host[:port]
     protocol: str = "HTTPS"
     extension_code: str = ""
     project_env: str = "PROD"
-    rate_limit: float = 20.0          # API requests per second, all threads together
-    concurrency: int = 8              # calls in flight at once
-    max_attempts: int = 8             # per call, first try included
-    connect_timeout_ms: int = 5_000
-    read_timeout_ms: int = 30_000
+    rate_limit: PositiveFloat = 20.0  # API requests per second, all threads together
+    concurrency: PositiveInt = 8      # calls in flight at once
+    max_attempts: PositiveInt = 8     # per call, first try included
+    connect_timeout_ms: PositiveInt = 5_000
+    read_timeout_ms: PositiveInt = 30_000
     timezone: str = "+08:00"          # the region's local time: bizdates and run times are in it
 
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_form(cls, value: str) -> str:
+        if value:
+            _split_endpoint(value)
+        return value
 
-@dataclass(frozen=True)
-class SyncSettings:
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_form(cls, value: str) -> str:
+        _utc_offset(value)
+        return value
+
+
+class SyncSettings(Settings):
     """What a sync fetches and keeps."""
 
-    projects: tuple[int, ...] = ()    # empty = every workspace the credentials can list
-    history_days: int = 30            # bizdates of run history kept in a snapshot
-    keep_snapshots: int = 5
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole file. `server` and `policy` stay raw mappings for `evaluator` to validate."""
-
-    dataworks: DataWorksSettings = field(default_factory=DataWorksSettings)
-    sync: SyncSettings = field(default_factory=SyncSettings)
-    data_dir: str = ""
-    server: dict[str, Any] = field(default_factory=dict)
-    schedule: dict[str, Any] = field(default_factory=dict)
-    policy: dict[str, Any] = field(default_factory=dict)
-    path: Path | None = None
-
-
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read `path`, else `$OPSGUARD_CONFIG`, else `./opsguard.toml` if present, else defaults."""
-    explicit = path or os.environ.get(CONFIG_ENV)
-    candidate = Path(explicit) if explicit else Path("opsguard.toml")
-    if not candidate.is_file():
-        if explicit:
-            raise ConfigError(f"config file {candidate} does not exist")
-        return Config()
-    try:
-        raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{candidate}: invalid TOML: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
-    return _from_mapping(raw, candidate)
-
-
-def _from_mapping(raw: dict[str, Any], path: Path) -> Config:
-    known = {"dataworks", "sync", "data_dir", "server", "schedule", "policy"}
-    for key in raw:
-        if key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r} (expected one of {', '.join(sorted(known))})")
-    config = Config(path=path)
-    if "dataworks" in raw:
-        config = replace(config, dataworks=_section(DataWorksSettings, raw["dataworks"], path, "dataworks"))
-        parse_timezone(config.dataworks.timezone, where=f"{path}: dataworks.timezone")
-    if "sync" in raw:
-        config = replace(config, sync=_section(SyncSettings, raw["sync"], path, "sync"))
-    if "data_dir" in raw:
-        if not isinstance(raw["data_dir"], str):
-            raise ConfigError(f"{path}: data_dir must be a string")
-        config = replace(config, data_dir=raw["data_dir"])
-    for name in ("server", "schedule", "policy"):
-        if name in raw:
-            if not isinstance(raw[name], dict):
-                raise ConfigError(f"{path}: [{name}] must be a table")
-            config = replace(config, **{name: raw[name]})
-    return config
-
-
-def _section(cls: type, table: Any, path: Path, name: str) -> Any:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
-    defaults = cls()
-    values: dict[str, Any] = {}
-    by_name = {f.name: f for f in fields(cls)}
-    for key, value in table.items():
-        if key not in by_name:
-            raise ConfigError(f"{path}: unknown key {name}.{key} (expected one of {', '.join(sorted(by_name))})")
-        expected = type(getattr(defaults, key))
-        if expected is tuple:
-            if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-                raise ConfigError(f"{path}: {name}.{key} must be a list of integer ids")
-            value = tuple(value)
-        elif expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{path}: {name}.{key} must be {expected.__name__}, not {type(value).__name__}")
-        values[key] = value
-    settings = cls(**values)
-    for f in fields(settings):
-        value = getattr(settings, f.name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0 \
-                and f.name not in {"history_days"}:
-            raise ConfigError(f"{path}: {name}.{f.name} must be positive")
-    return settings
+    # empty = every workspace the credentials can list
+    projects: Annotated[tuple[int, ...], array_of(int, "integer ids")] = ()
+    history_days: NonNegativeInt = 30  # bizdates of run history kept in a snapshot
+    keep_snapshots: PositiveInt = 5
 
 
 def parse_endpoint(endpoint: str) -> tuple[str, str]:
@@ -137,14 +109,10 @@ def parse_endpoint(endpoint: str) -> tuple[str, str]:
     >>> parse_endpoint("dataworks.cn-shanghai.aliyuncs.com")
     ('dataworks.cn-shanghai.aliyuncs.com', 'HTTPS')
     """
-    if "://" in endpoint:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ConfigError(f"endpoint {endpoint!r} must be http(s)://host[:port]")
-        return parts.netloc, parts.scheme.upper()
-    if not endpoint or "/" in endpoint:
-        raise ConfigError(f"endpoint {endpoint!r} must be host[:port] or http(s)://host[:port]")
-    return endpoint, "HTTPS"
+    try:
+        return _split_endpoint(endpoint)
+    except ValueError as exc:
+        raise ConfigError(f"endpoint {exc}") from None
 
 
 def parse_timezone(value: str, *, where: str = "timezone") -> timezone:
@@ -153,6 +121,24 @@ def parse_timezone(value: str, *, where: str = "timezone") -> timezone:
     >>> parse_timezone("+08:00")
     datetime.timezone(datetime.timedelta(seconds=28800))
     """
+    try:
+        return _utc_offset(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _split_endpoint(endpoint: str) -> tuple[str, str]:
+    if "://" in endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"{endpoint!r} must be http(s)://host[:port]")
+        return parts.netloc, parts.scheme.upper()
+    if not endpoint or "/" in endpoint:
+        raise ValueError(f"{endpoint!r} must be host[:port] or http(s)://host[:port]")
+    return endpoint, "HTTPS"
+
+
+def _utc_offset(value: str) -> timezone:
     sign = {"+": 1, "-": -1}.get(value[:1])
     try:
         hours, minutes = value[1:].split(":")
@@ -160,4 +146,64 @@ def parse_timezone(value: str, *, where: str = "timezone") -> timezone:
             raise ValueError
         return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
     except ValueError:
-        raise ConfigError(f"{where}: {value!r} is not a UTC offset like +08:00") from None
+        raise ValueError(f"{value!r} is not a UTC offset like +08:00") from None
+
+
+# --- pydantic's errors as one line --------------------------------------------------------------------
+
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "string_type": "a string",
+             "bool_type": "true or false", "dict_type": "a table", "model_type": "a table",
+             "model_attributes_type": "a table", "tuple_type": "an array", "list_type": "an array"}
+_TOML_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"), (list, "an array"),
+    (tuple, "an array"), (dict, "a table"), (datetime, "a date-time"), (date, "a date"), (time, "a time"))
+
+
+def config_error(exc: ValidationError, source: str | os.PathLike[str] | None, model: type[BaseModel],
+                 prefix: Sequence[str] = ()) -> ConfigError:
+    """The first of `exc`'s errors as one line a user can act on: `<file>: <section.key>: <what is wrong>`.
+
+    `model` is the model that was validated (to list the keys it knows), `prefix` the keys above it in the
+    file. The value given is shown only for numbers and choices; a string that may hold a secret (a URL with
+    a password) is never repeated — validators that show one do it on purpose.
+    """
+    error = exc.errors(include_url=False)[0]
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join((*prefix, *loc))
+    where = f"{source}: " if source else ""
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(sorted(_model_at(model, loc[:-1]).model_fields))
+        return ConfigError(f"{where}unknown key {key} (expected one of {known})")
+    return ConfigError(f"{where}{key}: {_describe(error)}")
+
+
+def toml_type(value: Any) -> str:
+    """What a TOML value is, in TOML's words ("an integer", "a table" ...)."""
+    return next((name for kind, name in _TOML_TYPES if isinstance(value, kind)), type(value).__name__)
+
+
+def _describe(error: Any) -> str:
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind in _EXPECTED:
+        return f"must be {_EXPECTED[kind]}, not {toml_type(given)}"
+    if kind == "literal_error":
+        shown = repr(given) if isinstance(given, str) else toml_type(given)
+        return f"must be one of {ctx['expected']}, not {shown}"
+    bounds: dict[str, Callable[[Any], str]] = {
+        "greater_than": lambda n: "must be positive" if n == 0 else f"must be greater than {n}",
+        "greater_than_equal": lambda n: "must not be negative" if n == 0 else f"must be at least {n}",
+        "less_than": lambda n: f"must be less than {n}", "less_than_equal": lambda n: f"must be at most {n}"}
+    if kind in bounds:
+        bound = next(iter(ctx.values()))
+        return f"{bounds[kind](int(bound) if float(bound).is_integer() else bound)}, not {given}"
+    return f"is not valid: {error['msg']}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str, ...]) -> type[BaseModel]:
+    for name in loc:
+        annotation = model.model_fields[name].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return model

@@ -1,4 +1,6 @@
-"""The `[server]` and `[schedule]` tables of opsguard.toml, validated into frozen settings.
+"""opsguard.toml, validated in one place: `OpsguardConfig`, one frozen model per table.
+
+`[dataworks]` and `[sync]` are `lineage.config`'s models; `[server]` and `[schedule]` are these:
 
 ```toml
 [server]
@@ -37,65 +39,104 @@ refresh_minutes = 30                          # periodic sync; 0 = off
 full_sync_at = "02:30"                        # nightly full sync, DataWorks local time; "" = off
 misfire_grace_seconds = 900
 ```
-Unknown keys and wrong types are `ConfigError`s naming the key, like the rest of the file.
+The `[policy]` table is kept as it was written, for `evaluator.policy.policy_from_mapping` (`opsguard serve`,
+`opsguard check`). A bad file is one `ConfigError` line naming the file and the key, e.g.
+`opsguard.toml: server.port: must be between 0 and 65535, not 70000` or
+`opsguard.toml: unknown key server.prot (expected one of …)`.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, fields
+import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
+from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PrivateAttr, ValidationError, ValidationInfo,
+                      field_validator)
+
+from lineage.config import DataWorksSettings, Settings, SyncSettings, array_of, between, config_error
 from lineage.errors import ConfigError
 
-__all__ = ["ServerSettings", "ScheduleSettings", "AUTH_MODES", "parse_server", "parse_schedule", "TOKEN_HEADER"]
+__all__ = ["OpsguardConfig", "ServerSettings", "ScheduleSettings", "AUTH_MODES", "CONFIG_ENV", "TOKEN_HEADER",
+           "parse_server", "parse_schedule"]
 
-AUTH_MODES = ("signature", "token", "none")
+CONFIG_ENV = "OPSGUARD_CONFIG"
+AuthMode = Literal["signature", "token", "none"]
+AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 TOKEN_HEADER = "x-opsguard-token"
 
 
-@dataclass(frozen=True)
-class ServerSettings:
-    """How `opsguard serve` listens, authenticates pushes and works through its inbox."""
+class ServerSettings(Settings):
+    """How `opsguard serve` listens, authenticates pushes and works through its inbox (numbers never negative)."""
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Annotated[int, between(0, 65535)] = 8080
     public_url: str = ""
-    auth: str = "signature"
-    public_key_file: str = ""
-    key_urls: tuple[str, ...] = ("https://*-eventbridge.oss-accelerate.aliyuncs.com",)   # OFFICIAL_KEY_URLS
-    key_fetch_timeout_seconds: float = 5.0
+    auth: AuthMode = "signature"
+    public_key_file: str = ""         # relative to the config file it was read from
+    key_urls: Annotated[tuple[str, ...], array_of(str, "strings")] = (
+        "https://*-eventbridge.oss-accelerate.aliyuncs.com",)   # OFFICIAL_KEY_URLS
+    key_fetch_timeout_seconds: NonNegativeFloat = 5.0
     eventbridge_token_env: str = ""
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
-    max_age_seconds: float = 60.0
-    max_body_kib: int = 256
-    state_url: str = ""
-    worker_processes: int = 2
-    lease_seconds: float = 20.0
-    poll_seconds: float = 0.05
+    max_age_seconds: NonNegativeFloat = 60.0
+    max_body_kib: NonNegativeInt = 256
+    state_url: str = ""               # may hold a password: never shown in an error
+    worker_processes: Annotated[int, Field(ge=1)] = 2
+    lease_seconds: Annotated[float, Field(ge=3)] = 20.0
+    poll_seconds: NonNegativeFloat = 0.05
     # Posts in flight = result rate x round trip: 64 keep 300 results/s flowing up to ~200 ms a call. With 8,
     # a 30 ms round trip capped posting at ~240/s (bench/serve.py --result-latency-ms 30).
-    report_workers: int = 64
-    worker_nice: int = 5
-    report_rate_limit: float = 100.0
-    report_backoff_cap_seconds: float = 30.0
-    report_give_up_hours: float = 24.0
-    graph_poll_seconds: float = 5.0
-    keep_checks_days: float = 90.0
+    report_workers: NonNegativeInt = 64
+    worker_nice: Annotated[int, between(0, 19)] = 5
+    report_rate_limit: NonNegativeFloat = 100.0
+    report_backoff_cap_seconds: NonNegativeFloat = 30.0
+    report_give_up_hours: NonNegativeFloat = 24.0
+    graph_poll_seconds: NonNegativeFloat = 5.0
+    keep_checks_days: NonNegativeFloat = 90.0
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_form(cls, value: str) -> str:
+        if value and not re.match(r"https?://[^/]+", value):
+            raise ValueError("must be http(s)://host[:port][/path]")
+        return value
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url_form(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (or empty for SQLite)")   # the value itself: never
+        return value
+
+    @field_validator("public_key_file")
+    @classmethod
+    def _relative_to_the_config_file(cls, value: str, info: ValidationInfo) -> str:
+        config_dir = (info.context or {}).get("config_dir")
+        if value and config_dir is not None and not Path(value).is_absolute():
+            return str(Path(config_dir) / value)
+        return value
 
     @property
     def max_body_bytes(self) -> int:
         return self.max_body_kib * 1024
 
 
-@dataclass(frozen=True)
-class ScheduleSettings:
+class ScheduleSettings(Settings):
     """When the server syncs by itself: a periodic refresh and a nightly full sync."""
 
-    refresh_minutes: float = 30.0
-    full_sync_at: str = "02:30"
-    misfire_grace_seconds: int = 900
+    refresh_minutes: NonNegativeFloat = 30.0   # 0 = off
+    full_sync_at: str = "02:30"                # HH:MM, DataWorks local time; "" = off
+    misfire_grace_seconds: NonNegativeInt = 900
+
+    @field_validator("full_sync_at")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        if value and not re.fullmatch(r"([01]?[0-9]|2[0-3]):[0-5][0-9]", value):
+            raise ValueError(f'must be HH:MM (24 h) or "", not {value!r}')
+        return value
 
     @property
     def full_sync_time(self) -> tuple[int, int] | None:
@@ -106,28 +147,60 @@ class ScheduleSettings:
         return int(hour), int(minute)
 
 
+class OpsguardConfig(Settings):
+    """The whole opsguard.toml. `path` is the file it was read from (None: defaults, no file).
+
+    >>> OpsguardConfig.from_mapping({"server": {"port": 9000}, "sync": {"projects": [7]}}).server.port
+    9000
+    >>> OpsguardConfig.from_mapping({"server": {"prot": 9000}}, Path("opsguard.toml"))
+    Traceback (most recent call last):
+    ...
+    lineage.errors.ConfigError: opsguard.toml: unknown key server.prot (expected one of auth, ...)
+    """
+
+    data_dir: str = ""                # "" = $OPSGUARD_HOME, else ./.opsguard (--data-dir wins over all)
+    dataworks: DataWorksSettings = DataWorksSettings()
+    sync: SyncSettings = SyncSettings()
+    server: ServerSettings = ServerSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    policy: dict[str, Any] = {}       # the raw table; evaluator.policy validates it when it is used
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> OpsguardConfig:
+        """Read `path` (`--config`), else `$OPSGUARD_CONFIG`, else `./opsguard.toml` if present, else defaults."""
+        explicit = path or os.environ.get(CONFIG_ENV)
+        candidate = Path(explicit) if explicit else Path("opsguard.toml")
+        if not candidate.is_file():
+            if explicit:
+                raise ConfigError(f"config file {candidate} does not exist")
+            return cls()
+        try:
+            raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{candidate}: cannot read: {exc}") from None
+        return cls.from_mapping(raw, candidate)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any], path: Path | None = None) -> OpsguardConfig:
+        """Validate a parsed file; relative paths in it are resolved against `path`'s directory."""
+        try:
+            config = cls.model_validate(raw, context={"config_dir": path.parent if path else None})
+        except ValidationError as exc:
+            raise config_error(exc, path, cls) from None   # not chained: pydantic's text repeats the values
+        config._path = path
+        return config
+
+
 def parse_server(table: dict[str, Any], config_path: Path | None = None) -> ServerSettings:
-    """`[server]` → `ServerSettings`; relative `public_key_file` is resolved against the config file."""
-    settings = _section(ServerSettings, table, "server", config_path)
-    if settings.auth not in AUTH_MODES:
-        raise ConfigError(f"{_where(config_path)}server.auth must be one of {', '.join(AUTH_MODES)}, "
-                          f"not {settings.auth!r}")
-    if settings.public_url and not re.match(r"https?://[^/]+", settings.public_url):
-        raise ConfigError(f"{_where(config_path)}server.public_url must be http(s)://host[:port][/path]")
-    if not 0 <= settings.port <= 65535:
-        raise ConfigError(f"{_where(config_path)}server.port must be between 0 and 65535")
-    if settings.state_url and not settings.state_url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"{_where(config_path)}server.state_url must be a postgresql:// URL (or empty for SQLite)")
-    if settings.lease_seconds < 3:
-        raise ConfigError(f"{_where(config_path)}server.lease_seconds must be at least 3")
-    if settings.worker_processes < 1:
-        raise ConfigError(f"{_where(config_path)}server.worker_processes must be at least 1")
-    if not 0 <= settings.worker_nice <= 19:
-        raise ConfigError(f"{_where(config_path)}server.worker_nice must be between 0 and 19")
-    key = settings.public_key_file
-    if key and config_path is not None and not Path(key).is_absolute():
-        settings = _replace(settings, public_key_file=str(config_path.parent / key))
-    return settings
+    """`[server]` → `ServerSettings`; a relative `public_key_file` is resolved against the config file."""
+    return OpsguardConfig.from_mapping({"server": table}, config_path).server
 
 
 def parse_schedule(table: dict[str, Any], config_path: Path | None = None) -> ScheduleSettings:
@@ -138,46 +211,6 @@ def parse_schedule(table: dict[str, Any], config_path: Path | None = None) -> Sc
     >>> parse_schedule({"full_sync_at": "25:00"})
     Traceback (most recent call last):
     ...
-    lineage.errors.ConfigError: schedule.full_sync_at must be HH:MM (24 h) or "", not '25:00'
+    lineage.errors.ConfigError: schedule.full_sync_at: must be HH:MM (24 h) or "", not '25:00'
     """
-    settings = _section(ScheduleSettings, table, "schedule", config_path)
-    at = settings.full_sync_at
-    if at and not (re.fullmatch(r"([01]?[0-9]|2[0-3]):[0-5][0-9]", at)):
-        raise ConfigError(f"{_where(config_path)}schedule.full_sync_at must be HH:MM (24 h) or \"\", not {at!r}")
-    return settings
-
-
-def _section(cls: type, table: dict[str, Any], name: str, config_path: Path | None) -> Any:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{_where(config_path)}[{name}] must be a table")
-    by_name = {f.name: f for f in fields(cls)}
-    defaults = cls()
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in by_name:
-            raise ConfigError(f"{_where(config_path)}unknown key {name}.{key} "
-                              f"(expected one of {', '.join(sorted(by_name))})")
-        expected = type(getattr(defaults, key))
-        if expected is tuple:   # a TOML array of strings
-            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise ConfigError(f"{_where(config_path)}{name}.{key} must be an array of strings")
-            value = tuple(value)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{_where(config_path)}{name}.{key} must be {expected.__name__}, "
-                              f"not {type(value).__name__}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            raise ConfigError(f"{_where(config_path)}{name}.{key} must not be negative")
-        values[key] = value
-    return cls(**values)
-
-
-def _replace(settings: ServerSettings, **changes: Any) -> ServerSettings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)
-
-
-def _where(config_path: Path | None) -> str:
-    return f"{config_path}: " if config_path else ""
+    return OpsguardConfig.from_mapping({"schedule": table}, config_path).schedule

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from opsguard.audit import AuditError, AuditFilter, open_audit_store, read_decisions, summarise
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
-from lineage.config import Config, load_config
+from opsguard.config import OpsguardConfig
 from lineage.errors import LineageError
 
 __all__ = ["audit", "SHOWN_ROWS"]
@@ -60,7 +60,7 @@ def audit(
         fail("--json and --csv: choose one")
     cfg = _config(config)
     directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)   # as `opsguard serve` does
-    url = state_url if state_url is not None else _state_url(cfg)
+    url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     try:
         filters = AuditFilter.build(since=since, until=until, event_code=event_code, result=result, project=project,
                                     operator=operator, node=node, check=check, limit=limit)
@@ -90,24 +90,14 @@ def audit(
         print_decisions(rows, source)
 
 
-def _config(path: Path | None) -> Config | None:
+def _config(path: Path | None) -> OpsguardConfig | None:
     """opsguard.toml (--config, $OPSGUARD_CONFIG, ./opsguard.toml); a broken one counts only when named."""
     try:
-        return load_config(path)
+        return OpsguardConfig.load(path)
     except LineageError:
         if path is not None:
             raise
         return None
-
-
-def _state_url(cfg: Config | None) -> str:
-    """server.state_url of the config ('' when unset or unusable: the data dir's SQLite file)."""
-    from opsguard.config import parse_server
-
-    try:
-        return parse_server((cfg.server if cfg else {}), cfg.path if cfg else None).state_url
-    except LineageError:
-        return ""
 
 
 def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None) -> None:

@@ -19,7 +19,7 @@ from evaluator.events import Event, EventParseError, parse_event
 from evaluator.policy import Policy, PolicyError, default_policy, load_policy, policy_from_mapping, \
     read_extension_options
 from evaluator.verdict import Status, Verdict
-from lineage.config import Config, load_config
+from opsguard.config import OpsguardConfig
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.snapshots import SnapshotStore
@@ -61,7 +61,7 @@ def check(
         options = {}
     verdict = evaluate(event, graph, policy, options=options)
     if json_output:  # doc_url absolute when the config names the server's public URL
-        print_json(verdict.to_json(doc_base=str(config.server.get("public_url", "")) if config else ""))
+        print_json(verdict.to_json(doc_base=config.server.public_url if config else ""))
     else:
         print_verdict(verdict)
     raise typer.Exit(EXIT_FAIL if verdict.result is Status.FAIL else EXIT_OK)
@@ -74,18 +74,18 @@ def _read(event_file: str) -> bytes:
         fail(f"cannot read {event_file}: {exc.strerror or exc}")
 
 
-def _config(*, required: bool) -> Config | None:
+def _config(*, required: bool) -> OpsguardConfig | None:
     """opsguard.toml ($OPSGUARD_CONFIG, else ./opsguard.toml if present): its policy unless --policy is given,
     its server's public URL for `doc_url`. A broken file is an error only when its policy is needed."""
     try:
-        return load_config()
+        return OpsguardConfig.load()
     except LineageError:
         if required:
             raise
         return None
 
 
-def _policy(policy_file: Path | None, config: Config | None) -> Policy:
+def _policy(policy_file: Path | None, config: OpsguardConfig | None) -> Policy:
     try:
         if policy_file is not None:
             return load_policy(policy_file)

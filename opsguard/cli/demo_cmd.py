@@ -15,7 +15,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -96,7 +96,7 @@ def demo(
         if not json_output:
             print_summary(result)
         private_pem, public_pem = generate_test_keypair()
-        client = partial(DataWorksClient, replace(settings, max_attempts=1, rate_limit=500.0), key)
+        client = partial(DataWorksClient, settings.model_copy(update={"max_attempts": 1, "rate_limit": 500.0}), key)
         with _DemoServer(directory, client, public_pem) as server:
             console.print(f"opsguard server on {server.url}; pushing {len(SAMPLE_ORDER)} signed sample events")
             rows = _push_samples(server.url, private_pem, server.service, emulator)

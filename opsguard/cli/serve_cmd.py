@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -16,9 +15,9 @@ import typer
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, resolve_data_dir
 from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
-from opsguard.config import ServerSettings, parse_schedule, parse_server
+from opsguard.config import OpsguardConfig, ServerSettings
 from opsguard.webhook.auth import Authenticator, NoAuth, TokenAuth, require_signed_url, signature_auth
-from lineage.config import Config, load_config, parse_timezone
+from lineage.config import parse_timezone
 from lineage.errors import ConfigError
 
 __all__ = ["serve", "build_authenticator", "build_policy"]
@@ -45,13 +44,11 @@ def serve(
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per snapshot poll
-    cfg = load_config(config)
-    settings = parse_server(cfg.server, cfg.path)
-    settings = dataclasses.replace(settings, host=host or settings.host,
-                                   port=settings.port if port is None else port)
+    cfg = OpsguardConfig.load(config)
+    settings = cfg.server.model_copy(update={"host": host or cfg.server.host,
+                                             "port": cfg.server.port if port is None else port})
     if not 0 <= settings.port <= 65535:
         fail(f"--port must be between 0 and 65535, got {settings.port}")
-    schedule = parse_schedule(cfg.schedule, cfg.path)
     if not cfg.dataworks.extension_code:
         fail("set dataworks.extension_code in opsguard.toml: UpdateWorkbenchEventResult needs the extension's code")
     directory = resolve_data_dir(data_dir or (Path(cfg.data_dir) if cfg.data_dir else None))
@@ -60,7 +57,7 @@ def serve(
     from lineage.credentials import resolve_credentials
 
     credentials = resolve_credentials()
-    options = ServiceOptions(data_dir=directory, server=settings, schedule=schedule, policy=build_policy(cfg),
+    options = ServiceOptions(data_dir=directory, server=settings, schedule=cfg.schedule, policy=build_policy(cfg),
                              extension_code=cfg.dataworks.extension_code, tz=parse_timezone(cfg.dataworks.timezone))
     service = Service(options, client_factory=_result_client(cfg, settings, credentials),
                       auth=build_authenticator(settings), sync_runner=_sync_runner(cfg, directory, credentials))
@@ -104,7 +101,7 @@ def build_authenticator(settings: ServerSettings) -> Authenticator:
     return NoAuth()
 
 
-def build_policy(cfg: Config) -> Policy:
+def build_policy(cfg: OpsguardConfig) -> Policy:
     """The policy of the `[policy]` table (the same one `opsguard check` uses), else the default."""
     if not cfg.policy:
         return default_policy()
@@ -114,17 +111,17 @@ def build_policy(cfg: Config) -> Policy:
         raise ConfigError(f"bad policy: {exc}") from None
 
 
-def _result_client(cfg: Config, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:
+def _result_client(cfg: OpsguardConfig, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:
     """What builds the DataWorks client for results in the posting worker process: one HTTP attempt per
     call (the worker retries and records each)."""
     from lineage.client import DataWorksClient
 
-    report = dataclasses.replace(cfg.dataworks, max_attempts=1, rate_limit=settings.report_rate_limit,
-                                 concurrency=max(settings.report_workers, 1))
+    report = cfg.dataworks.model_copy(update={"max_attempts": 1, "rate_limit": settings.report_rate_limit,
+                                              "concurrency": max(settings.report_workers, 1)})
     return partial(DataWorksClient, report, credentials)
 
 
-def _sync_runner(cfg: Config, directory: Path, credentials: Any) -> Any:
+def _sync_runner(cfg: OpsguardConfig, directory: Path, credentials: Any) -> Any:
     def run(full: bool) -> Any:
         from lineage.client import DataWorksClient
         from lineage.snapshots import SnapshotStore

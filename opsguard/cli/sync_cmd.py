@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,8 @@ from rich.table import Table
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, handle_errors, print_json, resolve_data_dir
 from opsguard.cli.progress import sync_progress_for
-from lineage.config import load_config, parse_timezone
+from opsguard.config import OpsguardConfig
+from lineage.config import parse_timezone
 from lineage.credentials import resolve_credentials
 from lineage.snapshots import SnapshotStore
 from lineage.sync import SyncRequest, SyncResult, run_sync
@@ -42,12 +42,12 @@ def sync(
     Alibaba Cloud credential chain. A failed or interrupted sync leaves the live snapshot as it was.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cfg = load_config(config)
+    cfg = OpsguardConfig.load(config)
     settings = cfg.dataworks
     if endpoint:
-        settings = dataclasses.replace(settings, endpoint=endpoint)
+        settings = settings.model_copy(update={"endpoint": endpoint})
     if rate_limit:
-        settings = dataclasses.replace(settings, rate_limit=rate_limit)
+        settings = settings.model_copy(update={"rate_limit": rate_limit})
     credentials = resolve_credentials()
     from lineage.client import DataWorksClient  # imports the SDK (slow): only when syncing
 

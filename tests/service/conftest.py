@@ -213,8 +213,8 @@ def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProces
     def start(*, auth: Any = None, data: Path | None = None, service: dict[str, Any] | None = None,
               sync_runner: Any = None, **settings: Any) -> InProcessServer:
         """`service` overrides `ServiceOptions` fields (policy, report_policy, extension_code...)."""
-        server_settings = replace(ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2,
-                                                 lease_seconds=6.0), **settings)
+        server_settings = ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2,
+                                         lease_seconds=6.0).model_copy(update=settings)
         options = ServiceOptions(data_dir=data or data_dir, server=server_settings, extension_code=EXTENSION_CODE,
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""))
         options = replace(options, **(service or {}))

@@ -121,9 +121,9 @@ def test_keep_checks_days_zero_keeps_everything_and_schedules_no_prune(start_ser
 def test_keep_checks_days_is_read_from_the_server_table():
     assert parse_server({}).keep_checks_days == 90.0
     assert parse_server({"keep_checks_days": 7}).keep_checks_days == 7.0
-    with pytest.raises(ConfigError, match="keep_checks_days must not be negative"):
+    with pytest.raises(ConfigError, match="server.keep_checks_days: must not be negative, not -1"):
         parse_server({"keep_checks_days": -1})
-    with pytest.raises(ConfigError, match="keep_checks_days must be float"):
+    with pytest.raises(ConfigError, match="server.keep_checks_days: must be a number, not a string"):
         parse_server({"keep_checks_days": "90d"})
 
 

@@ -19,17 +19,17 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize("config, message", [
-    ('[dataworks]\nextension_code = "x"\n[server]\nauth = "magic"\n', "server.auth must be one of"),
-    ('[dataworks]\nextension_code = "x"\n[server]\nport = "80"\n', "server.port must be int"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nauth = "magic"\n', "server.auth: must be one of 'signature', 'token' or 'none', not 'magic'"),
+    ('[dataworks]\nextension_code = "x"\n[server]\nport = "80"\n', "server.port: must be an integer, not a string"),
     ('[dataworks]\nextension_code = "x"\n[server]\nbogus = 1\n', "unknown key server.bogus"),
-    ('[dataworks]\nextension_code = "x"\n[schedule]\nfull_sync_at = "25:00"\n', "full_sync_at must be HH:MM"),
+    ('[dataworks]\nextension_code = "x"\n[schedule]\nfull_sync_at = "25:00"\n', "schedule.full_sync_at: must be HH:MM"),
     ('[server]\nauth = "none"\n', "set dataworks.extension_code"),
     ('[dataworks]\nextension_code = "x"\n[server]\npublic_key_file = "missing.pem"\n', "cannot read server.public_key_file"),
     ('[dataworks]\nextension_code = "x"\n[server]\nauth = "token"\n', "needs the token in $OPSGUARD_WEBHOOK_TOKEN"),
     ('[dataworks]\nextension_code = "x"\n[server]\nhost = "0.0.0.0"\n', "needs server.public_url"),
     ('[dataworks]\nextension_code = "x"\n[server]\nkey_urls = ["http://keys.example.com"]\n', "plain http"),
     ('[dataworks]\nextension_code = "x"\n[server]\nkey_urls = "https://k.example.com"\n',
-     "server.key_urls must be an array of strings"),
+     "server.key_urls: must be an array of strings, not a string"),
     ('[dataworks]\nextension_code = "x"\n[server]\neventbridge_token_env = "OPSGUARD_TEST_UNSET_TOKEN"\n',
      "names $OPSGUARD_TEST_UNSET_TOKEN, which is empty"),
 ])

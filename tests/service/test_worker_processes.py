@@ -58,7 +58,7 @@ def test_worker_nice_outside_0_to_19_is_a_config_error():
     from lineage.errors import ConfigError
 
     assert parse_server({"worker_nice": 0}).worker_nice == 0
-    with pytest.raises(ConfigError, match="server.worker_nice must be between 0 and 19"):
+    with pytest.raises(ConfigError, match="server.worker_nice: must be between 0 and 19, not 20"):
         parse_server({"worker_nice": 20})
 
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from lineage.config import load_config, parse_endpoint, parse_timezone
+from lineage.config import parse_endpoint, parse_timezone
 from lineage.credentials import AccessKey, ChainCredentials, resolve_credentials
 from lineage.errors import ConfigError, CredentialsError
+from opsguard.config import OpsguardConfig
 
 
 def write(tmp_path, text):
@@ -14,7 +15,7 @@ def write(tmp_path, text):
 
 
 def test_a_full_config_loads(tmp_path):
-    cfg = load_config(write(tmp_path, """
+    cfg = OpsguardConfig.load(write(tmp_path, """
 data_dir = "state"
 [dataworks]
 region = "cn-hangzhou"
@@ -30,13 +31,13 @@ port = 8080
 """))
     assert cfg.dataworks.region == "cn-hangzhou" and cfg.dataworks.rate_limit == 50.0
     assert cfg.sync.projects == (215001, 215002) and cfg.sync.history_days == 14
-    assert cfg.data_dir == "state" and cfg.server == {"port": 8080}
+    assert cfg.data_dir == "state" and cfg.server.port == 8080
 
 
 def test_no_file_means_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPSGUARD_CONFIG", raising=False)
-    assert load_config().dataworks.rate_limit == 20.0
+    assert OpsguardConfig.load().dataworks.rate_limit == 20.0
 
 
 @pytest.mark.parametrize(("text", "named"), [
@@ -45,18 +46,18 @@ def test_no_file_means_defaults(tmp_path, monkeypatch):
     ("[sync]\nprojects = [\"a\"]\n", "sync.projects"),
     ("[dataworks]\nconcurrency = 0\n", "dataworks.concurrency"),
     ("[dataworks]\ntimezone = \"Shanghai\"\n", "dataworks.timezone"),
-    ("colour = 1\n", "'colour'"),
+    ("colour = 1\n", "unknown key colour"),
     ("[dataworks\n", "line 1"),
 ])
 def test_bad_config_names_the_problem(tmp_path, text, named):
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace(".", r"\.")) as info:
-        load_config(write(tmp_path, text))
+        OpsguardConfig.load(write(tmp_path, text))
     assert "opsguard.toml" in str(info.value)
 
 
 def test_an_explicit_missing_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
-        load_config(tmp_path / "nope.toml")
+        OpsguardConfig.load(tmp_path / "nope.toml")
 
 
 def test_endpoints_and_timezones():

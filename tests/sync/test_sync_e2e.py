@@ -3,7 +3,6 @@ credentials, throttling, server errors, workspace-limited and incremental syncs.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from datetime import date, timedelta
 
@@ -25,7 +24,7 @@ TODAY = END + timedelta(days=1)
 
 def client_for(emulator, key=TEST_KEY, **settings) -> DataWorksClient:
     base = DataWorksSettings(endpoint=emulator.url, rate_limit=1000.0, concurrency=8, max_attempts=10)
-    return DataWorksClient(dataclasses.replace(base, **settings), key)
+    return DataWorksClient(base.model_copy(update=settings), key)
 
 
 def counts(path) -> dict[str, int]:
