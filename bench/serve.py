@@ -118,6 +118,7 @@ def start_server(run: Path, data: Path, emulator_url: str, public_pem: bytes,
         "[server]", 'auth = "signature"', 'public_key_file = "eventbridge-public.pem"', "report_rate_limit = 5000.0",
         *extra_server, "", "[schedule]", "refresh_minutes = 0", 'full_sync_at = ""', ""]))
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
+           "OPSGUARD_UI_TOKEN": "bench-ui-token-0123456789",
            "PYTHONPATH": str(ROOT)}
     log_path = run / f"serve-{tag}.log"
     log = open(log_path, "wb")  # noqa: SIM115 — lives as long as the server

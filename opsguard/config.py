@@ -33,6 +33,13 @@ report_give_up_hours = 24.0
 graph_poll_seconds = 5.0                      # how often CURRENT is checked for a new snapshot
 keep_checks_days = 90.0                       # finished checks (verdicts, attempts) and refused requests older
                                               # than this are dropped from the state store; 0 = keep everything
+ui_auth = "token"                             # pages and APIs: token (bearer, or a login with it) | header (an SSO
+                                              # proxy's header) | none (loopback only). /healthz, /readyz always open
+ui_token_env = "OPSGUARD_UI_TOKEN"            # ui_auth = "token": the token (16+ characters) is read from this variable
+trusted_header = "X-Forwarded-User"           # ui_auth = "header": who the SSO proxy says the user is...
+trusted_proxies = ["127.0.0.1/32", "::1/128"] # ...honoured only from these addresses
+metrics_open = false                          # /metrics without credentials (for a scraper inside your network)
+link_ttl_hours = 72.0                         # how long a check's signed "View Details" link opens it
 
 [schedule]
 refresh_minutes = 30                          # periodic sync; 0 = off
@@ -64,6 +71,7 @@ __all__ = ["OpsguardConfig", "ServerSettings", "ScheduleSettings", "AUTH_MODES",
 
 CONFIG_ENV = "OPSGUARD_CONFIG"
 AuthMode = Literal["signature", "token", "none"]
+UiAuthMode = Literal["token", "header", "none"]
 AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 TOKEN_HEADER = "x-opsguard-token"
 
@@ -96,6 +104,24 @@ class ServerSettings(Settings):
     report_give_up_hours: NonNegativeFloat = 24.0
     graph_poll_seconds: NonNegativeFloat = 5.0
     keep_checks_days: NonNegativeFloat = 90.0
+    ui_auth: UiAuthMode = "token"     # who may read pages and APIs: token | header | none (loopback only)
+    ui_token_env: str = "OPSGUARD_UI_TOKEN"
+    trusted_header: str = "X-Forwarded-User"
+    trusted_proxies: Annotated[tuple[str, ...], array_of(str, "strings")] = ("127.0.0.1/32", "::1/128")
+    metrics_open: bool = False
+    link_ttl_hours: Annotated[float, Field(gt=0)] = 72.0
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or network (e.g. 10.0.0.0/8)") from None
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -24,6 +24,7 @@ from lineage.overlay import NodeChange
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshots import SnapshotStore
 from opsguard.config import ScheduleSettings, ServerSettings
+from opsguard.http.access import AccessPolicy, LinkSigner
 from opsguard.intake import Intake
 from opsguard.metrics import Metrics
 from opsguard.pipeline.reporter import ReportPolicy, ResultPoster
@@ -58,12 +59,15 @@ class Service:
     """One running opsguard replica (without the HTTP layer, see `opsguard.http.app`)."""
 
     def __init__(self, options: ServiceOptions, *, client_factory: Callable[[], ResultPoster], auth: Authenticator,
-                 sync_runner: SyncRunner | None = None):
+                 access: AccessPolicy, sync_runner: SyncRunner | None = None):
         """`client_factory` builds the DataWorks client inside each worker process, so it must pickle
-        (e.g. `functools.partial(DataWorksClient, settings, credentials)`)."""
+        (e.g. `functools.partial(DataWorksClient, settings, credentials)`). `auth` checks pushes; `access`
+        says who may read the pages and APIs."""
         self.options = options
         self.client_factory = client_factory
         self.auth = auth
+        self.access = access
+        self.signer: LinkSigner | None = None
         self.sync_runner = sync_runner
         self.metrics = Metrics()
         self.base_url = options.server.public_url.rstrip("/")
@@ -75,6 +79,9 @@ class Service:
     def start(self) -> Service:
         opts, settings = self.options, self.options.server
         store = self.store = open_store(data_dir=opts.data_dir, state_url=settings.state_url)
+        # the key of the details-page links, the same for every replica sharing the store
+        self.signer = LinkSigner(bytes.fromhex(store.shared_secret("link_key")),
+                                 ttl_seconds=settings.link_ttl_hours * 3600)
         setup = WorkerSetup(data_dir=opts.data_dir, policy=opts.policy, extension_code=opts.extension_code,
                             client_factory=self.client_factory, state_url=settings.state_url,
                             report_policy=self._report_policy(), doc_base=settings.public_url,
@@ -165,10 +172,13 @@ class Service:
         return self.store.inbox_row(message_id) if self.store is not None else None
 
     def details_url(self, message_id: str) -> str:
-        """Where the details page of a check is (absolute once the base URL is known)."""
-        from urllib.parse import quote
+        """The details page of a check as a signed link that opens without a login until it expires
+        (`opsguard.http.access`); absolute once the base URL is known."""
+        if self.signer is None:
+            from urllib.parse import quote
 
-        return f"{self.base_url}/checks/{quote(message_id, safe='')}"
+            return f"{self.base_url}/checks/{quote(message_id, safe='')}"
+        return self.signer.link(self.base_url, message_id)
 
     # -- health ----------------------------------------------------------------------------------------
     def snapshot_age_seconds(self) -> float | None:

@@ -17,7 +17,8 @@ SECTIONS = {"dataworks": DataWorksSettings, "sync": SyncSettings, "server": Serv
             "schedule": ScheduleSettings}
 KEYS = [(section, key) for section, model in SECTIONS.items() for key in model.model_fields]
 NUMBERS = [(section, key) for section, key in KEYS
-           if isinstance(SECTIONS[section].model_fields[key].default, (int, float))]
+           if isinstance(SECTIONS[section].model_fields[key].default, (int, float))
+           and not isinstance(SECTIONS[section].model_fields[key].default, bool)]
 
 
 def load(tmp_path: Path, text: str) -> OpsguardConfig:

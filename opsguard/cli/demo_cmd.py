@@ -114,6 +114,7 @@ class _DemoServer:
 
     def __init__(self, directory: Path, client_factory: Callable[[], Any], public_pem: bytes):
         from opsguard.config import ScheduleSettings, ServerSettings
+        from opsguard.http.access import AccessPolicy
         from opsguard.http.app import ServerThread, create_app
         from opsguard.service import Service, ServiceOptions
         from opsguard.webhook.auth import SignatureAuth
@@ -121,7 +122,9 @@ class _DemoServer:
         options = ServiceOptions(data_dir=directory, server=ServerSettings(port=0, report_backoff_cap_seconds=2.0),
                                  schedule=ScheduleSettings(refresh_minutes=0, full_sync_at=""),
                                  extension_code=DEMO_EXTENSION_CODE)
-        self.service = Service(options, client_factory=client_factory, auth=SignatureAuth(public_pem))
+        # loopback only, pages open: the demo is a local sandbox (its details links are signed all the same)
+        self.service = Service(options, client_factory=client_factory, auth=SignatureAuth(public_pem),
+                               access=AccessPolicy(mode="none"))
         self._create_app, self._thread_cls = create_app, ServerThread
         self._thread: Any = None
         self.url = ""

@@ -16,11 +16,12 @@ import typer
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, resolve_data_dir
 from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
 from opsguard.config import OpsguardConfig, ServerSettings
+from opsguard.http.access import AccessPolicy
 from opsguard.webhook.auth import Authenticator, NoAuth, TokenAuth, require_signed_url, signature_auth
 from lineage.config import parse_timezone
 from lineage.errors import ConfigError
 
-__all__ = ["serve", "build_authenticator", "build_policy"]
+__all__ = ["serve", "build_access", "build_authenticator", "build_policy", "refuse_open_doors"]
 
 log = logging.getLogger("opsguard.serve")
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="opsguard.toml (default: $OPSGUARD_CONFIG, "
@@ -33,6 +34,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: server.host of the config, else 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: server.port of the config, else 8080; 0 picks a free one).")] = None,
     config: ConfigOption = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow auth or ui_auth = \"none\" on an address "
+                                           "other than loopback (anyone who reaches it can push, or read every "
+                                           "page).")] = False,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -59,8 +63,10 @@ def serve(
     credentials = resolve_credentials()
     options = ServiceOptions(data_dir=directory, server=settings, schedule=cfg.schedule, policy=build_policy(cfg),
                              extension_code=cfg.dataworks.extension_code, tz=parse_timezone(cfg.dataworks.timezone))
+    refuse_open_doors(settings, insecure)
     service = Service(options, client_factory=_result_client(cfg, settings, credentials),
-                      auth=build_authenticator(settings), sync_runner=_sync_runner(cfg, directory, credentials))
+                      auth=build_authenticator(settings), access=build_access(settings),
+                      sync_runner=_sync_runner(cfg, directory, credentials))
     service.start()
 
     def started(bound: int) -> None:
@@ -76,6 +82,38 @@ def serve(
         serve_forever(create_app(service), settings.host, settings.port, on_started=started)
     finally:
         service.stop()
+
+
+def refuse_open_doors(settings: ServerSettings, insecure: bool) -> None:
+    """`auth` or `ui_auth` = "none" only on loopback, unless `--insecure` says it is meant (`ConfigError`)."""
+    loopback = _is_loopback(settings.host)
+    for key, value in (("auth", settings.auth), ("ui_auth", settings.ui_auth)):
+        if value == "none" and not loopback and not insecure:
+            raise ConfigError(f"server.{key} = \"none\" on {settings.host}: anyone who reaches it gets in. Use it on "
+                              f"127.0.0.1 only, choose another server.{key}, or pass --insecure if you mean it")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_access(settings: ServerSettings) -> AccessPolicy:
+    """Who may read pages and APIs (`[server] ui_auth`); `ConfigError` when its token is missing or short."""
+    token = os.environ.get(settings.ui_token_env, "") if settings.ui_auth == "token" else ""
+    if settings.ui_auth == "token" and len(token) < 16:
+        raise ConfigError(f"server.ui_auth = \"token\" needs a token of 16+ characters in ${settings.ui_token_env} "
+                          f"({'too short' if token else 'not set'}); or set server.ui_auth = \"header\" behind an "
+                          f"SSO proxy")
+    return AccessPolicy(mode=settings.ui_auth, token=token, header=settings.trusted_header,
+                        trusted_proxies=settings.trusted_proxies, metrics_open=settings.metrics_open,
+                        secure_cookies=settings.public_url.startswith("https://"))
 
 
 def build_authenticator(settings: ServerSettings) -> Authenticator:

@@ -10,20 +10,23 @@ store), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No rout
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import signal
 import threading
 import time
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 import uvicorn
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from opsguard import audit
+from opsguard.http import access
 from opsguard.pages import details as details_page, docs as docs_page, path as path_page
 from opsguard.http.events_endpoint import ASGIApp, EventsEndpoint
 from opsguard.metrics import CONTENT_TYPE
@@ -48,8 +51,8 @@ def create_app(service: Service) -> EventsEndpoint:
         return HTMLResponse(details_page.render_checks(service, limit=limit))
 
     @app.get("/checks/{message_id}", response_class=HTMLResponse)
-    def check(message_id: MessageId) -> Response:
-        page = details_page.render_check(service, message_id)
+    def check(request: Request, message_id: MessageId) -> Response:
+        page = details_page.render_check(service, message_id, link=request.scope.get("opsguard.link"))
         if page is None:
             return HTMLResponse(details_page.render_not_found(service, message_id), 404)
         return HTMLResponse(page)
@@ -66,8 +69,8 @@ def create_app(service: Service) -> EventsEndpoint:
         return JSONResponse(doc)
 
     @app.get("/checks/{message_id}/path/{node_id}", response_class=HTMLResponse)
-    def check_path(message_id: MessageId, node_id: NodeId) -> Response:
-        status, page = path_page.render_path(service, message_id, node_id)
+    def check_path(request: Request, message_id: MessageId, node_id: NodeId) -> Response:
+        status, page = path_page.render_path(service, message_id, node_id, link=request.scope.get("opsguard.link"))
         return HTMLResponse(page, status)
 
     @app.get("/api/checks/{message_id}/path/{node_id}")
@@ -108,6 +111,34 @@ def create_app(service: Service) -> EventsEndpoint:
     def metrics() -> Response:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE)
 
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(next: str = "/checks") -> Response:  # noqa: A002 — the query parameter's name
+        if service.access.mode != "token":
+            return HTMLResponse("<p>Signing in is done by your SSO proxy here.</p>" if service.access.mode == "header"
+                                else "<p>No sign-in needed on this server.</p>")
+        return HTMLResponse(access.login_page(next_path=next))
+
+    @app.post("/login")
+    async def login(request: Request) -> Response:
+        form = {k: v[0] for k, v in parse_qs((await request.body())[:4096].decode("utf-8", "replace")).items()}
+        target = access.safe_next(form.get("next"))
+        if service.access.mode != "token" or service.signer is None:
+            return RedirectResponse(target, 303)
+        given = form.get("token", "")
+        if not hmac.compare_digest(given.encode(), service.access.token.encode()):
+            log.warning("a sign-in with a wrong token from %s", request.client.host if request.client else "?")
+            return HTMLResponse(access.login_page(next_path=target, message="That token is not right."), 401)
+        answer = RedirectResponse(target, 303)
+        answer.set_cookie(access.SESSION_COOKIE, service.signer.session("token"), max_age=access.SESSION_SECONDS,
+                          httponly=True, samesite="lax", secure=service.access.secure_cookies)
+        return answer
+
+    @app.post("/logout")
+    def logout() -> Response:
+        answer = RedirectResponse("/login", 303)
+        answer.delete_cookie(access.SESSION_COOKIE)
+        return answer
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:  # noqa: ARG001
         """A parameter no request can make valid: a final 400 naming it (never a 5xx a client would retry)."""
@@ -122,7 +153,9 @@ def create_app(service: Service) -> EventsEndpoint:
 
     settings = service.options.server
     # The signed URL's base: [server] public_url; without one (loopback only), the address once bound.
-    return EventsEndpoint(app, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
+    assert service.signer is not None, "create_app needs a started Service"
+    gated = access.AccessGate(app, service.access, service.signer)
+    return EventsEndpoint(gated, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
                           public_url=lambda: settings.public_url or service.base_url)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from functools import cache
+from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -49,12 +50,25 @@ def render_not_found(service: Service, message_id: str) -> str:
     return _env().get_template("not_found.html").render(message_id=message_id, service=_service_info(service))
 
 
-def render_check(service: Service, message_id: str) -> str | None:
-    """The details page of one check; None when the message id is unknown."""
+def render_check(service: Service, message_id: str, *, link: dict[str, str] | None = None) -> str | None:
+    """The details page of one check; None when the message id is unknown. `link`: the signed link it was
+    opened with (its links then carry it on, so "why?" and the documentation open too)."""
     view = _check_view(service, message_id, rows=NODE_ROWS)
     if view is None:
         return None
-    return _env().get_template("check.html").render(**view, service=_service_info(service))
+    return _env().get_template("check.html").render(**view, **link_queries(link), service=_service_info(service))
+
+
+def link_queries(link: dict[str, str] | None) -> dict[str, str]:
+    """`lq` (a query for this check's own pages) and `dq` (parameters for the documentation pages) of a signed
+    link; empty without one.
+
+    >>> link_queries({"check": "m 1", "exp": "9", "sig": "ab"})
+    {'lq': '?exp=9&sig=ab', 'dq': '&check=m+1&exp=9&sig=ab'}
+    """
+    if not link:
+        return {"lq": "", "dq": ""}
+    return {"lq": "?" + urlencode({"exp": link["exp"], "sig": link["sig"]}), "dq": "&" + urlencode(link)}
 
 
 def check_json(service: Service, message_id: str) -> dict[str, Any] | None:

@@ -50,9 +50,11 @@ def path_json(service: Service, message_id: str, node_id: int) -> tuple[int, dic
                  "path": describe_path(graph, path)}
 
 
-def render_path(service: Service, message_id: str, node_id: int) -> tuple[int, str]:
-    """(HTTP status, HTML page) of `path_json`."""
-    from opsguard.pages.details import _env, _service_info
+def render_path(service: Service, message_id: str, node_id: int, *,
+                link: dict[str, str] | None = None) -> tuple[int, str]:
+    """(HTTP status, HTML page) of `path_json`; `link`: the signed link it was opened with."""
+    from opsguard.pages.details import _env, _service_info, link_queries
 
     status, doc = path_json(service, message_id, node_id)
-    return status, _env().get_template("path.html").render(doc=doc, service=_service_info(service))
+    return status, _env().get_template("path.html").render(doc=doc, **link_queries(link),
+                                                            service=_service_info(service))

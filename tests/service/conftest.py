@@ -28,6 +28,7 @@ from lineage.snapshots import SnapshotStore
 from tests.conftest import TEST_KEY
 
 EXTENSION_CODE = "opsguard-test"
+UI_TOKEN = "ui-token-for-the-tests-0123456789"   # pages and APIs need it (ui_auth = "token", the default)
 EXTENSION_SAMPLES = ("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data")
 ALL_SAMPLES = (*EXTENSION_SAMPLES, "node-change-updated")
 REPO = Path(__file__).resolve().parents[2]
@@ -101,7 +102,8 @@ class Pusher:
 
     url: str
     private_pem: bytes
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(
+        timeout=10.0, headers={"authorization": f"Bearer {UI_TOKEN}"}))   # an operator's API client
     key_url: str = "https://keys.invalid/pub.pem"
     scheme: str = "v1"
 
@@ -203,6 +205,7 @@ def result_client(emulator: Any) -> Callable[[], Any]:
 def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProcessServer]]:
     """Start an in-process server on the data dir; keyword arguments override `ServerSettings` fields
     (`state_url=` puts its store on PostgreSQL)."""
+    from opsguard.http.access import AccessPolicy
     from opsguard.http.app import ServerThread, create_app
     from opsguard.config import ScheduleSettings, ServerSettings
     from opsguard.service import Service, ServiceOptions
@@ -211,7 +214,7 @@ def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProces
     running: list[InProcessServer] = []
 
     def start(*, auth: Any = None, data: Path | None = None, service: dict[str, Any] | None = None,
-              sync_runner: Any = None, **settings: Any) -> InProcessServer:
+              sync_runner: Any = None, access: Any = None, **settings: Any) -> InProcessServer:
         """`service` overrides `ServiceOptions` fields (policy, report_policy, extension_code...)."""
         server_settings = ServerSettings(port=0, report_backoff_cap_seconds=0.5, graph_poll_seconds=0.2,
                                          lease_seconds=6.0).model_copy(update=settings)
@@ -220,6 +223,7 @@ def start_server(data_dir, emulator, keypair) -> Iterator[Callable[..., InProces
         options = replace(options, **(service or {}))
         running_service = Service(options, client_factory=result_client(emulator),
                                   auth=auth or SignatureAuth(keypair[1], max_age_seconds=server_settings.max_age_seconds),
+                                  access=access or AccessPolicy(mode="token", token=UI_TOKEN),
                                   sync_runner=sync_runner)
         running_service.start()
         thread = ServerThread(create_app(running_service)).start()
@@ -275,7 +279,7 @@ def serve_process(tmp_path, data_dir, emulator, keypair, state_url) -> Iterator[
     config = write_config(tmp_path / "opsguard.toml", emulator, public, **base)
     started: list[ServeProcess] = []
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": TEST_KEY.id,
-           "ALIBABA_CLOUD_ACCESS_KEY_SECRET": TEST_KEY.secret, "PYTHONPATH": str(REPO)}
+           "ALIBABA_CLOUD_ACCESS_KEY_SECRET": TEST_KEY.secret, "PYTHONPATH": str(REPO), "OPSGUARD_UI_TOKEN": UI_TOKEN}
     env.pop("OPSGUARD_HOME", None)
 
     def start(**server: Any) -> ServeProcess:

@@ -33,8 +33,17 @@ def frozen(start_server, emulator):
     return server
 
 
+def signed(server, path: str = "", **extra: str) -> str:
+    """A URL opened the way an operator arrives from DataWorks: with the freeze check's signed link."""
+    from urllib.parse import urlencode
+
+    mid = sample("freeze-node")["id"]
+    return f"{server.url}{path or f'/checks/{mid}'}?" + urlencode({**extra, **{"check": mid}, 
+                                                                   **server.service.signer.query(mid)})
+
+
 def test_docs_page_documents_every_check_with_the_thresholds_in_force(frozen, tmp_path):
-    url = f"{frozen.url}/docs?project=215001"
+    url = signed(frozen, "/docs", project="215001")
     html = run_chromium(tmp_path / "profile", "--dump-dom", url).stdout
     for check in CHECKS:
         section = html.split(f'<section class="check" id="{check_name(check)}">', 1)[1].split("</section>", 1)[0]
@@ -58,18 +67,19 @@ def test_docs_page_documents_every_check_with_the_thresholds_in_force(frozen, tm
 
 
 def test_one_check_has_its_own_page_and_an_unknown_one_is_a_404(frozen, tmp_path):
-    html = run_chromium(tmp_path / "profile", "--dump-dom", f"{frozen.url}/docs/backfill-volume").stdout
+    html = run_chromium(tmp_path / "profile", "--dump-dom", signed(frozen, "/docs/backfill-volume")).stdout
     assert html.count('<section class="check"') == 1 and 'id="backfill-volume"' in html
     assert "Split the backfill into shorter periods" in html
-    missing = httpx.get(f"{frozen.url}/docs/no-such-check")
+    missing = frozen.pusher.client.get(f"{frozen.url}/docs/no-such-check")
     assert missing.status_code == 404 and 'id="missing"' in missing.text and 'id="backfill-volume"' in missing.text
 
 
 def test_details_page_links_each_checkpoint_to_its_documentation(frozen, tmp_path):
     mid = sample("freeze-node")["id"]
-    html = run_chromium(tmp_path / "profile", "--dump-dom", f"{frozen.url}/checks/{mid}").stdout
+    html = run_chromium(tmp_path / "profile", "--dump-dom", frozen.service.details_url(mid)).stdout
     table = html.split('id="checkpoints"', 1)[1].split("</table>", 1)[0]
-    names = re.findall(r'<a class="doc" href="/docs\?project=215001#([a-z-]+)"', table)
+    names = re.findall(r'<a class="doc" href="/docs\?project=215001&amp;check=[^"#]*&amp;sig=[0-9a-f]+#([a-z-]+)"',
+                       table)   # the documentation opens for the operator who came by the signed link
     stored = [c["name"] for c in frozen.service.store.verdict(mid).data()["checkpoints"]]
     assert names == stored and "protected-nodes" in names
     assert all(c["doc_url"] == f"/docs#{c['name']}" for c in frozen.service.store.verdict(mid).data()["checkpoints"])
@@ -77,13 +87,13 @@ def test_details_page_links_each_checkpoint_to_its_documentation(frozen, tmp_pat
 
 def test_why_shows_the_dependency_path_of_a_deep_node(frozen, tmp_path):
     mid = sample("freeze-node")["id"]
-    rows = httpx.get(f"{frozen.url}/api/checks/{mid}").json()["nodes"]["rows"][:NODE_ROWS]  # rows on the page
+    rows = frozen.pusher.client.get(f"{frozen.url}/api/checks/{mid}").json()["nodes"]["rows"][:NODE_ROWS]
     deep = max(rows, key=lambda r: (r["depth"], -r["node_id"]))
     assert deep["depth"] >= 3
 
     # the details page: "why?" on the row fetches the path and shows it above the table (#why-<id> clicks it)
     html = run_chromium(tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
-                        f"{frozen.url}/checks/{mid}#why-{deep['node_id']}").stdout
+                        frozen.service.details_url(mid) + f"#why-{deep['node_id']}").stdout
     assert f'data-node="{deep["node_id"]}"' in html
     chain = re.search(r'<span id="why-chain">(.*?)</span>', html).group(1)
     hops = chain.split(" → ")
@@ -92,18 +102,18 @@ def test_why_shows_the_dependency_path_of_a_deep_node(frozen, tmp_path):
     assert hops[-1].endswith(f"[{deep['node_id']}]") and hops[-2].endswith(f"[{deep['via']}]")
 
     # the same path as its own page (the link target without JavaScript)
-    page = run_chromium(tmp_path / "profile", "--dump-dom", f"{frozen.url}/checks/{mid}/path/{deep['node_id']}").stdout
+    page = run_chromium(tmp_path / "profile", "--dump-dom", signed(frozen, f"/checks/{mid}/path/{deep['node_id']}")).stdout
     assert page.split('id="path"', 1)[1].count("<tr>") == deep["depth"] + 2   # header + one row per hop
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "details-why-path.png"
     run_chromium(tmp_path / "profile", "--virtual-time-budget=10000", f"--screenshot={shot}",
-                 "--window-size=1366,900", f"{frozen.url}/checks/{mid}#why-{deep['node_id']}")
+                 "--window-size=1366,900", frozen.service.details_url(mid) + f"#why-{deep['node_id']}")
     assert shot.stat().st_size > 20_000
 
 
 def test_a_node_that_is_not_downstream_explains_why_not(frozen):
     mid = sample("freeze-node")["id"]
-    outside = httpx.get(f"{frozen.url}/api/checks/{mid}/path/1")
+    outside = frozen.pusher.client.get(f"{frozen.url}/api/checks/{mid}/path/1")
     assert outside.status_code == 404 and "not in snapshot" in outside.json()["error"]
-    unknown = httpx.get(f"{frozen.url}/api/checks/no-such-message/path/1")
+    unknown = frozen.pusher.client.get(f"{frozen.url}/api/checks/no-such-message/path/1")
     assert unknown.status_code == 404 and unknown.json()["error"] == "no check no-such-message"

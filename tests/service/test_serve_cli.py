@@ -83,7 +83,8 @@ def test_serve_on_a_data_dir_it_cannot_use_exits_2_with_one_line(tmp_path, emula
     config = write_config(tmp_path / "opsguard.toml", emulator, public)
     a_file = tmp_path / "not-a-dir"
     a_file.write_text("x")
-    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": "ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk"}
+    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": "ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk",
+           "OPSGUARD_UI_TOKEN": "a-ui-token-long-enough"}
     for data in (a_file, a_file / "below", Path("/proc/opsguard-cannot-be-here")):
         done = subprocess.run([sys.executable, "-m", "opsguard", "serve", "--port", "0", "--config", str(config),
                                "--data-dir", str(data)], capture_output=True, text=True, env=env, timeout=60)
