@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, NonNegativeInt, PositiveFloat,
-                      PositiveInt, ValidationError, field_validator)
+                      PositiveInt, ValidationError, field_validator, model_validator)
 
 from lineage.errors import ConfigError
 
@@ -63,6 +63,12 @@ def between(low: int, high: int) -> AfterValidator:
     return AfterValidator(check)
 
 
+# The regions whose DataWorks offers the Extensions module (the extension documentation lists them; a region
+# added later is one line here). An explicit `endpoint` is taken as given, whatever the region.
+EXTENSION_REGIONS = ("cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-zhangjiakou", "cn-shenzhen", "cn-chengdu",
+                     "cn-hongkong", "ap-southeast-1", "ap-northeast-1", "eu-central-1", "us-west-1", "us-east-1")
+
+
 class DataWorksSettings(Settings):
     """How to reach DataWorks. `endpoint` empty = the public endpoint of `region`."""
 
@@ -77,6 +83,13 @@ class DataWorksSettings(Settings):
     connect_timeout_ms: PositiveInt = 5_000
     read_timeout_ms: PositiveInt = 30_000
     timezone: str = "+08:00"          # the region's local time: bizdates and run times are in it
+
+    @model_validator(mode="after")
+    def _known_region(self) -> DataWorksSettings:
+        if self.region not in EXTENSION_REGIONS and not self.endpoint:
+            raise ValueError(f"region {self.region!r} is not one where DataWorks offers extensions; use one of "
+                             f"{', '.join(EXTENSION_REGIONS)} (or set dataworks.endpoint)")
+        return self
 
     @field_validator("endpoint")
     @classmethod

@@ -20,6 +20,9 @@ eventbridge_token_env = ""                    # names the variable holding the x
 token_env = "OPSGUARD_WEBHOOK_TOKEN"          # auth = "token": the shared token is read from this variable
 max_age_seconds = 60                          # older signed pushes are refused (401)
 max_body_kib = 256
+max_concurrent_requests = 512                 # requests handled at once; past it, 503 (EventBridge retries)
+rate_per_source = 500.0                       # requests a second from one address (bursts of twice); past it, 429;
+                                              # 0 = no limit. Keep it well above your EventBridge event rate
 state_url = ""                                # "" = SQLite under the data dir; "postgresql://user@host/db" for several
                                               # replicas (password from the URL or libpq's PGPASSWORD/PGPASSFILE)
 worker_processes = 2                          # processes that judge events and post results (2+: one only posts)
@@ -91,6 +94,8 @@ class ServerSettings(Settings):
     token_env: str = "OPSGUARD_WEBHOOK_TOKEN"
     max_age_seconds: NonNegativeFloat = 60.0
     max_body_kib: NonNegativeInt = 256
+    max_concurrent_requests: Annotated[int, Field(ge=1)] = 512
+    rate_per_source: NonNegativeFloat = 500.0
     state_url: str = ""               # may hold a password: never shown in an error
     worker_processes: Annotated[int, Field(ge=1)] = 2
     lease_seconds: Annotated[float, Field(ge=3)] = 20.0

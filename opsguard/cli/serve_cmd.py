@@ -79,7 +79,8 @@ def serve(
               f"GET /checks, /readyz, /metrics); data in {directory}", flush=True)
 
     try:
-        serve_forever(create_app(service), settings.host, settings.port, on_started=started)
+        serve_forever(create_app(service), settings.host, settings.port, on_started=started,
+                      limit_concurrency=settings.max_concurrent_requests)
     finally:
         service.stop()
 

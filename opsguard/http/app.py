@@ -29,6 +29,7 @@ from opsguard import audit
 from opsguard.http import access
 from opsguard.pages import details as details_page, docs as docs_page, path as path_page
 from opsguard.http.events_endpoint import ASGIApp, EventsEndpoint
+from opsguard.http.limits import SourceLimit
 from opsguard.metrics import CONTENT_TYPE
 from opsguard.service import Service
 
@@ -41,7 +42,7 @@ NodeId = Annotated[int, FastApiPath(ge=0, lt=2**63)]
 log = logging.getLogger(__name__)
 
 
-def create_app(service: Service) -> EventsEndpoint:
+def create_app(service: Service) -> SourceLimit:
     """The ASGI application of a started `Service`: `POST /events` (see `opsguard.http.events_endpoint`) in
     front of the FastAPI app that serves every other route."""
     app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
@@ -155,16 +156,19 @@ def create_app(service: Service) -> EventsEndpoint:
     # The signed URL's base: [server] public_url; without one (loopback only), the address once bound.
     assert service.signer is not None, "create_app needs a started Service"
     gated = access.AccessGate(app, service.access, service.signer)
-    return EventsEndpoint(gated, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
-                          public_url=lambda: settings.public_url or service.base_url)
+    events = EventsEndpoint(gated, lambda: service.intake, max_body_bytes=settings.max_body_bytes,
+                            public_url=lambda: settings.public_url or service.base_url)
+    return SourceLimit(events, settings.rate_per_source)
 
 
 class ServerThread:
     """uvicorn serving `app` in a background thread (demo, tests); `url` once started."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"):
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning",
+                 limit_concurrency: int | None = None):
         config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                                lifespan="off", timeout_keep_alive=30, backlog=1024)
+                                lifespan="off", timeout_keep_alive=30, backlog=1024,
+                                limit_concurrency=limit_concurrency)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
         self.host = host
@@ -196,10 +200,12 @@ def bound_port(server: uvicorn.Server) -> int:
     return int(server.servers[0].sockets[0].getsockname()[1])
 
 
-def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None, log_level: str = "info") -> None:
-    """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening."""
+def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None, log_level: str = "info",
+                  limit_concurrency: int | None = None) -> None:
+    """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening; past
+    `limit_concurrency` requests at once uvicorn answers 503."""
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off",
-                            timeout_keep_alive=30, backlog=1024)
+                            timeout_keep_alive=30, backlog=1024, limit_concurrency=limit_concurrency)
     server = uvicorn.Server(config)
     if on_started is not None:
         def watch() -> None:

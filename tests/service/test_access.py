@@ -23,7 +23,7 @@ CONCRETE = {"message_id": "some-check", "node_id": "700000000205", "name": "down
 
 def app_routes(server) -> list[tuple[str, str]]:
     """(method, path) of every route the running server's app serves, parameters filled in."""
-    fastapi_app = server.thread._server.config.app.app.app    # EventsEndpoint → AccessGate → FastAPI
+    fastapi_app = server.thread._server.config.app.app.app.app   # SourceLimit → EventsEndpoint → AccessGate → app
     routes = []
     for route in fastapi_app.routes:
         if isinstance(route, APIRoute):
@@ -128,3 +128,22 @@ def test_what_comes_from_outside_is_escaped_on_every_page(start_server, emulator
         text = server.pusher.client.get(f"{server.url}{path}").text
         assert "<script>alert(1)" not in text and "<img src=x" not in text, path
     assert "&lt;script&gt;" in server.pusher.client.get(accepted.json()["details_url"]).text
+
+
+def test_one_address_sending_too_fast_gets_429_and_the_health_checks_stay_open(start_server):
+    server = start_server(rate_per_source=5.0)
+    client = server.pusher.client
+    answers = [client.get(f"{server.url}/api/checks").status_code for _ in range(30)]
+    assert answers[:10] == [200] * 10 and 429 in answers        # a burst of twice the rate, then refused
+    refused = client.get(f"{server.url}/api/checks")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert all(client.get(f"{server.url}/readyz").status_code == 200 for _ in range(20))
+
+
+def test_an_unknown_region_is_refused_naming_the_valid_ones(tmp_path):
+    from opsguard.config import OpsguardConfig
+
+    config = tmp_path / "opsguard.toml"
+    config.write_text('[dataworks]\nregion = "cn-atlantis"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="cn-atlantis.*cn-shanghai.*ap-southeast-1"):
+        OpsguardConfig.load(config)
