@@ -64,6 +64,16 @@ OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
         to_pass=("Fix the options JSON named in the message (same keys as a [projects.<id>] table), then "
                  "Recheck.",),
         settings=("on_error", "use_extension_options")),
+    "waiver": CheckDoc(
+        title="a policy owner waived this result",
+        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        measures="Nothing: a waiver in force matched the operation (its node, baseline, workspace, operator or "
+                 "event code), so the result is OK on purpose. The checks still ran: their findings are the "
+                 "other checkpoints, and the message names the waiver, who granted it, why and until when.",
+        why="Some operations must go through although a check objects (a planned migration, an incident fix); a "
+            "time-limited waiver lets them without turning the guard off, and leaves the decision on record.",
+        to_pass=("Nothing to do while the waiver lasts. Grant one with `opsguard waive` (at most 7 days), list "
+                 "them with `opsguard waive --list`, end one early with `opsguard waive --revoke ID`.",)),
     "not-checked": CheckDoc(
         title="event not judged",
         events=("node-change-created", "node-change-updated", "node-change-deleted"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from evaluator.evaluate import evaluate
@@ -19,6 +20,7 @@ from evaluator.events import (Backfill, Event, EventIdentity, EventParseError, I
 from evaluator.policy import Policy
 from evaluator.unjudged import verdict_for_error, verdict_for_timeout
 from evaluator.verdict import Status, Verdict
+from evaluator.waivers import Waiver, apply_waivers
 from lineage.live import LiveGraph
 from opsguard.store import InboxRow, VerdictRow, utcnow
 
@@ -28,15 +30,17 @@ log = logging.getLogger(__name__)
 
 
 def judge(row: InboxRow, live: LiveGraph | None, policy: Policy, *, doc_base: str = "",
-          load_error: str | None = None, recheck_of: str | None = None) -> VerdictRow:
-    """The verdict of an accepted extension message on `live` (None: no snapshot loaded)."""
+          load_error: str | None = None, recheck_of: str | None = None,
+          waivers: Sequence[Waiver] = ()) -> VerdictRow:
+    """The verdict of an accepted extension message on `live` (None: no snapshot loaded), overridden by a
+    matching waiver in force (`evaluator.waivers`) if any."""
     started = time.perf_counter()
     graph = live.graph if live else None
     try:
         event: Event = parse_event(row.raw)
     except EventParseError as exc:   # stored because its id and code could be read: answered with on_error
         verdict = verdict_for_error(exc.unreadable or _identity(row), policy, str(exc), graph=graph, started=started)
-        return _row(row, verdict, live, doc_base, recheck_of)
+        return _row(row, verdict, live, doc_base, recheck_of, waivers=waivers)
     if isinstance(event, (Ignored, NodeChanged)):   # cannot happen: such rows are not extension rows
         verdict = verdict_for_error(event, policy, f"{row.event_code} is not an operation to judge", graph=graph,
                                     started=started)
@@ -51,7 +55,7 @@ def judge(row: InboxRow, live: LiveGraph | None, policy: Policy, *, doc_base: st
             log.exception("evaluation of %s failed", row.message_id)
             verdict = verdict_for_error(event, policy, f"evaluation failed ({type(exc).__name__}: {exc})",
                                         graph=graph, started=started)
-    return _row(row, verdict, live, doc_base, recheck_of, event)
+    return _row(row, verdict, live, doc_base, recheck_of, event, waivers=waivers)
 
 
 def timeout_verdict(row: InboxRow, policy: Policy, elapsed_seconds: float, live: LiveGraph | None, *,
@@ -68,7 +72,10 @@ def _identity(row: InboxRow) -> EventIdentity:
 
 
 def _row(row: InboxRow, verdict: Verdict, live: LiveGraph | None, doc_base: str, recheck_of: str | None,
-         event: Any = None) -> VerdictRow:
+         event: Any = None, *, waivers: Sequence[Waiver] = ()) -> VerdictRow:
+    if waivers:
+        baselines = list((verdict.impact or {}).get("baseline_ids") or [])
+        verdict = apply_waivers(verdict, waivers, node_ids=_named_nodes(event), baseline_ids=baselines)
     text = verdict.to_text(doc_base, recheck_of=recheck_of, accepted_at=row.received_at.isoformat(),
                            overlay={"version": live.overlay_version if live else 0,
                                     "nodes": list(live.overlay_nodes) if live else []})

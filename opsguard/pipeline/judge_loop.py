@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from evaluator.policy import Policy
+from evaluator.waivers import Waiver
 from lineage.live import GraphHolder
 from lineage.overlay import NodeChange
 from opsguard.pipeline.judge import judge, timeout_verdict
@@ -45,6 +46,7 @@ class JudgeLoop:
         self.doc_base = doc_base
         self.on_judged = on_judged
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="judging")
+        self._waivers: list[Waiver] = []
 
     def run_once(self) -> int:
         """Judge what can be claimed now; how many messages were judged (0: nothing to do)."""
@@ -58,6 +60,7 @@ class JudgeLoop:
         if not rows:
             return 0
         self._catch_up_overlay()
+        self._waivers = self.store.waivers_in_force(now)
         judged: list[VerdictRow] = []
         try:
             for row in rows:
@@ -82,7 +85,7 @@ class JudgeLoop:
         live = self.graphs.current()
         recheck_of = self.store.previous_check(row)
         future = self._pool.submit(judge, row, live, self.policy, doc_base=self.doc_base,
-                                   load_error=self.graphs.load_error, recheck_of=recheck_of)
+                                   load_error=self.graphs.load_error, recheck_of=recheck_of, waivers=self._waivers)
         try:
             return future.result(timeout=self.budget_seconds)
         except FutureTimeout:

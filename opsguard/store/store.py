@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from evaluator.waivers import Waiver
 from opsguard.store.connector import Connector
 from opsguard.store.rows import (CheckSummary, DeliveryOutcome, DeliveryRow, EventKind, InboxRow, InboxStatus,
                                  OverlayRow, Pruned, RejectedRow, VerdictRow, utcnow)
@@ -290,6 +291,24 @@ class Store:
     def prune_overlay(self, before: datetime) -> int:
         with self.connector.write() as s:
             return s.run("store_overlay_prune", {"before": before})
+
+    # -- waivers -------------------------------------------------------------------------------------------
+    def grant_waiver(self, waiver: Waiver) -> None:
+        with self.connector.write() as s:
+            s.run("store_waiver_insert", {k: v for k, v in waiver.__dict__.items() if k != "revoked_at"})
+
+    def waivers_in_force(self, now: datetime) -> list[Waiver]:
+        with self.connector.read() as s:
+            return [Waiver(**row) for row in s.all("store_waivers_in_force", {"now": now})]
+
+    def waivers_since(self, since: datetime) -> list[Waiver]:
+        """Waivers in force or ended after `since`, newest first."""
+        with self.connector.read() as s:
+            return [Waiver(**row) for row in s.all("store_waivers_recent", {"since": since})]
+
+    def revoke_waiver(self, waiver_id: str, now: datetime) -> bool:
+        with self.connector.write() as s:
+            return bool(s.run("store_waiver_revoke", {"waiver_id": waiver_id, "now": now}))
 
     # -- retention -------------------------------------------------------------------------------------------
     def prune(self, before: datetime, limit: int) -> Pruned:
