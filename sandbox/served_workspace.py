@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from operator import itemgetter
 
 
-class UnknownNodeError(KeyError):
+class NoSuchNode(KeyError):
     """A mutation named a node the workspace does not have."""
 
 
@@ -105,7 +105,7 @@ class ServedWorkspace:
         """Undeploy: the node and its edges go; its run history stays, as in DataWorks."""
         node = self.nodes.pop(node_id, None)
         if node is None:
-            raise UnknownNodeError(node_id)
+            raise NoSuchNode(node_id)
         self.nodes_by_project[node["ProjectId"]].remove(node_id)
         for parent in self.parents.pop(node_id, []):
             self.children[parent].remove(node_id)
@@ -115,7 +115,7 @@ class ServedWorkspace:
     def add_edge(self, parent: int, child: int) -> None:
         for node_id in (parent, child):
             if node_id not in self.nodes:
-                raise UnknownNodeError(node_id)
+                raise NoSuchNode(node_id)
         if child not in self.children[parent]:
             self.children[parent].append(child)
             self.parents[child].append(parent)

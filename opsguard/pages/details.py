@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from evaluator.events import Backfill, EventParseError, NodeOperation, parse_event
-from opsguard.pages.subdag_svg import layout_subdag, render_svg
+from opsguard.pages.subdag_svg import svg_layout, render_svg
 from lineage.backfill import estimate_backfill
 from lineage.graph import LineageGraph
 from lineage.impact import compute_impact
@@ -138,7 +138,7 @@ def _operation_nodes(graph: LineageGraph, event: NodeOperation, rows: int | None
     names = graph.column("node_name")
     table += [_attrs(graph, n, depth=d, via=v, via_name=names[p])
               for n, d, v, p in zip(ids, reach.depth[:shown.size].tolist(), vias, reach.via[:shown.size].tolist())]
-    svg = render_svg(graph, layout_subdag(graph, start))
+    svg = render_svg(graph, svg_layout(graph, start))
     return {"kind": "impact", "rows": table, "total": len(start) + len(reach), "downstream": len(reach),
             "unknown": list(impact.unknown)}, svg
 
@@ -163,7 +163,7 @@ def _backfill_nodes(graph: LineageGraph, event: Backfill, rows: int | None,
     classes.update({n: "dry-run" for n in event.exclude_node_ids})
     classes.update({n: "stale" for n in stale})
     classes[event.root_node_id] = "changed"
-    svg = render_svg(graph, layout_subdag(graph, [event.root_node_id], prefer=estimate.node_ids), classes)
+    svg = render_svg(graph, svg_layout(graph, [event.root_node_id], prefer=estimate.node_ids), classes)
     bizdates = [{"bizdate": d.isoformat(), "run_instances": r}
                 for d, r in zip(estimate.bizdates, estimate.per_bizdate_run_instances, strict=False)]
     return {"kind": "backfill", "rows": table, "total": estimate.node_count, "stale_rows": stale_rows,

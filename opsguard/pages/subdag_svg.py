@@ -17,7 +17,7 @@ import numpy as np
 
 from lineage.graph import LineageGraph
 
-__all__ = ["SubDag", "layout_subdag", "render_svg"]
+__all__ = ["SubDag", "svg_layout", "render_svg"]
 
 COLUMN, BOX_W, BOX_H, GAP, PAD, HEAD = 210, 180, 38, 10, 16, 28
 
@@ -33,12 +33,12 @@ class SubDag:
     edges: tuple[tuple[int, int], ...]           # (parent, child) between drawn nodes of adjacent layers
 
 
-def layout_subdag(graph: LineageGraph, start_ids: Iterable[int], *, max_depth: int = 4, per_layer: int = 8,
+def svg_layout(graph: LineageGraph, start_ids: Iterable[int], *, max_depth: int = 4, per_layer: int = 8,
                   prefer: Iterable[int] = ()) -> SubDag:
     """Choose what to draw: start nodes the graph knows, then up to `per_layer` descendants per depth.
 
     >>> g = LineageGraph.from_records([{"node_id": i} for i in range(1, 7)], [(1, 2), (1, 3), (1, 4), (2, 5), (5, 6)])
-    >>> dag = layout_subdag(g, [1], max_depth=2, per_layer=2)
+    >>> dag = svg_layout(g, [1], max_depth=2, per_layer=2)
     >>> dag.layers, dag.hidden, dag.deeper
     (((1,), (2, 3), (5,)), (0, 1, 0), 1)
     """
