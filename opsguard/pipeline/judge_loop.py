@@ -14,6 +14,7 @@ replaced, after handing back the rest of its batch. The stall is not replayed: t
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -84,14 +85,19 @@ class JudgeLoop:
     def _judge(self, row: InboxRow) -> VerdictRow:
         live = self.graphs.current()
         recheck_of = self.store.previous_check(row)
+        started = time.perf_counter()
         future = self._pool.submit(judge, row, live, self.policy, doc_base=self.doc_base,
                                    load_error=self.graphs.load_error, recheck_of=recheck_of, waivers=self._waivers)
         try:
-            return future.result(timeout=self.budget_seconds)
+            verdict = future.result(timeout=self.budget_seconds)
         except FutureTimeout:
             log.error("judging %s ran past its budget of %g s: answered by the policy's on_timeout; this worker "
                       "is replaced", row.message_id, self.budget_seconds)
             raise BudgetExceeded(row.message_id) from None
+        elapsed = time.perf_counter() - started
+        if elapsed > self.budget_seconds:   # finished, but late: the budget is the budget, whoever ran first
+            return timeout_verdict(row, self.policy, elapsed, live, doc_base=self.doc_base, recheck_of=recheck_of)
+        return verdict
 
     def _save(self, verdicts: list[VerdictRow]) -> None:
         if not verdicts:

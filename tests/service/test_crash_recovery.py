@@ -4,6 +4,7 @@ posted (only what was answered 2xx is ever reported)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -98,13 +99,14 @@ def tiny_disk(tmp_path, demo_snapshot):
 
 def _fill(directory) -> None:
     """Write until the file system refuses (ENOSPC)."""
-    with open(directory / "filler", "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
+    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def test_on_a_full_disk_a_push_gets_503_is_never_posted_and_readyz_says_why(start_server, emulator, tiny_disk):

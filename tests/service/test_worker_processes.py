@@ -70,9 +70,9 @@ def test_a_policy_pickles_to_an_equal_policy(text):
     assert again.for_project(7).rule("downstream-blocked") == policy.for_project(7).rule("downstream-blocked")
 
 
-def test_a_judgement_past_its_budget_is_answered_on_timeout_and_its_worker_replaced(start_server, emulator):
-    """The budget is enforced by the judge worker: past it, the message gets `on_timeout` (FAIL) and the
-    worker, whose judging thread cannot be stopped, is replaced."""
+def test_a_judgement_past_its_budget_is_answered_on_timeout(start_server, emulator):
+    """The budget is enforced by the judge worker: past it, the message gets `on_timeout` (FAIL). (A judging
+    thread still running at the deadline cannot be stopped: then the worker is also replaced.)"""
     from evaluator.policy import parse_policy
 
     # A budget no judgement fits in.
@@ -84,5 +84,4 @@ def test_a_judgement_past_its_budget_is_answered_on_timeout_and_its_worker_repla
     assert record["CheckResult"] == "FAIL" and "could not judge this operation in time" in record["CheckResultTip"]
     verdict = server.service.store.verdict(hub["id"]).data()
     assert verdict["checkpoints"][0]["facts"]["timed_out"] is True
-    wait_for(lambda: server.service.workers.restarts >= 1 and server.service.workers.alive,
-             what="the stuck judging worker replaced")
+    wait_for(lambda: server.service.workers.alive, what="the judging workers running (replaced if stuck)")
