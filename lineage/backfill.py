@@ -27,6 +27,7 @@ import numpy as np
 from lineage.cron import CronTable
 from lineage.daybins import N_BINS, bin_histogram, bins_of_run
 from lineage.graph import LineageGraph
+from lineage.wall_clock import WallClock, estimate_wall_clock
 
 __all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill",
            "merge_periods", "bizdate_count", "listed_bizdates", "LISTED_BIZDATES"]
@@ -88,13 +89,23 @@ def bizdate_count(periods: Iterable[BizdatePeriod]) -> int:
 
 @dataclass(frozen=True)
 class BackfillRequest:
-    """A backfill as DataWorks receives it. `include_ids` None or () = root + all descendants."""
+    """A backfill as DataWorks receives it. `include_ids` None or () = root + all descendants.
+
+    `is_parallel` / `parallel_group` are the message's `isParallel` / `parallelGroup`: how many groups of
+    bizdates run side by side (they decide the wall-clock estimate, never the volume)."""
 
     root_id: int
     periods: tuple[BizdatePeriod, ...]
     include_ids: tuple[int, ...] | None = None
     exclude_ids: tuple[int, ...] = ()
     all_downstream: bool = False
+    is_parallel: bool = False
+    parallel_group: int = 1
+
+    @property
+    def parallel_groups(self) -> int:
+        """Groups of bizdates that run side by side: `parallel_group` when parallel, else 1."""
+        return max(1, int(self.parallel_group)) if self.is_parallel else 1
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,10 @@ class BackfillEstimate:
     bad_cron_node_ids: tuple[int, ...] = ()   # selected nodes without a valid cron (assumed daily)
     spans: tuple[BizdatePeriod, ...] = ()     # every bizdate, as disjoint periods (`merge_periods`)
     busiest_bizdate_run_instances: int = 0    # the most run instances of any one bizdate (all of them, not just listed)
+    wall_clock: WallClock | None = None       # critical path per bizdate, bizdates in parallel groups
+    include_outside_downstream: tuple[int, ...] = ()   # included ids neither the root nor below it
+    exclude_outside_downstream: tuple[int, ...] = ()   # excluded ids neither the root nor below it
+    exclude_not_selected: tuple[int, ...] = ()         # excluded ids the selection lacks: nothing to dry-run
     _per_node: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -149,8 +164,11 @@ class BackfillEstimate:
                      for n, r, d, s, h, x in zip(self.node_ids, runs, dry, seconds, has, excluded))
 
     def to_json(self, *, include_nodes: bool = False) -> dict[str, Any]:
-        """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown); with
-        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates" and the downstream left out.
+        """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown, the ids of the request
+        outside the root's downstream, and the wall-clock estimate: `estimated_wall_clock_hours`,
+        `critical_path` ids and `critical_path_names`, `critical_path_hours`, `wall_clock_coverage`); with
+        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates", the downstream left out and
+        each listed bizdate's critical path.
 
         >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"}, {"node_id": 2}], [(1, 2)])
         >>> e = estimate_backfill(g, BackfillRequest(1, (BizdatePeriod(date(2026, 1, 1), date(2026, 1, 1)),), (1,)))
@@ -165,7 +183,15 @@ class BackfillEstimate:
             "downstream_not_included_count": self.downstream_not_included_count,
             "selection_mode": self.selection_mode, "nodes_without_history": self.nodes_without_history,
             "unknown": list(self.unknown), "bad_cron_node_ids": list(self.bad_cron_node_ids),
+            "include_outside_downstream": list(self.include_outside_downstream),
+            "exclude_outside_downstream": list(self.exclude_outside_downstream),
+            "exclude_not_selected": list(self.exclude_not_selected),
         }
+        if self.wall_clock is not None:
+            w = self.wall_clock
+            out.update(estimated_wall_clock_hours=round(w.hours, 3), critical_path=list(w.critical_path),
+                       critical_path_names=list(w.critical_path_names),
+                       critical_path_hours=round(w.critical_path_hours, 3), wall_clock_coverage=w.coverage())
         if include_nodes:
             out["nodes"] = list(self.node_ids)
             out["per_node"] = [{"node_id": p.node_id, "run_instances": p.run_instances,
@@ -176,6 +202,9 @@ class BackfillEstimate:
             out["spans"] = [{"begin": p.begin.isoformat(), "end": p.end.isoformat()} for p in self.spans]
             out["per_bizdate_run_instances"] = list(self.per_bizdate_run_instances)
             out["downstream_not_included"] = list(self.downstream_not_included)
+            if self.wall_clock is not None:
+                out["per_bizdate_critical_path_hours"] = [round(v / 3600.0, 4)
+                                                          for v in self.wall_clock.per_listed_bizdate_seconds]
         return out
 
 
@@ -195,13 +224,16 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     inc, unknown_inc = graph.positions(include)
     exc, unknown_exc = graph.positions(request.exclude_ids)
     unknown = tuple(dict.fromkeys((*unknown_root, *unknown_inc, *unknown_exc)))
-    picked = np.zeros(graph.node_count, dtype=bool)
+    below = np.zeros(graph.node_count, dtype=bool)   # the root and its descendants
+    if not explicit or np.setdiff1d(np.concatenate((inc, exc)), root).size:
+        below[graph.descendants_of_positions(root).idx] = True
+    below[root] = True
+    picked = below.copy() if not explicit else np.zeros(graph.node_count, dtype=bool)
     picked[inc] = True
-    if not explicit:
-        picked[graph.descendants_of_positions(root).idx] = True
     picked[root] = False
     others = np.flatnonzero(picked).astype(np.int32)
     selection = np.concatenate((root, others))  # root first, the rest in node_id order
+    picked[root] = True
     excluded = np.zeros(graph.node_count, dtype=bool)
     excluded[exc] = True
     dry = excluded[selection]
@@ -240,6 +272,12 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     seconds = np.where(has, median, graph.fallback_runtime_seconds()[selection])
     seconds = np.where(np.isnan(seconds), default_runtime_seconds, seconds)
 
+    wall = estimate_wall_clock(
+        graph, selection, np.where(dry, 0.0, seconds), has,
+        np.where(good, table.pattern[row], table.patterns.shape[0]),        # a bad cron: assumed daily
+        np.vstack((table.patterns, np.ones((1, N_BINS), dtype=bool))), hist,
+        [(p.begin.toordinal() + 1, p.days) for p in spans], listed_bins, request.parallel_groups)
+
     left_out = graph.descendants_of_positions(selection).idx
     left_out_ids = np.sort(graph.node_ids(left_out))
     return BackfillEstimate(
@@ -260,8 +298,17 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
         bad_cron_node_ids=tuple(graph.node_ids(selection[~good]).tolist()),
         spans=spans,
         busiest_bizdate_run_instances=busiest,
+        wall_clock=wall,
+        include_outside_downstream=_ids_where(graph, inc, ~below[inc]),
+        exclude_outside_downstream=_ids_where(graph, exc, ~below[exc]),
+        exclude_not_selected=_ids_where(graph, exc, ~picked[exc]),
         _per_node=(runs, dry_runs, seconds, has, dry),
     )
+
+
+def _ids_where(graph: LineageGraph, idx: np.ndarray, mask: np.ndarray) -> tuple[int, ...]:
+    """Node ids of the positions `idx[mask]`, in request order, each once."""
+    return tuple(dict.fromkeys(graph.node_ids(idx[mask]).tolist()))
 
 
 def _listed_spans(spans: tuple[BizdatePeriod, ...], limit: int = LISTED_BIZDATES) -> list[BizdatePeriod]:
