@@ -91,7 +91,7 @@ def backfill(
                                                 help="Comma-separated node ids to dry-run.")] = None,
     all_downstream: Annotated[bool, typer.Option("--all-downstream",
                                                  help="Select root + all descendants (plus --include).")] = False,
-    parallel: Annotated[int, typer.Option("--parallel", min=1, metavar="GROUPS",
+    parallel: Annotated[int, typer.Option("--parallel", metavar="GROUPS",
                                           help="Parallel groups of bizdates (DataWorks' isParallel + "
                                                "parallelGroup); 1 = one bizdate at a time. Changes only the "
                                                "wall-clock estimate.")] = 1,
@@ -106,6 +106,8 @@ def backfill(
         fail(f"ROOT_ID: give exactly one root node id, got {root_id!r}")
     root = roots[0]
     periods = request_periods(from_, to, period)
+    if parallel < 1:
+        fail(f"--parallel: {parallel} groups; give 1 (one bizdate at a time) or more")
     include_ids = parse_node_ids(include, "--include") if include is not None else None
     exclude_ids = parse_node_ids(exclude, "--exclude") if exclude is not None else ()
     graph = live_graph(data_dir)
