@@ -159,11 +159,11 @@ def _order_by_neighbours(layers: dict[int, list[int]], edges: list[tuple[int, in
             layers[key].sort(key=rank)
 
 
-def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | Iterable[int], *, max_depth: int = 3,
+def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | str | Iterable[int | str], *, max_depth: int = 3,
                 direction: Literal["down", "up", "both"] = "down",
                 color_by: Literal["project", "priority"] = "project", max_nodes: int = 40, per_layer: int = 10,
                 title: str | None = None, ax: Axes | None = None) -> Figure:
-    """Draw the sub-DAG around `node_ids` (a snapshot's or a graph's) and return the matplotlib Figure.
+    """Draw the sub-DAG around `node_ids` (a snapshot's — ids or names — or a graph's) and return the Figure.
 
     Columns are depths (descendants right, ancestors left with `direction="up"`/`"both"`); boxes show
     the node name and id, frozen/dry-run state, and are coloured by workspace (`color_by="project"`)
@@ -179,7 +179,10 @@ def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | Iterable[int], 
 
     graph = source if isinstance(source, LineageGraph) else source.graph
     workspaces: Mapping[int, str] = {} if isinstance(source, LineageGraph) else source.workspaces
-    ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
+    if isinstance(source, LineageGraph):
+        ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
+    else:
+        ids = source.resolve(node_ids)   # ids or names
     lay = layout_subdag(graph, ids, max_depth=max_depth, direction=direction, max_nodes=max_nodes,
                         per_layer=per_layer)
     columns = sorted(lay.layers)

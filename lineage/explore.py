@@ -293,7 +293,7 @@ class Snapshot:
         """`lineage.draw.draw_subdag(self, nodes, **options)`: a picture of the sub-DAG around the nodes."""
         from lineage.draw import draw_subdag
 
-        return draw_subdag(self, self.resolve(nodes), **options)
+        return draw_subdag(self, nodes, **options)
 
     # -- internals -----------------------------------------------------------------------------
     def _connection(self) -> duckdb.DuckDBPyConnection:

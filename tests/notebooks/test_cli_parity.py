@@ -51,6 +51,8 @@ OPTIONS = {
     "selected with a dry-run": {"include": [ROOT, DETAIL, SUMMARY], "exclude": [SUMMARY]},
     "all downstream": {},
     "all downstream plus": {"include": [DETAIL], "all_downstream": True},
+    "by name, two periods, 4 groups": {"include": ["ods_trade_order_di", DETAIL], "parallel_groups": 4,
+                                       "periods": ["2026-10-01:2026-10-03"]},
 }
 
 
