@@ -41,6 +41,9 @@ __all__ = ["WallClock", "estimate_wall_clock", "group_sums", "group_sums_listed"
 # selection; for a large one, as many as WALK_BUDGET array steps allow, at least MIN_PATTERN_COLUMNS. The
 # rarest kinds beyond are folded into one that fires where any of them fires (longer, never shorter).
 MIN_PATTERN_COLUMNS, MAX_PATTERN_COLUMNS, WALK_BUDGET = 3, 32, 400_000
+# Groups summed exactly over spans longer than the listed bizdates; beyond, (bizdates per group) x the
+# longest bizdate bounds the longest group from above.
+MAX_EXACT_GROUPS = 10_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,10 @@ def estimate_wall_clock(graph: LineageGraph, selection: np.ndarray, seconds: np.
     groups = max(1, min(int(parallel_groups), count)) if count else 1
     if count and count <= listed_bins.size:
         sums = group_sums_listed(per_bin[listed_bins], groups)
-    else:
+    elif groups <= MAX_EXACT_GROUPS:
         sums = group_sums(spans, per_bin, groups)
+    else:   # more groups than anyone runs (DataWorks offers a handful): the longest group, bounded above
+        sums = np.array([-(-count // groups) * float(per_bin[run_bins].max(initial=0.0))])
     worst = int(np.argmax(lengths)) if lengths.size else 0
     path = critical_path(graph, sub, weights[worst], finish[worst])
     on_path = path[weights[worst, path] > 0]   # zero-weight nodes (dry-run, not firing) add nothing

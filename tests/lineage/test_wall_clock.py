@@ -169,3 +169,10 @@ def test_a_span_longer_than_the_listed_bizdates_is_estimated_without_listing_it(
     count = (date(2029, 12, 31) - date(2000, 1, 1)).days + 1
     assert e.bizdate_count == count and len(e.bizdates) < count
     assert e.wall_clock.hours == pytest.approx(-(-count // 4) * 1.5)
+
+
+@pytest.mark.parametrize("groups", [20_000, 10**9])
+def test_absurdly_many_groups_are_bounded_by_the_longest_bizdate(groups):
+    e = estimate(dag(cron={3: MONDAYS}), (BizdatePeriod(date(2000, 1, 1), date(2029, 12, 31)),), groups=groups)
+    assert e.wall_clock.parallel_groups == e.bizdate_count             # never more groups than bizdates
+    assert e.wall_clock.hours == pytest.approx(1.5)                    # each bizdate alone: the longest is 90 min
