@@ -17,13 +17,13 @@ costs what a span of 400 does. Run dates are day ordinals: bizdate 9999-12-31 ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
+from lineage.bizdates import LISTED_BIZDATES, BizdatePeriod, bizdate_count, listed_bizdates, listed_spans, merge_periods
 from lineage.cron import CronTable
 from lineage.daybins import N_BINS, bin_histogram, bins_of_run
 from lineage.graph import LineageGraph
@@ -31,61 +31,6 @@ from lineage.wall_clock import WallClock, estimate_wall_clock
 
 __all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill",
            "merge_periods", "bizdate_count", "listed_bizdates", "LISTED_BIZDATES"]
-
-LISTED_BIZDATES = 3660  # bizdates listed one by one (ten years); counts always cover all of them
-
-
-@dataclass(frozen=True)
-class BizdatePeriod:
-    """Bizdates `begin`..`end`, both inclusive.
-
-    >>> len(BizdatePeriod(date(2026, 10, 1), date(2026, 10, 31)).bizdates())
-    31
-    """
-
-    begin: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.begin > self.end:
-            raise ValueError(f"bizdate period begins after it ends: {self.begin} > {self.end}")
-
-    @property
-    def days(self) -> int:
-        """Number of bizdates in the period (no enumeration)."""
-        return (self.end - self.begin).days + 1
-
-    def bizdates(self) -> list[date]:
-        """Every bizdate of the period, oldest first (enumerates: see `days` for the count)."""
-        return [self.begin + timedelta(days=k) for k in range(self.days)]
-
-
-def merge_periods(periods: Iterable[BizdatePeriod]) -> tuple[BizdatePeriod, ...]:
-    """The bizdates of `periods` as disjoint spans, oldest first (overlapping or adjacent periods joined).
-
-    >>> d = date.fromisoformat
-    >>> merge_periods([BizdatePeriod(d("2026-01-05"), d("2026-01-09")), BizdatePeriod(d("2026-01-01"), d("2026-01-04")),
-    ...                BizdatePeriod(d("2026-01-07"), d("2026-01-07")), BizdatePeriod(d("2026-02-01"), d("2026-02-01"))])
-    (BizdatePeriod(begin=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 9)), BizdatePeriod(begin=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 1)))
-    """
-    spans: list[BizdatePeriod] = []
-    for period in sorted(periods, key=lambda p: (p.begin, p.end)):
-        if spans and period.begin.toordinal() <= spans[-1].end.toordinal() + 1:  # ordinals: no date overflow
-            if period.end > spans[-1].end:
-                spans[-1] = BizdatePeriod(spans[-1].begin, period.end)
-        else:
-            spans.append(period)
-    return tuple(spans)
-
-
-def bizdate_count(periods: Iterable[BizdatePeriod]) -> int:
-    """Distinct bizdates over `periods` (overlaps once), by arithmetic.
-
-    >>> bizdate_count([BizdatePeriod(date(1, 1, 1), date(9999, 12, 31))])
-    3652059
-    """
-    return sum(p.days for p in merge_periods(periods))
-
 
 @dataclass(frozen=True)
 class BackfillRequest:
@@ -263,7 +208,7 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     per_bin = weight @ table.patterns.astype(np.int64) + int((run_nodes & ~good).sum())
     busiest = int(per_bin[hist > 0].max()) if count else 0
     listed = listed_bizdates(spans)
-    listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in _listed_spans(spans)]
+    listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in listed_spans(spans)]
                                  or [np.zeros(0, dtype=np.int64)])
     per_bizdate = per_bin[listed_bins]
 
@@ -309,24 +254,3 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
 def _ids_where(graph: LineageGraph, idx: np.ndarray, mask: np.ndarray) -> tuple[int, ...]:
     """Node ids of the positions `idx[mask]`, in request order, each once."""
     return tuple(dict.fromkeys(graph.node_ids(idx[mask]).tolist()))
-
-
-def _listed_spans(spans: tuple[BizdatePeriod, ...], limit: int = LISTED_BIZDATES) -> list[BizdatePeriod]:
-    """The first `limit` bizdates of `spans`, as periods."""
-    out, left = [], limit
-    for p in spans:
-        if left <= 0:
-            break
-        take = min(p.days, left)
-        out.append(BizdatePeriod(p.begin, date.fromordinal(p.begin.toordinal() + take - 1)))
-        left -= take
-    return out
-
-
-def listed_bizdates(spans: Iterable[BizdatePeriod], limit: int = LISTED_BIZDATES) -> tuple[date, ...]:
-    """The first `limit` bizdates of `spans` (disjoint, oldest first: `merge_periods`), one by one.
-
-    >>> listed_bizdates([BizdatePeriod(date(2026, 1, 30), date(9999, 12, 31))], limit=3)
-    (datetime.date(2026, 1, 30), datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
-    """
-    return tuple(d for p in _listed_spans(tuple(spans), limit) for d in p.bizdates())

@@ -25,7 +25,7 @@ import pandas as pd
 
 import sql
 from lineage import snapshots
-from lineage._example import example_snapshot as _example_snapshot
+from lineage._example import example_snapshot as _example_snapshot  # noqa: F401  (the examples run on it)
 from lineage.explore_graph import explain_frame, next_runs_frame, with_manual_nodes
 from lineage.frames import BackfillResult, ImpactResult, Period, backfill_result, impact_result, node_frame, reach_frame
 from lineage.graph import LineageGraph, NodeInfo
