@@ -1,27 +1,27 @@
 """DataWorks lineage for opsguard: metadata snapshots, the cycle DAG, impact and backfill volume.
 
-The friendly entry point for notebooks is `open_snapshot()` (runnable examples: `lineage.explore`):
+The friendly entry point for notebooks is `open_snapshot()` (runnable examples: `lineage.explore`).
+Nodes go by id or by name (a name several nodes share raises `AmbiguousNodeError` listing them):
 
     import lineage
     snap = lineage.open_snapshot()                  # the live snapshot of $OPSGUARD_HOME, read-only
-    snap.find("ods_trade_order")                    # nodes by name, a DataFrame
-    snap.impact([700000000101]).descendants         # what freezing the node would reach
-    snap.backfill(700000000101, "2026-11-01", "2026-11-07").summary
-    lineage.draw_subdag(snap, [700000000101])       # a picture, layered by depth
+    snap.node("ods_trade_order_di")                 # one node's attributes
+    snap.impact(["ods_trade_order_di"]).descendants # what freezing it would reach
+    snap.explain("ods_trade_order_di", "ads_trade_report")   # why that node is downstream
+    snap.backfill("ods_trade_order_di", "2026-11-01", "2026-11-07").summary   # hours and wall clock
+    lineage.draw_subdag(snap, ["ods_trade_order_di"])        # a picture, one colour per workspace
 
 Names are imported on first use (PEP 562), so `import lineage` stays fast; matplotlib loads only
-when a picture is drawn, networkx only for `Snapshot.networkx()`.
+when a picture is drawn, networkx only for `Snapshot.networkx()`. `dir(lineage)` lists the API.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, estimate_backfill
-    from lineage.draw import draw_subdag
-    from lineage.errors import LineageError, SnapshotError, UnknownNodeError
+    from lineage.draw import draw_subdag, workspace_color, workspace_colors
+    from lineage.errors import (AmbiguousNodeError, LineageError, NotDownstreamError, SnapshotError,
+                                UnknownNodeError, UnknownNodeNameError)
     from lineage.explore import Snapshot, open_snapshot
     from lineage.frames import BackfillResult, ImpactResult, backfill_result, impact_result
     from lineage.graph import LineageGraph, NodeId, NodeInfo
@@ -51,19 +51,27 @@ _EXPORTS = {
     "LineageError": "lineage.errors",
     "SnapshotError": "lineage.errors",
     "UnknownNodeError": "lineage.errors",
+    "workspace_colors": "lineage.draw",
+    "workspace_color": "lineage.draw",
+    "AmbiguousNodeError": "lineage.errors",
+    "UnknownNodeNameError": "lineage.errors",
+    "NotDownstreamError": "lineage.errors",
 }
 
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lineage' has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(module), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public API only: not the helpers of this module, nor the submodules imported so far."""
+    return sorted(__all__)

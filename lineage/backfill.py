@@ -17,84 +17,40 @@ costs what a span of 400 does. Run dates are day ordinals: bizdate 9999-12-31 ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
+from lineage.bizdates import LISTED_BIZDATES, BizdatePeriod, bizdate_count, listed_bizdates, listed_spans, merge_periods
 from lineage.cron import CronTable
 from lineage.daybins import N_BINS, bin_histogram, bins_of_run
 from lineage.graph import LineageGraph
+from lineage.wall_clock import WallClock, estimate_wall_clock
 
 __all__ = ["BizdatePeriod", "BackfillRequest", "BackfillNode", "BackfillEstimate", "estimate_backfill",
            "merge_periods", "bizdate_count", "listed_bizdates", "LISTED_BIZDATES"]
 
-LISTED_BIZDATES = 3660  # bizdates listed one by one (ten years); counts always cover all of them
-
-
-@dataclass(frozen=True)
-class BizdatePeriod:
-    """Bizdates `begin`..`end`, both inclusive.
-
-    >>> len(BizdatePeriod(date(2026, 10, 1), date(2026, 10, 31)).bizdates())
-    31
-    """
-
-    begin: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.begin > self.end:
-            raise ValueError(f"bizdate period begins after it ends: {self.begin} > {self.end}")
-
-    @property
-    def days(self) -> int:
-        """Number of bizdates in the period (no enumeration)."""
-        return (self.end - self.begin).days + 1
-
-    def bizdates(self) -> list[date]:
-        """Every bizdate of the period, oldest first (enumerates: see `days` for the count)."""
-        return [self.begin + timedelta(days=k) for k in range(self.days)]
-
-
-def merge_periods(periods: Iterable[BizdatePeriod]) -> tuple[BizdatePeriod, ...]:
-    """The bizdates of `periods` as disjoint spans, oldest first (overlapping or adjacent periods joined).
-
-    >>> d = date.fromisoformat
-    >>> merge_periods([BizdatePeriod(d("2026-01-05"), d("2026-01-09")), BizdatePeriod(d("2026-01-01"), d("2026-01-04")),
-    ...                BizdatePeriod(d("2026-01-07"), d("2026-01-07")), BizdatePeriod(d("2026-02-01"), d("2026-02-01"))])
-    (BizdatePeriod(begin=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 9)), BizdatePeriod(begin=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 1)))
-    """
-    spans: list[BizdatePeriod] = []
-    for period in sorted(periods, key=lambda p: (p.begin, p.end)):
-        if spans and period.begin.toordinal() <= spans[-1].end.toordinal() + 1:  # ordinals: no date overflow
-            if period.end > spans[-1].end:
-                spans[-1] = BizdatePeriod(spans[-1].begin, period.end)
-        else:
-            spans.append(period)
-    return tuple(spans)
-
-
-def bizdate_count(periods: Iterable[BizdatePeriod]) -> int:
-    """Distinct bizdates over `periods` (overlaps once), by arithmetic.
-
-    >>> bizdate_count([BizdatePeriod(date(1, 1, 1), date(9999, 12, 31))])
-    3652059
-    """
-    return sum(p.days for p in merge_periods(periods))
-
-
 @dataclass(frozen=True)
 class BackfillRequest:
-    """A backfill as DataWorks receives it. `include_ids` None or () = root + all descendants."""
+    """A backfill as DataWorks receives it. `include_ids` None or () = root + all descendants.
+
+    `is_parallel` / `parallel_group` are the message's `isParallel` / `parallelGroup`: how many groups of
+    bizdates run side by side (they decide the wall-clock estimate, never the volume)."""
 
     root_id: int
     periods: tuple[BizdatePeriod, ...]
     include_ids: tuple[int, ...] | None = None
     exclude_ids: tuple[int, ...] = ()
     all_downstream: bool = False
+    is_parallel: bool = False
+    parallel_group: int = 1
+
+    @property
+    def parallel_groups(self) -> int:
+        """Groups of bizdates that run side by side: `parallel_group` when parallel, else 1."""
+        return max(1, int(self.parallel_group)) if self.is_parallel else 1
 
 
 @dataclass(frozen=True)
@@ -131,6 +87,10 @@ class BackfillEstimate:
     bad_cron_node_ids: tuple[int, ...] = ()   # selected nodes without a valid cron (assumed daily)
     spans: tuple[BizdatePeriod, ...] = ()     # every bizdate, as disjoint periods (`merge_periods`)
     busiest_bizdate_run_instances: int = 0    # the most run instances of any one bizdate (all of them, not just listed)
+    wall_clock: WallClock | None = None       # critical path per bizdate, bizdates in parallel groups
+    include_outside_downstream: tuple[int, ...] = ()   # included ids neither the root nor below it
+    exclude_outside_downstream: tuple[int, ...] = ()   # excluded ids neither the root nor below it
+    exclude_not_selected: tuple[int, ...] = ()         # excluded ids the selection lacks: nothing to dry-run
     _per_node: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -149,8 +109,11 @@ class BackfillEstimate:
                      for n, r, d, s, h, x in zip(self.node_ids, runs, dry, seconds, has, excluded))
 
     def to_json(self, *, include_nodes: bool = False) -> dict[str, Any]:
-        """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown); with
-        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates" and the downstream left out.
+        """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown, the ids of the request
+        outside the root's downstream, and the wall-clock estimate: `estimated_wall_clock_hours`,
+        `critical_path` ids and `critical_path_names`, `critical_path_hours`, `wall_clock_coverage`); with
+        `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates", the downstream left out and
+        each listed bizdate's critical path.
 
         >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"}, {"node_id": 2}], [(1, 2)])
         >>> e = estimate_backfill(g, BackfillRequest(1, (BizdatePeriod(date(2026, 1, 1), date(2026, 1, 1)),), (1,)))
@@ -165,7 +128,15 @@ class BackfillEstimate:
             "downstream_not_included_count": self.downstream_not_included_count,
             "selection_mode": self.selection_mode, "nodes_without_history": self.nodes_without_history,
             "unknown": list(self.unknown), "bad_cron_node_ids": list(self.bad_cron_node_ids),
+            "include_outside_downstream": list(self.include_outside_downstream),
+            "exclude_outside_downstream": list(self.exclude_outside_downstream),
+            "exclude_not_selected": list(self.exclude_not_selected),
         }
+        if self.wall_clock is not None:
+            w = self.wall_clock
+            out.update(estimated_wall_clock_hours=round(w.hours, 3), critical_path=list(w.critical_path),
+                       critical_path_names=list(w.critical_path_names),
+                       critical_path_hours=round(w.critical_path_hours, 3), wall_clock_coverage=w.coverage())
         if include_nodes:
             out["nodes"] = list(self.node_ids)
             out["per_node"] = [{"node_id": p.node_id, "run_instances": p.run_instances,
@@ -176,6 +147,9 @@ class BackfillEstimate:
             out["spans"] = [{"begin": p.begin.isoformat(), "end": p.end.isoformat()} for p in self.spans]
             out["per_bizdate_run_instances"] = list(self.per_bizdate_run_instances)
             out["downstream_not_included"] = list(self.downstream_not_included)
+            if self.wall_clock is not None:
+                out["per_bizdate_critical_path_hours"] = [round(v / 3600.0, 4)
+                                                          for v in self.wall_clock.per_listed_bizdate_seconds]
         return out
 
 
@@ -195,13 +169,16 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     inc, unknown_inc = graph.positions(include)
     exc, unknown_exc = graph.positions(request.exclude_ids)
     unknown = tuple(dict.fromkeys((*unknown_root, *unknown_inc, *unknown_exc)))
-    picked = np.zeros(graph.node_count, dtype=bool)
+    below = np.zeros(graph.node_count, dtype=bool)   # the root and its descendants
+    if not explicit or np.setdiff1d(np.concatenate((inc, exc)), root).size:
+        below[graph.descendants_of_positions(root).idx] = True
+    below[root] = True
+    picked = below.copy() if not explicit else np.zeros(graph.node_count, dtype=bool)
     picked[inc] = True
-    if not explicit:
-        picked[graph.descendants_of_positions(root).idx] = True
     picked[root] = False
     others = np.flatnonzero(picked).astype(np.int32)
     selection = np.concatenate((root, others))  # root first, the rest in node_id order
+    picked[root] = True
     excluded = np.zeros(graph.node_count, dtype=bool)
     excluded[exc] = True
     dry = excluded[selection]
@@ -231,7 +208,7 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     per_bin = weight @ table.patterns.astype(np.int64) + int((run_nodes & ~good).sum())
     busiest = int(per_bin[hist > 0].max()) if count else 0
     listed = listed_bizdates(spans)
-    listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in _listed_spans(spans)]
+    listed_bins = np.concatenate([bins_of_run(p.begin.toordinal() + 1, p.days) for p in listed_spans(spans)]
                                  or [np.zeros(0, dtype=np.int64)])
     per_bizdate = per_bin[listed_bins]
 
@@ -239,6 +216,12 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
     has = ~np.isnan(median)
     seconds = np.where(has, median, graph.fallback_runtime_seconds()[selection])
     seconds = np.where(np.isnan(seconds), default_runtime_seconds, seconds)
+
+    wall = estimate_wall_clock(
+        graph, selection, np.where(dry, 0.0, seconds), has,
+        np.where(good, table.pattern[row], table.patterns.shape[0]),        # a bad cron: assumed daily
+        np.vstack((table.patterns, np.ones((1, N_BINS), dtype=bool))), hist,
+        [(p.begin.toordinal() + 1, p.days) for p in spans], listed_bins, request.parallel_groups)
 
     left_out = graph.descendants_of_positions(selection).idx
     left_out_ids = np.sort(graph.node_ids(left_out))
@@ -260,26 +243,14 @@ def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
         bad_cron_node_ids=tuple(graph.node_ids(selection[~good]).tolist()),
         spans=spans,
         busiest_bizdate_run_instances=busiest,
+        wall_clock=wall,
+        include_outside_downstream=_ids_where(graph, inc, ~below[inc]),
+        exclude_outside_downstream=_ids_where(graph, exc, ~below[exc]),
+        exclude_not_selected=_ids_where(graph, exc, ~picked[exc]),
         _per_node=(runs, dry_runs, seconds, has, dry),
     )
 
 
-def _listed_spans(spans: tuple[BizdatePeriod, ...], limit: int = LISTED_BIZDATES) -> list[BizdatePeriod]:
-    """The first `limit` bizdates of `spans`, as periods."""
-    out, left = [], limit
-    for p in spans:
-        if left <= 0:
-            break
-        take = min(p.days, left)
-        out.append(BizdatePeriod(p.begin, date.fromordinal(p.begin.toordinal() + take - 1)))
-        left -= take
-    return out
-
-
-def listed_bizdates(spans: Iterable[BizdatePeriod], limit: int = LISTED_BIZDATES) -> tuple[date, ...]:
-    """The first `limit` bizdates of `spans` (disjoint, oldest first: `merge_periods`), one by one.
-
-    >>> listed_bizdates([BizdatePeriod(date(2026, 1, 30), date(9999, 12, 31))], limit=3)
-    (datetime.date(2026, 1, 30), datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
-    """
-    return tuple(d for p in _listed_spans(tuple(spans), limit) for d in p.bizdates())
+def _ids_where(graph: LineageGraph, idx: np.ndarray, mask: np.ndarray) -> tuple[int, ...]:
+    """Node ids of the positions `idx[mask]`, in request order, each once."""
+    return tuple(dict.fromkeys(graph.node_ids(idx[mask]).tolist()))

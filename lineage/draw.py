@@ -1,5 +1,6 @@
 """A picture of the sub-DAG around some nodes (matplotlib): the nodes in the middle column, their
 descendants in columns to the right by depth (ancestors to the left), coloured by workspace or priority.
+A workspace has one colour across every chart of a snapshot (`workspace_colors`).
 
 Edges are drawn between adjacent columns only (a dependency that skips a depth, or joins two nodes of
 the same depth, is left out of the picture). Capped to stay readable — at most `per_layer` boxes per column and `max_nodes` in all, the rest
@@ -25,11 +26,54 @@ if TYPE_CHECKING:
 
     from lineage.explore import Snapshot
 
-__all__ = ["SubDagLayout", "layout_subdag", "draw_subdag"]
+__all__ = ["SubDagLayout", "layout_subdag", "draw_subdag", "workspace_colors", "workspace_color"]
 
 _COL_IN, _ROW_IN, _BOX_W, _BOX_H, _NAME_CHARS = 2.6, 0.56, 0.82, 0.78, 30
 _STATE = {"PAUSE": "frozen", "SKIP": "dry-run"}
 _PRIORITIES = (1, 3, 5, 7, 8)  # DataWorks baseline/node priorities
+# matplotlib's tab10 then tab20 colours as hex (no matplotlib import needed to name a colour)
+_TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+_TAB20 = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5",
+          "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
+NO_WORKSPACE_COLOR = "#b0b0b0"
+
+
+def workspace_colors(source: Snapshot | LineageGraph) -> dict[int, str]:
+    """One colour per workspace of the snapshot (project id → hex colour), the same in every chart.
+
+    Workspaces are numbered by project id over the whole snapshot (not over what one chart shows), so a
+    workspace keeps its colour from chart to chart: `draw_subdag` colours its boxes with this mapping, and
+    a notebook's own charts use it through `workspace_color`. tab10 up to ten workspaces, tab20 up to
+    twenty, repeating beyond.
+
+    >>> g = LineageGraph.from_records([{"node_id": 1, "project_id": 30}, {"node_id": 2, "project_id": 10}], [])
+    >>> workspace_colors(g)
+    {10: '#1f77b4', 30: '#ff7f0e'}
+    """
+    graph = source if isinstance(source, LineageGraph) else source.graph
+    projects = sorted(int(p) for p in graph.project_codes()[1].tolist() if p >= 0)
+    palette = _TAB10 if len(projects) <= len(_TAB10) else _TAB20
+    return {p: palette[k % len(palette)] for k, p in enumerate(projects)}
+
+
+def workspace_color(source: Snapshot | LineageGraph, workspace: int | str | None) -> str:
+    """The colour of one workspace, given by project id or (with a Snapshot) by name; grey for none.
+
+    >>> g = LineageGraph.from_records([{"node_id": 1, "project_id": 30}, {"node_id": 2, "project_id": 10}], [])
+    >>> workspace_color(g, 30), workspace_color(g, None)
+    ('#ff7f0e', '#b0b0b0')
+    """
+    colors = workspace_colors(source)
+    if workspace is None or (isinstance(workspace, float) and workspace != workspace):   # None or NaN
+        return NO_WORKSPACE_COLOR
+    if isinstance(workspace, str) and not isinstance(source, LineageGraph):
+        by_name = {name: pid for pid, name in source.workspaces.items()}
+        if workspace in by_name:
+            return colors.get(by_name[workspace], NO_WORKSPACE_COLOR)
+    try:
+        return colors.get(int(workspace), NO_WORKSPACE_COLOR)
+    except (TypeError, ValueError):
+        raise KeyError(f"no workspace {workspace!r} in the snapshot") from None
 
 
 @dataclass(frozen=True)
@@ -115,11 +159,11 @@ def _order_by_neighbours(layers: dict[int, list[int]], edges: list[tuple[int, in
             layers[key].sort(key=rank)
 
 
-def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | Iterable[int], *, max_depth: int = 3,
+def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | str | Iterable[int | str], *, max_depth: int = 3,
                 direction: Literal["down", "up", "both"] = "down",
                 color_by: Literal["project", "priority"] = "project", max_nodes: int = 40, per_layer: int = 10,
                 title: str | None = None, ax: Axes | None = None) -> Figure:
-    """Draw the sub-DAG around `node_ids` (a snapshot's or a graph's) and return the matplotlib Figure.
+    """Draw the sub-DAG around `node_ids` (a snapshot's — ids or names — or a graph's) and return the Figure.
 
     Columns are depths (descendants right, ancestors left with `direction="up"`/`"both"`); boxes show
     the node name and id, frozen/dry-run state, and are coloured by workspace (`color_by="project"`)
@@ -135,7 +179,10 @@ def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | Iterable[int], 
 
     graph = source if isinstance(source, LineageGraph) else source.graph
     workspaces: Mapping[int, str] = {} if isinstance(source, LineageGraph) else source.workspaces
-    ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
+    if isinstance(source, LineageGraph):
+        ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
+    else:
+        ids = source.resolve(node_ids)   # ids or names
     lay = layout_subdag(graph, ids, max_depth=max_depth, direction=direction, max_nodes=max_nodes,
                         per_layer=per_layer)
     columns = sorted(lay.layers)
@@ -199,10 +246,12 @@ def _colours(graph: LineageGraph, idx: list[int], color_by: str, workspaces: Map
     from matplotlib.patches import Patch
 
     if color_by == "project":
+        from matplotlib.colors import to_rgba
+
         project = graph.column("project_id")
         keys = sorted({int(project[i]) for i in idx})
-        palette = colormaps["tab10"]
-        colour = {k: palette(n % 10) for n, k in enumerate(keys)}
+        mapping = workspace_colors(graph)
+        colour = {k: to_rgba(mapping.get(k, NO_WORKSPACE_COLOR)) for k in keys}
         legend = [Patch(facecolor=_light(colour[k]), edgecolor=_dark(colour[k]),
                         label=workspaces.get(k, str(k) if k >= 0 else "unknown")) for k in keys]
         return {i: colour[int(project[i])] for i in idx}, legend

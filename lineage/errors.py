@@ -4,6 +4,8 @@
     ├── ConfigError              bad or unreadable opsguard.toml / settings
     ├── SnapshotError            no live snapshot, unreadable or corrupt snapshot file
     ├── UnknownNodeError         node ids the snapshot does not know (carries them)
+    │   └── UnknownNodeNameError a node name no node has (carries it and close names)
+    ├── AmbiguousNodeError       a node name several nodes share (carries the candidates)
     ├── NotDownstreamError       a node asked about is not downstream of the changed nodes
     ├── CronError                malformed DataWorks cron expression (carries it)
     └── DataWorksError           the DataWorks API failed for good (after retries)
@@ -37,6 +39,32 @@ class UnknownNodeError(LineageError, KeyError):
         shown = ", ".join(str(n) for n in self.node_ids[:5])
         more = f" (+{len(self.node_ids) - 5} more)" if len(self.node_ids) > 5 else ""
         super().__init__(f"unknown node id(s) in the snapshot: {shown}{more}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.args[0]
+
+
+class UnknownNodeNameError(UnknownNodeError):
+    """No node of the snapshot has the name `name`; `suggestions` are names that contain it."""
+
+    def __init__(self, name: str, suggestions: Iterable[str] = ()):
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        self.node_ids = ()
+        hint = f" (names containing it: {', '.join(self.suggestions)})" if self.suggestions else ""
+        LineageError.__init__(self, f"no node named {name!r} in the snapshot{hint}")
+
+
+class AmbiguousNodeError(LineageError, KeyError):
+    """Several nodes share the name `name`: `candidates` are (node id, workspace, owner) of each; pass an id."""
+
+    def __init__(self, name: str, candidates: Iterable[tuple[int, str | None, str | None]]):
+        self.name = name
+        self.candidates = tuple(candidates)
+        shown = "; ".join(f"{node_id} (workspace {workspace or '?'}, owner {owner or '?'})"
+                          for node_id, workspace, owner in self.candidates[:10])
+        more = f" +{len(self.candidates) - 10} more" if len(self.candidates) > 10 else ""
+        super().__init__(f"{len(self.candidates)} nodes are named {name!r}: {shown}{more}; pass the node id instead")
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]

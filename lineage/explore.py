@@ -15,9 +15,8 @@ The examples below run on `_example_snapshot()`, a five-node snapshot in a tempo
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,13 @@ import pandas as pd
 
 import sql
 from lineage import snapshots
-from lineage.errors import UnknownNodeError
-from lineage.frames import BackfillResult, ImpactResult, backfill_result, impact_result, node_frame, reach_frame
+from lineage._example import example_snapshot as _example_snapshot  # noqa: F401  (the examples run on it)
+from lineage.explore_graph import explain_frame, next_runs_frame, with_manual_nodes
+from lineage.frames import BackfillResult, ImpactResult, Period, backfill_result, impact_result, node_frame, reach_frame
 from lineage.graph import LineageGraph, NodeInfo
 from lineage.hubs import rank_hubs
+from lineage.names import NodeNames, NodeRef
+from lineage.records import DATAWORKS_TZ
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,10 +40,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Snapshot", "open_snapshot"]
 
+#: epoch-millisecond columns shown as datetimes in the workspace's time zone
+_TIME_COLUMNS = {"instances": ("begin_running_time", "finish_time"),
+                 "nodes": ("create_time", "modify_time", "deploy_date")}
 
-def open_snapshot(data_dir: str | os.PathLike[str] | None = None, snapshot_id: str | None = None) -> Snapshot:
+
+def open_snapshot(data_dir: str | os.PathLike[str] | None = None, snapshot_id: str | None = None, *,
+                  tz: tzinfo | str | None = None) -> Snapshot:
     """The live snapshot of `data_dir` (default: `$OPSGUARD_HOME`, else `./.opsguard`), or the one named
     `snapshot_id` (its file name without `.duckdb`), opened read-only. `SnapshotError` when there is none.
+    `tz` is DataWorks' local time zone for run times (default +08:00, the Chinese regions; e.g. "+09:00").
 
     >>> snap = _example_snapshot()
     >>> open_snapshot(snap.data_dir).id == snap.id, open_snapshot(snap.data_dir, snap.id).node("1").node_name
@@ -49,7 +57,7 @@ def open_snapshot(data_dir: str | os.PathLike[str] | None = None, snapshot_id: s
     """
     store = snapshots.SnapshotStore(snapshots.default_data_dir(data_dir))
     ref = store.get(snapshot_id) if snapshot_id else store.require_current()
-    return Snapshot(ref.path, snapshot_id=ref.id, data_dir=store.data_dir)
+    return Snapshot(ref.path, snapshot_id=ref.id, data_dir=store.data_dir, tz=tz)
 
 
 class Snapshot:
@@ -62,10 +70,12 @@ class Snapshot:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, snapshot_id: str | None = None,
-                 data_dir: str | os.PathLike[str] | None = None):
+                 data_dir: str | os.PathLike[str] | None = None, tz: tzinfo | str | None = None):
         self.path = Path(path)
         self.id: str = snapshot_id or self.path.name.removesuffix(snapshots.SNAPSHOT_SUFFIX)
         self.data_dir = Path(data_dir) if data_dir is not None else None
+        #: DataWorks local time: run and modify times are shown in it, next runs computed in it
+        self.tz: tzinfo = _timezone(tz)
         self._con: duckdb.DuckDBPyConnection | None = snapshots.connect_snapshot(self.path)
 
     def __repr__(self) -> str:
@@ -101,22 +111,27 @@ class Snapshot:
         return self._connection().execute(query, params).df()
 
     def nodes(self) -> pd.DataFrame:
-        """Every node with all its columns (DataWorks field names in snake_case) plus `project_name`.
-        MANUAL nodes are included; the cycle DAG (`graph`) leaves them out."""
-        return self.sql(sql.load("explore_nodes"))
+        """Every node with all its columns (DataWorks field names in snake_case) plus `project_name`;
+        `create_time`, `modify_time`, `deploy_date` as datetimes in `tz`. MANUAL nodes are included; the
+        cycle DAG (`graph`) leaves them out."""
+        return self._local_times(self.sql(sql.load("explore_nodes")), _TIME_COLUMNS["nodes"])
 
     def edges(self) -> pd.DataFrame:
         """Every stored dependency: parent_id, child_id and both ends' project ids."""
         return self.sql(sql.load("explore_edges"))
 
-    def instances(self, node_ids: int | Iterable[int] | None = None) -> pd.DataFrame:
-        """Run history (one row per instance, `run_seconds` added), of `node_ids` only when given.
+    def instances(self, nodes: NodeRef | Iterable[NodeRef] | None = None) -> pd.DataFrame:
+        """Run history (one row per instance, `node_name` and `run_seconds` added), of `nodes` (ids or names)
+        only when given. `begin_running_time` and `finish_time` are datetimes in DataWorks local time (`tz`;
+        the API and `sql()` give epoch milliseconds).
 
-        >>> _example_snapshot().instances(1)[["node_id", "status", "run_seconds"]].values.tolist()
-        [[1, 'SUCCESS', 600.0]]
+        >>> runs = _example_snapshot().instances("ods_order")
+        >>> runs[["node_name", "status", "run_seconds"]].values.tolist(), str(runs["begin_running_time"][0])
+        ([['ods_order', 'SUCCESS', 600.0]], '2026-11-02 00:00:00+08:00')
         """
-        ids = None if node_ids is None else _ids(node_ids)
-        return self.sql(sql.load("explore_instances"), {"node_ids": ids})
+        ids = None if nodes is None else self.resolve(nodes)
+        frame = self.sql(sql.load("explore_instances"), {"node_ids": ids})
+        return self._local_times(frame, _TIME_COLUMNS["instances"])
 
     def projects(self) -> pd.DataFrame:
         """The workspaces (DataWorks projects) with their node counts."""
@@ -150,29 +165,83 @@ class Snapshot:
         """The cycle DAG of the snapshot (MANUAL nodes left out), as the CLI and the server load it."""
         return LineageGraph.from_snapshot(self.path)
 
-    def networkx(self) -> nx.DiGraph:
+    def networkx(self, *, include_manual: bool = False) -> nx.DiGraph:
         """The cycle DAG as a networkx DiGraph keyed by node id, node columns as attributes.
 
-        >>> sorted(_example_snapshot().networkx().successors(2))
-        [3, 4]
+        **MANUAL nodes are left out** by default — the cycle DAG that impact, backfill and the server use
+        has none (they never run on schedule) — and the graph says so: `graph["manual_nodes_left_out"]`
+        counts them. `include_manual=True` returns a copy with them and their stored dependencies added,
+        every node flagged `manual` (True or False).
+
+        >>> snap = _example_snapshot()
+        >>> dg = snap.networkx()
+        >>> sorted(dg.successors(2)), 5 in dg, dg.graph["manual_nodes_left_out"]
+        ([3, 4], False, 1)
+        >>> full = snap.networkx(include_manual=True)
+        >>> full.nodes[5]["manual"], full.nodes[3]["manual"], sorted(full.predecessors(3))
+        (True, False, [2, 5])
         """
-        return self.graph.to_networkx()
+        if include_manual:
+            return with_manual_nodes(self.graph, self.edges())
+        dg = self.graph.to_networkx()
+        dg.graph["manual_nodes_left_out"] = int(self.graph.is_manual.sum())
+        return dg
 
-    def node(self, node_id: int | str) -> NodeInfo:
-        """One node's attributes; `UnknownNodeError` when the snapshot lacks it."""
-        return self.graph.node(int(node_id))
+    @cached_property
+    def names(self) -> NodeNames:
+        """Node names → ids (`lineage.names`), built on first use."""
+        return NodeNames(self.graph, self.workspaces)
 
-    def upstream(self, node_ids: int | Iterable[int], max_depth: int | None = None) -> pd.DataFrame:
-        """Every node `node_ids` depend on, nearest first; `via` is the node it was reached from.
+    def resolve(self, nodes: NodeRef | Iterable[NodeRef]) -> list[int]:
+        """Node ids of `nodes` (ids, or names: `AmbiguousNodeError` lists the nodes a shared name fits).
 
-        >>> _example_snapshot().upstream(3)[["node_name", "depth", "via"]].values.tolist()
+        >>> _example_snapshot().resolve(["dwd_order", 4, "1"])
+        [2, 4, 1]
+        """
+        return self.names.resolve_all(nodes)
+
+    def node(self, node: NodeRef) -> NodeInfo:
+        """One node's attributes, by id or by name; `UnknownNodeError` when the snapshot lacks it,
+        `AmbiguousNodeError` (listing the candidates) when several nodes have that name.
+
+        >>> _example_snapshot().node("dws_order_1d").node_id
+        3
+        """
+        return self.graph.node(self.names.resolve(node))
+
+    def upstream(self, nodes: NodeRef | Iterable[NodeRef], max_depth: int | None = None) -> pd.DataFrame:
+        """Every node `nodes` depend on, nearest first; `via` is the node it was reached from.
+
+        >>> _example_snapshot().upstream("dws_order_1d")[["node_name", "depth", "via"]].values.tolist()
         [['dwd_order', 1, 3], ['ods_order', 2, 2]]
         """
-        ids = _ids(node_ids)
-        self._require(ids)
-        return reach_frame(self.graph, self.graph.ancestors(ids, max_depth), self.workspaces)
+        return reach_frame(self.graph, self.graph.ancestors(self.resolve(nodes), max_depth), self.workspaces)
 
-    def impact(self, node_ids: int | Iterable[int], max_depth: int | None = None) -> ImpactResult:
+    def explain(self, changed: NodeRef | Iterable[NodeRef], target: NodeRef) -> pd.DataFrame:
+        """Why `target` is downstream of `changed`: the dependency path, one row per hop, as
+        `opsguard impact CHANGED --explain TARGET` prints it (`lineage.explain`). `NotDownstreamError`
+        when it is not downstream. `.attrs["path"]` is the path as one line of names.
+
+        >>> path = _example_snapshot().explain("ods_order", "ads_user_report")
+        >>> path[["depth", "node_name", "workspace"]].values.tolist(), path.attrs["path"]
+        ([[0, 'ods_order', 'dw_trade'], [1, 'dwd_order', 'dw_trade'], [2, 'ads_user_report', 'dw_user']], 'ods_order → dwd_order → ads_user_report')
+        """
+        return explain_frame(self.graph, self.resolve(changed), self.names.resolve(target), self.workspaces)
+
+    def next_runs(self, nodes: NodeRef | Iterable[NodeRef], after: datetime | str | None = None) -> pd.DataFrame:
+        """When each of `nodes` next runs: the first fire time of its cron at or after `after` (default:
+        now), in DataWorks local time (`tz`), with the bizdate that instance is for (the day before its run
+        date), baseline and priority. `next_run` is NaT for a node whose cron never fires or is invalid.
+
+        >>> runs = _example_snapshot().next_runs(["ods_order", "ads_user_report"], after="2026-11-20 09:30")
+        >>> [(r.node_name, str(r.next_run), str(r.bizdate.date())) for r in runs.itertuples()]
+        [('ods_order', '2026-11-21 00:05:00+08:00', '2026-11-20'), ('ads_user_report', '2026-11-20 10:00:00+08:00', '2026-11-19')]
+        """
+        moment = pd.Timestamp.now(self.tz) if after is None else pd.Timestamp(after)
+        moment = moment.tz_localize(self.tz) if moment.tzinfo is None else moment.tz_convert(self.tz)
+        return next_runs_frame(self.graph, self.resolve(nodes), moment.to_pydatetime(), self.tz, self.workspaces)
+
+    def impact(self, node_ids: NodeRef | Iterable[NodeRef], max_depth: int | None = None) -> ImpactResult:
         """What changing (freezing, undeploying) `node_ids` reaches downstream: `compute_impact`, the
         function `opsguard impact` calls. `.descendants` is the DataFrame (depth, via, name, workspace,
         owner, priority, baseline, scheduler type), `.summary` the figures, `.to_json()` the CLI's JSON.
@@ -181,24 +250,30 @@ class Snapshot:
         >>> r.summary["downstream_count"], r.descendants["node_name"].tolist()
         (1, ['dwd_order'])
         """
-        return impact_result(self.graph, _ids(node_ids), max_depth=max_depth, workspaces=self.workspaces)
+        return impact_result(self.graph, self.resolve(node_ids), max_depth=max_depth, workspaces=self.workspaces)
 
-    def downstream(self, node_ids: int | Iterable[int], max_depth: int | None = None) -> pd.DataFrame:
+    def downstream(self, node_ids: NodeRef | Iterable[NodeRef], max_depth: int | None = None) -> pd.DataFrame:
         """`impact(node_ids, max_depth).descendants`: every node reachable from `node_ids`, nearest first."""
         return self.impact(node_ids, max_depth).descendants
 
-    def backfill(self, root: int, from_: date | str, to: date | str, *, include: Iterable[int] | None = None,
-                 exclude: Iterable[int] = (), all_downstream: bool = False) -> BackfillResult:
-        """Estimate a backfill (DataWorks "patch data") of `root` for bizdates `from_`..`to`: the
-        `estimate_backfill` call of `opsguard backfill`. `include` None/empty = root + all downstream;
-        `exclude` = dry-run. `.summary`, `.per_node`, `.per_bizdate`, `.stale`, `.command()`.
+    def backfill(self, root: NodeRef, from_: date | str | None = None, to: date | str | None = None, *,
+                 periods: Iterable[Period] = (), include: Iterable[NodeRef] | None = None,
+                 exclude: Iterable[NodeRef] = (), all_downstream: bool = False,
+                 parallel_groups: int = 1) -> BackfillResult:
+        """Estimate a backfill (DataWorks "patch data") of `root` for bizdates `from_`..`to` and/or several
+        `periods` (`(begin, end)` pairs or "BEGIN:END"): the `estimate_backfill` call of `opsguard backfill`.
+        `include` None/empty = root + all downstream; `exclude` = dry-run; nodes by id or name;
+        `parallel_groups` = DataWorks' parallel groups of bizdates. `.summary` (compute hours and the
+        wall-clock estimate), `.per_node`, `.per_bizdate`, `.critical_path`, `.stale`, `.command()`.
 
-        >>> b = _example_snapshot().backfill(1, "2026-11-01", "2026-11-02", include=[1, 2])
+        >>> b = _example_snapshot().backfill("ods_order", "2026-11-01", "2026-11-02", include=["ods_order", 2])
         >>> b.summary["run_instance_count"], b.stale["node_name"].tolist(), b.command()
         (4, ['dws_order_1d', 'ads_user_report'], 'opsguard backfill 1 --from 2026-11-01 --to 2026-11-02 --include 1,2')
         """
-        return backfill_result(self.graph, root, from_, to, include=include, exclude=exclude,
-                               all_downstream=all_downstream, workspaces=self.workspaces)
+        include_ids = None if include is None else self.resolve(list(include))
+        return backfill_result(self.graph, self.names.resolve(root), from_, to, periods=periods, include=include_ids,
+                               exclude=self.resolve(list(exclude)), all_downstream=all_downstream,
+                               parallel_groups=parallel_groups, workspaces=self.workspaces)
 
     def hubs(self, top: int = 10) -> pd.DataFrame:
         """The `top` nodes with the most descendants (`descendants`, `children` columns), most first.
@@ -214,11 +289,11 @@ class Snapshot:
         frame.attrs["exhaustive"] = ranking.exhaustive
         return frame
 
-    def draw(self, node_ids: int | Iterable[int], **options: Any) -> Figure:
-        """`lineage.draw.draw_subdag(self, node_ids, **options)`: a picture of the sub-DAG around the nodes."""
+    def draw(self, nodes: NodeRef | Iterable[NodeRef], **options: Any) -> Figure:
+        """`lineage.draw.draw_subdag(self, nodes, **options)`: a picture of the sub-DAG around the nodes."""
         from lineage.draw import draw_subdag
 
-        return draw_subdag(self, node_ids, **options)
+        return draw_subdag(self, nodes, **options)
 
     # -- internals -----------------------------------------------------------------------------
     def _connection(self) -> duckdb.DuckDBPyConnection:
@@ -226,45 +301,19 @@ class Snapshot:
             self._con = snapshots.connect_snapshot(self.path)
         return self._con
 
-    def _require(self, ids: list[int]) -> None:
-        _, unknown = self.graph.positions(ids)
-        if unknown:
-            raise UnknownNodeError(unknown)
+    def _local_times(self, frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        for name in columns:
+            if name in frame:
+                frame[name] = pd.to_datetime(frame[name], unit="ms", utc=True).dt.tz_convert(self.tz)
+        return frame
 
 
-def _ids(node_ids: int | str | Iterable[int]) -> list[int]:
-    if isinstance(node_ids, (int, str)) or hasattr(node_ids, "__index__"):
-        return [int(node_ids)]  # type: ignore[arg-type]
-    return [int(n) for n in node_ids]
+def _timezone(tz: tzinfo | str | None) -> tzinfo:
+    """DataWorks' local time zone: a tzinfo, an offset like "+08:00", or None for +08:00."""
+    if tz is None:
+        return DATAWORKS_TZ
+    if isinstance(tz, str):
+        from lineage.config import parse_timezone
 
-
-_EXAMPLE = {
-    "projects": [{"ProjectId": 10, "ProjectName": "dw_trade"}, {"ProjectId": 20, "ProjectName": "dw_user"}],
-    "nodes": [
-        {"NodeId": 1, "NodeName": "ods_order", "ProjectId": 10, "CronExpress": "00 05 00 * * ?", "BaselineId": 77},
-        {"NodeId": 2, "NodeName": "dwd_order", "ProjectId": 10, "CronExpress": "00 10 01 * * ?"},
-        {"NodeId": 3, "NodeName": "dws_order_1d", "ProjectId": 10, "CronExpress": "00 30 02 * * ?", "Priority": 8},
-        {"NodeId": 4, "NodeName": "ads_user_report", "ProjectId": 20, "CronExpress": "00 00 * * * ?"},
-        {"NodeId": 5, "NodeName": "tmp_manual_fix", "ProjectId": 10, "SchedulerType": "MANUAL"},
-    ],
-    "edges": [[1, 2], [2, 3], [2, 4], [5, 3]],
-    "instances": [{"InstanceId": 1, "NodeId": 1, "Bizdate": "2026-11-01", "Status": "SUCCESS",
-                   "BeginRunningTime": 1_793_548_800_000, "FinishTime": 1_793_549_400_000}],
-}
-
-
-def _example_snapshot() -> Snapshot:
-    """A five-node snapshot (two workspaces, one MANUAL node) published in a temporary data dir, for the
-    examples in this module. Written once per process; the directory goes when the process ends."""
-    global _example_dir
-    if _example_dir is None:
-        from lineage.snapshot_writer import write_fixture_snapshot
-
-        tmp = tempfile.TemporaryDirectory(prefix="opsguard-example-")
-        store = snapshots.SnapshotStore(tmp.name)
-        store.publish(write_fixture_snapshot(_EXAMPLE, store.new_partial(datetime(2026, 11, 2))))
-        _example_dir = tmp
-    return open_snapshot(_example_dir.name)
-
-
-_example_dir: tempfile.TemporaryDirectory[str] | None = None
+        return parse_timezone(tz)
+    return tz

@@ -27,10 +27,12 @@ from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, e
 from lineage.errors import UnknownNodeError
 from lineage.graph import LineageGraph, Reach
 from lineage.impact import Impact, compute_impact
+from lineage.wall_clock import hours_text
 
 __all__ = ["ImpactResult", "BackfillResult", "node_frame", "reach_frame", "impact_result", "backfill_result",
-           "as_bizdate"]
+           "as_bizdate", "as_periods"]
 
+Period = tuple[date | str, date | str] | BizdatePeriod | str   # (begin, end), a period, or "BEGIN:END"
 _NULLABLE_INTS = ("project_id", "priority", "baseline_id")
 _SHOWN = 10  # rows an HTML preview shows; the DataFrames hold everything
 
@@ -129,26 +131,41 @@ class BackfillResult:
         'opsguard backfill 1 --from 2026-11-01 --to 2026-11-07 --include 1,2 --exclude 2'
         """
         r = self.request
-        (period,) = r.periods
-        words = ["opsguard", "backfill", str(r.root_id), "--from", period.begin.isoformat(),
-                 "--to", period.end.isoformat()]
+        words = ["opsguard", "backfill", str(r.root_id)]
+        if len(r.periods) == 1:
+            words += ["--from", r.periods[0].begin.isoformat(), "--to", r.periods[0].end.isoformat()]
+        else:
+            words += [w for p in r.periods for w in ("--period", f"{p.begin.isoformat()}:{p.end.isoformat()}")]
         if r.include_ids:
             words += ["--include", ",".join(str(n) for n in r.include_ids)]
         if r.exclude_ids:
             words += ["--exclude", ",".join(str(n) for n in r.exclude_ids)]
         if r.all_downstream:
             words.append("--all-downstream")
+        if r.parallel_groups > 1:
+            words += ["--parallel", str(r.parallel_groups)]
         if data_dir is not None:
             words += ["--data-dir", str(data_dir)]
         return shlex.join(words)
 
+    @property
+    def critical_path(self) -> pd.DataFrame:
+        """The longest bizdate's critical path, first node first: `node_frame` columns plus the median run
+        time each node adds (`median_seconds`) and whether it had run history."""
+        path = list(self.estimate.wall_clock.critical_path) if self.estimate.wall_clock else []
+        rows = self.per_node.set_index("node_id").loc[path].reset_index()
+        return rows[["node_id", "node_name", "workspace", "project_id", "owner_id", "median_seconds", "has_history"]]
+
     def __repr__(self) -> str:
         e = self.estimate
         mode = "root + all downstream (no include list)" if e.selection_mode == "all-downstream" else "include list"
-        return (f"<BackfillResult of {self.request.root_id} ({mode}): {e.node_count} nodes x {e.bizdate_count} "
-                f"bizdates, {e.run_instance_count} run + {e.instance_count - e.run_instance_count} dry-run "
-                f"instances, ~{e.estimated_hours:.1f} h (estimate; {e.nodes_without_history} nodes without "
-                f"history), {e.downstream_not_included_count} descendants left stale>")
+        clock = (f", ~{hours_text(e.wall_clock.hours)} on the clock in {e.wall_clock.parallel_groups} group(s)"
+                 if e.wall_clock else "")
+        return (f"<BackfillResult of {_label(self.per_node, self.request.root_id)} ({mode}): {e.node_count} nodes x "
+                f"{e.bizdate_count} bizdates, {e.run_instance_count} run + {e.instance_count - e.run_instance_count} "
+                f"dry-run instances, ~{e.estimated_hours:.1f} compute h{clock} (estimates; "
+                f"{e.nodes_without_history} nodes without history), {e.downstream_not_included_count} descendants "
+                f"left stale>")
 
     def _repr_html_(self) -> str:
         return _html(repr(self)[1:-1], self.per_node)
@@ -170,14 +187,17 @@ def impact_result(graph: LineageGraph, node_ids: int | Iterable[int], *, max_dep
     return ImpactResult(impact, reach_frame(graph, impact.reach, workspaces), graph)
 
 
-def backfill_result(graph: LineageGraph, root: int, from_: date | str, to: date | str, *,
-                    include: Iterable[int] | None = None, exclude: Iterable[int] = (), all_downstream: bool = False,
+def backfill_result(graph: LineageGraph, root: int, from_: date | str | None = None, to: date | str | None = None, *,
+                    periods: Iterable[Period] = (), include: Iterable[int] | None = None, exclude: Iterable[int] = (),
+                    all_downstream: bool = False, parallel_groups: int = 1,
                     workspaces: Mapping[int, str] | None = None) -> BackfillResult:
-    """`estimate_backfill` of a backfill of `root` over bizdates `from_`..`to` (inclusive), as DataFrames.
+    """`estimate_backfill` of a backfill of `root` over bizdates `from_`..`to` (inclusive) and/or several
+    `periods` (DataWorks' multiple periods: `(begin, end)` pairs or `"BEGIN:END"` strings), as DataFrames.
 
     `include` None or empty selects root + all descendants (DataWorks' massive mode) and
-    `summary["selection_mode"]` says so; `exclude` ids are dry-run. The request is built as
-    `opsguard backfill` builds it, so `to_json()` equals the CLI's `--json` output.
+    `summary["selection_mode"]` says so; `exclude` ids are dry-run; `parallel_groups` > 1 runs that many
+    groups of bizdates side by side (the wall-clock estimate). The request is built as `opsguard backfill`
+    builds it, so `to_json()` equals the CLI's `--json` output.
 
     >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"},
     ...                                {"node_id": 2, "cron_express": "00 00 * * * ?"}], [(1, 2)])
@@ -192,9 +212,10 @@ def backfill_result(graph: LineageGraph, root: int, from_: date | str, to: date 
     _, unknown = graph.positions([int(root), *(include_ids or ()), *exclude_ids])
     if unknown:
         raise UnknownNodeError(unknown)
-    request = BackfillRequest(root_id=int(root), periods=(BizdatePeriod(as_bizdate(from_), as_bizdate(to)),),
+    request = BackfillRequest(root_id=int(root), periods=as_periods(from_, to, periods),
                               include_ids=include_ids or None, exclude_ids=exclude_ids,
-                              all_downstream=all_downstream)
+                              all_downstream=all_downstream, is_parallel=parallel_groups > 1,
+                              parallel_group=max(1, int(parallel_groups)))
     estimate = estimate_backfill(graph, request)
     selection, _ = graph.positions(estimate.node_ids)
     per_node = node_frame(graph, selection, workspaces)
@@ -205,10 +226,44 @@ def backfill_result(graph: LineageGraph, root: int, from_: date | str, to: date 
     per_node["hours"] = [p.hours for p in nodes]
     per_node["has_history"] = [p.has_history for p in nodes]
     per_node["dry_run"] = [p.dry_run for p in nodes]
+    per_node["on_critical_path"] = per_node["node_id"].isin(estimate.wall_clock.critical_path if estimate.wall_clock
+                                                            else ())
     per_bizdate = pd.DataFrame({"bizdate": pd.to_datetime(list(estimate.bizdates)),
                                 "run_instances": list(estimate.per_bizdate_run_instances)})
+    if estimate.wall_clock is not None:
+        per_bizdate["critical_path_hours"] = np.array(estimate.wall_clock.per_listed_bizdate_seconds) / 3600.0
     stale, _ = graph.positions(estimate.downstream_not_included)
     return BackfillResult(request, estimate, per_node, per_bizdate, node_frame(graph, stale, workspaces))
+
+
+def as_periods(from_: date | str | None, to: date | str | None, periods: Iterable[Period] = ()
+               ) -> tuple[BizdatePeriod, ...]:
+    """The bizdate periods of `from_`..`to` and `periods` (pairs, `BizdatePeriod`s or "BEGIN:END" text), in order.
+
+    >>> [(p.begin.isoformat(), p.days) for p in as_periods("2026-10-01", "2026-10-31", ["2026-11-10:2026-11-12"])]
+    [('2026-10-01', 31), ('2026-11-10', 3)]
+    """
+    if (from_ is None) != (to is None):
+        raise ValueError("give both from_ and to (or periods=[(begin, end), ...])")
+    out = [BizdatePeriod(as_bizdate(from_), as_bizdate(to))] if from_ is not None and to is not None else []
+    for p in periods:
+        if isinstance(p, BizdatePeriod):
+            out.append(p)
+        elif isinstance(p, str):
+            begin, _, end = p.partition(":")
+            out.append(BizdatePeriod(as_bizdate(begin), as_bizdate(end or begin)))
+        else:
+            begin, end = p
+            out.append(BizdatePeriod(as_bizdate(begin), as_bizdate(end)))
+    if not out:
+        raise ValueError("no bizdates: give from_ and to, or periods=[(begin, end), ...]")
+    return tuple(out)
+
+
+def _label(frame: pd.DataFrame, node_id: int) -> str:
+    """`name (id)` of a node of `frame`, or the id alone."""
+    names = frame.loc[frame["node_id"] == node_id, "node_name"]
+    return f"{names.iloc[0]} ({node_id})" if len(names) and names.iloc[0] else str(node_id)
 
 
 def as_bizdate(value: date | str) -> date:

@@ -24,6 +24,7 @@ from lineage.graph_load import GraphData, load_snapshot
 from lineage.graph_networkx import to_digraph
 from lineage.graph_records import load_records
 from lineage.history import RunHistory
+from lineage.topo import TopoLevels
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -116,6 +117,7 @@ class LineageGraph:
         self._lock = threading.Lock()
         self._nx: nx.DiGraph | None = None
         self._cron_table: CronTable | None = None
+        self._topo: TopoLevels | None = None
         self._objects: dict[str, np.ndarray] = {}
 
     # -- construction --------------------------------------------------------------------------
@@ -313,6 +315,19 @@ class LineageGraph:
         if self._cron_table is None:
             self._cron_table = CronTable.build(self._categories["cron_express"])
         return self._cron_table
+
+    def topological_levels(self) -> TopoLevels:
+        """Every position's level (longest hop count from a node without parents) and the cycle-DAG edges
+        ordered by their parent's level (`lineage.topo`), built on first use.
+
+        >>> g = LineageGraph.from_records([{"node_id": n} for n in (1, 2, 3)], [(1, 3), (2, 3), (1, 2)])
+        >>> g.topological_levels().level.tolist()
+        [0, 1, 2]
+        """
+        with self._lock:
+            if self._topo is None:
+                self._topo = TopoLevels.build(self.node_count, *self.edge_positions())
+            return self._topo
 
     def to_networkx(self) -> nx.DiGraph:
         """The cycle DAG as a networkx DiGraph keyed by node id, NodeInfo fields as node attributes (cached)."""

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural, subject
+from evaluator.checks.judging import (MESSAGE_NAMES, graded, is_backfill, judge, label_ids, plural, shown_list,
+                                      subject)
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -42,10 +43,22 @@ def backfill_selection(event: Backfill, graph: LineageGraph, policy: Policy, now
     estimate = backfill_estimate(event, graph, policy)
     assumed = estimate.selection_mode == ALL_DOWNSTREAM
     facts = {"selection_mode": estimate.selection_mode, "assumed": assumed, "node_count": estimate.node_count,
-             "include_sent": event.include_node_ids is not None, "node_ids": estimate.node_ids}
+             "include_sent": event.include_node_ids is not None, "node_ids": estimate.node_ids,
+             "include_outside_downstream": list(estimate.include_outside_downstream),
+             "exclude_outside_downstream": list(estimate.exclude_outside_downstream)}
     if assumed:
         message = selection_note(event, graph, estimate.node_count)
     else:
         message = (f"{plural(estimate.node_count, 'node')} selected by the operator "
                    f"(root {subject(graph, (event.root_node_id,))})")
+    message += outside_note(graph, estimate.include_outside_downstream, estimate.exclude_outside_downstream)
     return judge(rule, policy, event.operator, 1 if assumed else 0, message, facts)
+
+
+def outside_note(graph: LineageGraph, included: tuple[int, ...], excluded: tuple[int, ...]) -> str:
+    """"; N included/excluded nodes outside the root's downstream (names)" — said, never graded: DataWorks'
+    advanced mode backfills unrelated nodes on purpose, and an excluded node there changes nothing."""
+    parts = [f"{plural(len(ids), f'{word} node')} outside the root's downstream "
+             f"({shown_list(label_ids(graph, list(ids[:MESSAGE_NAMES])), total=len(ids))})"
+             for word, ids in (("included", included), ("excluded", excluded)) if ids]
+    return "; " + "; ".join(parts) if parts else ""

@@ -90,9 +90,11 @@ class Backfill(_Event):
         return tuple(dict.fromkeys((self.root_node_id, *(self.include_node_ids or ()), *self.exclude_node_ids)))
 
     def to_request(self) -> BackfillRequest:
-        """The lineage request for this backfill; empty or absent include = root + all downstream."""
+        """The lineage request for this backfill; empty or absent include = root + all downstream; the
+        parallel groups decide the wall-clock estimate."""
         return BackfillRequest(root_id=self.root_node_id, periods=self.periods,
-                               include_ids=self.include_node_ids or None, exclude_ids=self.exclude_node_ids)
+                               include_ids=self.include_node_ids or None, exclude_ids=self.exclude_node_ids,
+                               is_parallel=self.is_parallel, parallel_group=self.parallel_group)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,8 +19,9 @@ from opsguard.cli.impact_cmd import SHOWN_ROWS, live_graph, parse_node_ids
 from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, estimate_backfill
 from lineage.errors import UnknownNodeError
 from lineage.graph import LineageGraph
+from lineage.wall_clock import hours_text
 
-__all__ = ["backfill", "parse_bizdate"]
+__all__ = ["backfill", "parse_bizdate", "parse_period", "request_periods", "print_estimate"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -39,13 +40,50 @@ def parse_bizdate(text: str, flag: str) -> date:
         fail(f"{flag}: {text!r} is not a valid date ({exc})")
 
 
+def parse_period(text: str) -> BizdatePeriod:
+    """A `--period BEGIN:END` value (inclusive YYYY-MM-DD bizdates; `D` alone is one day); exits 2 otherwise.
+
+    >>> parse_period("2026-10-01:2026-10-07"), parse_period("2026-11-10").days
+    (BizdatePeriod(begin=datetime.date(2026, 10, 1), end=datetime.date(2026, 10, 7)), 1)
+    """
+    begin_text, _, end_text = text.strip().partition(":")
+    begin = parse_bizdate(begin_text, "--period")
+    end = parse_bizdate(end_text, "--period") if end_text else begin
+    if begin > end:
+        fail(f"--period {text!r}: {begin} is after {end}")
+    return BizdatePeriod(begin, end)
+
+
+def request_periods(from_: str | None, to: str | None, periods: list[str] | None) -> tuple[BizdatePeriod, ...]:
+    """The bizdate periods of the command line: `--from/--to` and every `--period`, in the order given."""
+    out: list[BizdatePeriod] = []
+    if (from_ is None) != (to is None):
+        fail("--from and --to go together (or use --period BEGIN:END)")
+    if from_ is not None and to is not None:
+        begin, end = parse_bizdate(from_, "--from"), parse_bizdate(to, "--to")
+        if begin > end:
+            fail(f"--from {begin} is after --to {end}")
+        out.append(BizdatePeriod(begin, end))
+    out.extend(parse_period(p) for p in periods or ())
+    if not out:
+        fail("give the bizdates: --from D --to D, or --period BEGIN:END (repeatable)")
+    return tuple(out)
+
+
 @app.command()
 @handle_errors
 def backfill(
     root_id: Annotated[str, typer.Argument(help="The backfill's root node id.", metavar="ROOT_ID",
                                            show_default=False)],
-    from_: Annotated[str, typer.Option("--from", help="First bizdate, YYYY-MM-DD.", show_default=False)],
-    to: Annotated[str, typer.Option("--to", help="Last bizdate, YYYY-MM-DD (inclusive).", show_default=False)],
+    from_: Annotated[str | None, typer.Option("--from", help="First bizdate, YYYY-MM-DD.",
+                                              show_default=False)] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last bizdate, YYYY-MM-DD (inclusive).",
+                                           show_default=False)] = None,
+    period: Annotated[list[str] | None, typer.Option("--period", metavar="BEGIN:END",
+                                                     help="A bizdate period, inclusive, e.g. 2026-10-01:2026-10-07; "
+                                                          "repeat for several (DataWorks' multiple periods; "
+                                                          "overlaps count once). Combines with --from/--to.",
+                                                     show_default=False)] = None,
     include: Annotated[str | None, typer.Option("--include", metavar="IDS",
                                                 help="Comma-separated node ids to run (default: root + all "
                                                      "downstream).")] = None,
@@ -53,26 +91,32 @@ def backfill(
                                                 help="Comma-separated node ids to dry-run.")] = None,
     all_downstream: Annotated[bool, typer.Option("--all-downstream",
                                                  help="Select root + all descendants (plus --include).")] = False,
+    parallel: Annotated[int, typer.Option("--parallel", metavar="GROUPS",
+                                          help="Parallel groups of bizdates (DataWorks' isParallel + "
+                                               "parallelGroup); 1 = one bizdate at a time. Changes only the "
+                                               "wall-clock estimate.")] = 1,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Estimate a backfill: nodes selected, instances (run and dry-run), bizdates, estimated hours,
-    and the descendants left out (they keep stale data)."""
+    """Estimate a backfill: nodes selected, instances (run and dry-run), bizdates, compute hours (the
+    serial sum), the wall-clock estimate (each bizdate's critical path, bizdates in --parallel groups),
+    the descendants left out (they keep stale data), and requested ids outside the root's downstream."""
     roots = parse_node_ids(root_id, "ROOT_ID")
     if len(roots) != 1:
         fail(f"ROOT_ID: give exactly one root node id, got {root_id!r}")
     root = roots[0]
-    begin, end = parse_bizdate(from_, "--from"), parse_bizdate(to, "--to")
-    if begin > end:
-        fail(f"--from {begin} is after --to {end}")
+    periods = request_periods(from_, to, period)
+    if parallel < 1:
+        fail(f"--parallel: {parallel} groups; give 1 (one bizdate at a time) or more")
     include_ids = parse_node_ids(include, "--include") if include is not None else None
     exclude_ids = parse_node_ids(exclude, "--exclude") if exclude is not None else ()
     graph = live_graph(data_dir)
     _, unknown = graph.positions([root, *(include_ids or ()), *exclude_ids])
     if unknown:
         raise UnknownNodeError(unknown)
-    request = BackfillRequest(root_id=root, periods=(BizdatePeriod(begin, end),), include_ids=include_ids or None,
-                              exclude_ids=exclude_ids, all_downstream=all_downstream)
+    request = BackfillRequest(root_id=root, periods=periods, include_ids=include_ids or None,
+                              exclude_ids=exclude_ids, all_downstream=all_downstream,
+                              is_parallel=parallel > 1, parallel_group=parallel)
     estimate = estimate_backfill(graph, request)
     if json_output:
         print_json(estimate.to_json(include_nodes=True))
@@ -88,12 +132,14 @@ def print_estimate(graph: LineageGraph, e: BackfillEstimate, console: Console | 
     summary = Table(title=f"backfill of {e.node_ids[0] if e.node_ids else '?'} — an estimate", show_header=False)
     rows = [("selection", f"{e.node_count} nodes: {mode}"),
             ("dry-run (excluded) nodes", str(e.dry_run_node_count)),
-            ("bizdates", f"{e.bizdate_count} ({e.bizdates[0]} .. {e.bizdates[-1]})" if e.bizdates else "0"),
+            ("bizdates", _bizdates(e)),
             ("instances", f"{e.instance_count} ({e.run_instance_count} run, "
                           f"{e.instance_count - e.run_instance_count} dry-run)"),
-            ("estimated hours", f"{e.estimated_hours:.1f} ({e.nodes_without_history} run nodes without history "
-                                "use a workspace median or the default)"),
+            ("compute hours (serial sum)", f"{e.estimated_hours:.1f} ({e.nodes_without_history} run nodes without "
+                                           "history use a workspace median or the default)"),
+            *_wall_clock_rows(e),
             ("downstream not included", f"{e.downstream_not_included_count} (they keep stale data)"),
+            *_outside_rows(graph, e),
             ("snapshot", graph.snapshot_id)]
     if e.bad_cron_node_ids:
         rows.append(("nodes without a valid cron", f"{len(e.bad_cron_node_ids)} (assumed daily)"))
@@ -111,3 +157,37 @@ def print_estimate(graph: LineageGraph, e: BackfillEstimate, console: Console | 
     console.print(table)
     if e.node_count > SHOWN_ROWS:
         console.print(f"+{e.node_count - SHOWN_ROWS} more (use --json for the full list)")
+
+
+def _bizdates(e: BackfillEstimate) -> str:
+    if not e.bizdates:
+        return "0"
+    spans = ", ".join(f"{p.begin} .. {p.end}" if p.days > 1 else str(p.begin) for p in e.spans[:4])
+    more = f" +{len(e.spans) - 4} more periods" if len(e.spans) > 4 else ""
+    return f"{e.bizdate_count} ({spans}{more})"
+
+
+def _wall_clock_rows(e: BackfillEstimate) -> list[tuple[str, str]]:
+    w = e.wall_clock
+    if w is None:
+        return []
+    groups = ("one bizdate at a time" if w.parallel_groups == 1
+              else f"{w.parallel_groups} parallel groups of up to {w.longest_group_bizdates} bizdates")
+    path = " → ".join(w.critical_path_names[:6]) + (f" … +{len(w.critical_path) - 6}" if len(w.critical_path) > 6
+                                                    else "")
+    return [("wall clock (estimate)", f"{hours_text(w.hours)}: {groups}, each bizdate its critical path "
+                                      f"({w.nodes_without_history} of {w.run_nodes} run nodes without history, "
+                                      f"{w.critical_path_without_history} of them on the path)"),
+            ("critical path (longest bizdate)", f"{hours_text(w.critical_path_hours)} through {len(w.critical_path)} nodes: "
+                                                f"{path or '-'}")]
+
+
+def _outside_rows(graph: LineageGraph, e: BackfillEstimate) -> list[tuple[str, str]]:
+    rows = []
+    for label, ids in (("included, outside the root's downstream", e.include_outside_downstream),
+                       ("excluded, outside the root's downstream", e.exclude_outside_downstream),
+                       ("excluded but not selected (no effect)", e.exclude_not_selected)):
+        if ids:
+            names = [f"{n} ({graph.node(n).node_name or '?'})" for n in ids[:5]]
+            rows.append((label, f"{len(ids)}: " + ", ".join(names) + (f" +{len(ids) - 5} more" if len(ids) > 5 else "")))
+    return rows

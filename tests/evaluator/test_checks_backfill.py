@@ -126,3 +126,32 @@ def test_unknown_root_never_crashes():
     verdict = run(graph(*chain(1)), backfill(999, THREE_DAYS))
     assert verdict.checkpoint("unknown-nodes").facts["unknown"] == [999]
     assert all("could not be evaluated" not in c.message for c in verdict.checkpoints)
+
+
+def test_the_verdict_carries_the_wall_clock_of_the_events_parallel_groups():
+    """1 → 2 → 3 → 4, each 30 min: a bizdate's critical path is 2 h; 5 bizdates in 2 groups (3 + 2) take 6 h."""
+    history = [r for i in (1, 2, 3, 4) for r in runs(i, [date(2026, 10, 1)], minutes=30)]
+    g = graph(*chain(3), instances=history)
+    five = [("2026-11-01", "2026-11-05")]
+    grouped = run(g, backfill(1, five, include=[1, 2, 3, 4], isParallel=True, parallelGroup=2))
+    assert grouped.backfill["estimated_hours"] == 10.0                          # 4 nodes x 5 bizdates x 30 min
+    assert grouped.backfill["estimated_wall_clock_hours"] == 6.0
+    assert grouped.backfill["critical_path"] == [1, 2, 3, 4] and grouped.backfill["critical_path_hours"] == 2.0
+    hours = grouped.checkpoint("backfill-hours")
+    assert hours.facts["estimated_wall_clock_hours"] == 6.0 and hours.status is Status.OK
+    assert "~6.0 h on the clock (2 parallel groups, critical path ~2.0 h a bizdate through 4 nodes)" in hours.message
+    serial = run(g, backfill(1, five, include=[1, 2, 3, 4], isParallel=False, parallelGroup=2))
+    assert serial.backfill["estimated_wall_clock_hours"] == 10.0                # parallelGroup ignored when not parallel
+
+
+def test_selection_names_included_and_excluded_ids_outside_the_roots_downstream():
+    nodes, edges = chain(2)
+    g = graph(nodes + [node(9)], edges)
+    verdict = run(g, backfill(1, THREE_DAYS, include=[1, 2, 9], exclude=[9]))
+    selection = verdict.checkpoint("backfill-selection")
+    assert selection.facts["include_outside_downstream"] == [9] and selection.facts["exclude_outside_downstream"] == [9]
+    assert selection.status is Status.OK
+    assert selection.message.endswith("; 1 included node outside the root's downstream (n9); "
+                                      "1 excluded node outside the root's downstream (n9)")
+    assert verdict.backfill["include_outside_downstream"] == [9]
+    assert "outside" not in run(g, backfill(1, THREE_DAYS, include=[1, 2])).checkpoint("backfill-selection").message

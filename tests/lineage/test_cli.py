@@ -81,6 +81,42 @@ def test_backfill_without_include_takes_root_and_all_downstream(data_dir):
     assert out["run_instance_count"] == 3 + 24                  # three daily nodes and the hourly one
 
 
+def test_backfill_takes_several_periods_like_the_event_overlaps_counting_once(data_dir):
+    out = json.loads(run("backfill", "1", "--period", "2026-11-01:2026-11-03", "--period", "2026-11-03:2026-11-04",
+                         "--period", "2026-11-10", "--include", "1,2", "--json", "--data-dir", str(data_dir)).stdout)
+    assert out["bizdate_count"] == 5 and out["run_instance_count"] == 10
+    assert out["spans"] == [{"begin": "2026-11-01", "end": "2026-11-04"}, {"begin": "2026-11-10", "end": "2026-11-10"}]
+    both = json.loads(run("backfill", "1", "--from", "2026-11-01", "--to", "2026-11-03", "--period", "2026-11-10",
+                          "--include", "1,2", "--json", "--data-dir", str(data_dir)).stdout)
+    assert both["bizdate_count"] == 4
+
+
+def test_backfill_parallel_groups_change_the_wall_clock_only(data_dir):
+    def backfill(*extra):
+        return json.loads(run("backfill", "1", "--from", "2026-11-01", "--to", "2026-11-06", "--include", "1,2,3",
+                              "--json", "--data-dir", str(data_dir), *extra).stdout)
+
+    serial, parallel = backfill(), backfill("--parallel", "3")
+    # no history: each node weighs the 600 s default; 1 → 2 → 3 is 30 min a bizdate
+    assert serial["critical_path"] == [1, 2, 3] and serial["critical_path_hours"] == 0.5
+    assert serial["estimated_wall_clock_hours"] == 3.0 and parallel["estimated_wall_clock_hours"] == 1.0
+    assert serial["wall_clock_coverage"]["nodes_without_history"] == 3
+    assert {k: v for k, v in serial.items() if "wall_clock" not in k} == \
+        {k: v for k, v in parallel.items() if "wall_clock" not in k}
+
+
+def test_backfill_reports_ids_outside_the_roots_downstream(data_dir):
+    done = run("backfill", "3", "--from", "2026-11-01", "--to", "2026-11-01", "--include", "3,4,5",
+               "--exclude", "1", "--data-dir", str(data_dir), "--json")
+    out = json.loads(done.stdout)
+    assert out["include_outside_downstream"] == [5] and out["exclude_outside_downstream"] == [1]
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["backfill", "3", "--from", "2026-11-01", "--to",
+                                                           "2026-11-01", "--include", "3,4,5", "--exclude", "1",
+                                                           "--data-dir", str(data_dir)]).stdout
+    assert "included, outside the root's downstream │ 1: 5 (n5)" in table
+    assert "excluded, outside the root's downstream │ 1: 1 (n1)" in table
+
+
 def test_backfill_table_says_it_is_an_estimate(data_dir):
     done = run("backfill", "1", "--from", "2026-11-01", "--to", "2026-11-02", "--data-dir", str(data_dir))
     assert done.exit_code == 0 and "estimate" in done.stdout and "root + all downstream" in done.stdout
@@ -95,6 +131,11 @@ def test_backfill_table_says_it_is_an_estimate(data_dir):
     (("backfill", "1", "--from", "2026-11-05", "--to", "2026-11-02"), "after --to"),
     (("backfill", "1", "--from", "2026/11/05", "--to", "2026-11-06"), "YYYY-MM-DD"),
     (("backfill", "1", "--from", "2026-11-01", "--to", "2026-02-30"), "not a valid date"),
+    (("backfill", "1", "--from", "2026-11-01"), "--from and --to go together"),
+    (("backfill", "1"), "give the bizdates"),
+    (("backfill", "1", "--period", "2026-11-05:2026-11-02"), "2026-11-05 is after 2026-11-02"),
+    (("backfill", "1", "--period", "2026-11-01..2026-11-02"), "YYYY-MM-DD"),
+    (("backfill", "1", "--period", "2026-11-01:2026-11-02", "--parallel", "0"), "--parallel"),
 ])
 def test_bad_input_exits_2_with_one_line(data_dir, args, reason):
     done = run(*args, "--data-dir", str(data_dir))

@@ -51,6 +51,8 @@ OPTIONS = {
     "selected with a dry-run": {"include": [ROOT, DETAIL, SUMMARY], "exclude": [SUMMARY]},
     "all downstream": {},
     "all downstream plus": {"include": [DETAIL], "all_downstream": True},
+    "by name, two periods, 4 groups": {"include": ["ods_trade_order_di", DETAIL], "parallel_groups": 4,
+                                       "periods": ["2026-10-01:2026-10-03"]},
 }
 
 
@@ -98,3 +100,40 @@ def test_the_printed_command_runs_as_a_process_and_agrees(demo, demo_home):
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == as_printed(result.to_json())
+
+
+def sample_backfill_args() -> list[str]:
+    """`opsguard backfill` arguments for the shared sample backfill-data.json (root 700000000101, two periods,
+    4 parallel groups), read from the message itself."""
+    from tests.evaluator.helpers import sample
+
+    data = sample("backfill-data")["data"]
+    periods = [f"{p['bizBeginTime']}:{p['bizEndTime']}" for p in json.loads(data["multipleTimePeriods"])]
+    return [str(data["rootNodeId"]), *[w for p in periods for w in ("--period", p)],
+            "--include", ",".join(map(str, data["includeNodeIds"])),
+            "--exclude", ",".join(map(str, data["excludeNodeIds"])), "--parallel", str(data["parallelGroup"])]
+
+
+def test_the_demo_sample_backfill_prints_serial_hours_and_the_wall_clock(demo_home):
+    done = CliRunner(env={"COLUMNS": "220"}).invoke(app, ["backfill", *sample_backfill_args(), "--data-dir",
+                                                         str(demo_home)])
+    assert done.exit_code == 0, done.output
+    assert "34 (2026-10-01 .. 2026-10-31, 2026-11-10 .. 2026-11-12)" in done.stdout
+    assert "compute hours (serial sum)" in done.stdout and "wall clock (estimate)" in done.stdout
+    assert "4 parallel groups of up to 9 bizdates" in done.stdout
+    assert "ods_trade_order_di → dwd_trade_order_detail_di" in done.stdout      # the critical path, by name
+
+
+def test_the_demo_sample_backfill_agrees_with_the_verdict_of_the_same_message(demo, demo_home):
+    """Preview and enforcement: `opsguard backfill` with the message's periods and groups = the check's figures."""
+    from evaluator.evaluate import evaluate
+    from evaluator.events import parse_event
+    from tests.evaluator.helpers import NOW, sample
+
+    printed = cli_json("backfill", *sample_backfill_args(), "--json", "--data-dir", str(demo_home))
+    verdict = evaluate(parse_event(sample("backfill-data")), demo.graph, now=NOW).to_json()["backfill"]
+    keys = ("bizdate_count", "run_instance_count", "estimated_hours", "estimated_wall_clock_hours", "critical_path",
+            "critical_path_hours", "wall_clock_coverage")
+    assert {k: printed[k] for k in keys} == {k: verdict[k] for k in keys}
+    assert printed["bizdate_count"] == 34 and printed["wall_clock_coverage"]["parallel_groups"] == 4
+    assert 0 < printed["estimated_wall_clock_hours"] < printed["estimated_hours"]

@@ -94,3 +94,28 @@ def test_draws_into_a_given_axes():
     fig = Figure()
     ax = fig.add_subplot()
     assert lineage.draw_subdag(fan(3, 2), [0], ax=ax, title="mine") is fig and ax.get_title(loc="left") == "mine"
+
+
+def test_one_colour_per_workspace_in_every_picture(demo_home):
+    """A workspace is coloured the same whichever nodes a picture shows (it was numbered per picture)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    with lineage.open_snapshot(demo_home) as snap:
+        colours = lineage.workspace_colors(snap)
+        assert list(colours.values()) == [to_hex(colormaps["tab10"](k)) for k in range(len(colours))]
+        by_name = {name: lineage.workspace_color(snap, name) for name in snap.workspaces.values()}
+        assert by_name == {snap.workspaces[p]: c for p, c in colours.items()}
+        seen: dict[str, set[str]] = {}
+        for start in (ROOT, *snap.downstream(ROOT).query("workspace != 'dw_trade'")["node_id"][:1]):
+            fig = lineage.draw_subdag(snap, [start], max_depth=2, color_by="project")
+            for patch, text in zip(fig.axes[0].get_legend().get_patches(), fig.axes[0].get_legend().get_texts()):
+                seen.setdefault(text.get_text(), set()).add(to_hex(patch.get_edgecolor()))
+    assert len(seen) >= 2 and all(len(edges) == 1 for edges in seen.values()), seen
+
+
+def test_workspace_colours_depend_on_the_snapshot_not_on_what_is_drawn():
+    g = LineageGraph.from_records([{"node_id": 1, "project_id": 30}, {"node_id": 2, "project_id": 10},
+                                   {"node_id": 3}], [])
+    assert lineage.workspace_colors(g) == {10: "#1f77b4", 30: "#ff7f0e"}
+    assert lineage.workspace_color(g, 30) == "#ff7f0e" and lineage.workspace_color(g, None) == "#b0b0b0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import networkx as nx
+import pandas as pd
 import pytest
 
 import lineage
@@ -135,3 +136,74 @@ def test_a_closed_snapshot_reopens_its_connection_on_demand(small_home):
     s.close()
     assert len(s.nodes()) == 5
     s.close()
+
+
+def test_a_node_is_found_by_name_as_well_as_by_id(snap):
+    assert snap.node("dws_order_1d") == snap.node(3) == snap.node("3")
+    assert snap.node("tmp_manual_fix").scheduler_type == "MANUAL"          # MANUAL nodes have names too
+    assert snap.resolve(["ods_order", 4]) == [1, 4]
+    assert snap.upstream("dws_order_1d")["node_id"].tolist() == [2, 1]
+    assert snap.impact(["ods_order"]).summary == snap.impact([1]).summary
+
+
+def test_a_name_several_nodes_share_is_refused_listing_every_candidate(tmp_path):
+    fixture = small_fixture()
+    fixture["nodes"][3]["NodeName"] = "dwd_order"                          # node 4 (dw_user, bob) too
+    publish(tmp_path, fixture)
+    with lineage.open_snapshot(tmp_path) as s:
+        with pytest.raises(lineage.AmbiguousNodeError) as caught:
+            s.node("dwd_order")
+    assert caught.value.candidates == ((2, "dw_trade", "ann"), (4, "dw_user", "bob"))
+    assert "2 nodes are named 'dwd_order'" in str(caught.value) and "pass the node id" in str(caught.value)
+
+
+def test_an_unknown_name_says_so_with_the_names_that_contain_it(snap):
+    with pytest.raises(lineage.UnknownNodeNameError, match="no node named 'order'.*dwd_order, dws_order_1d, ods_order"):
+        snap.node("order")
+    with pytest.raises(UnknownNodeError):                                   # the parent type still catches it
+        snap.downstream("no_such_node")
+
+
+def test_explain_gives_the_path_the_cli_prints(snap, small_home):
+    import json
+
+    from typer.testing import CliRunner
+
+    import opsguard.cli  # noqa: F401
+    from opsguard.cli.app import app
+
+    path = snap.explain("ods_order", "ads_user_report")
+    assert path[["depth", "node_id", "node_name", "workspace"]].values.tolist() == [
+        [0, 1, "ods_order", "dw_trade"], [1, 2, "dwd_order", "dw_trade"], [2, 4, "ads_user_report", "dw_user"]]
+    assert path.attrs["path"] == "ods_order → dwd_order → ads_user_report"
+    done = CliRunner().invoke(app, ["impact", "1", "--explain", "4", "--json", "--data-dir", str(small_home)])
+    assert json.loads(done.stdout)["path"] == path.drop(columns="workspace").to_dict("records")
+    with pytest.raises(lineage.NotDownstreamError):
+        snap.explain("dws_order_1d", "ods_order")
+
+
+def test_run_history_times_are_datetimes_in_dataworks_local_time(snap, small_home):
+    runs = snap.instances("ods_order")
+    begin, finish = runs.loc[0, "begin_running_time"], runs.loc[0, "finish_time"]
+    assert str(begin) == "2026-11-02 00:00:00+08:00" and (finish - begin).total_seconds() == 600
+    assert runs.loc[0, "node_name"] == "ods_order"
+    with lineage.open_snapshot(small_home, tz="+09:00") as tokyo:
+        assert str(tokyo.instances(1).loc[0, "begin_running_time"]) == "2026-11-02 01:00:00+09:00"
+    assert str(snap.nodes()["modify_time"].dtype).startswith("datetime64")
+
+
+def test_networkx_can_keep_the_manual_nodes_flagged(snap):
+    full = snap.networkx(include_manual=True)
+    assert 5 in full and full.nodes[5]["manual"] is True and full.nodes[5]["node_name"] == "tmp_manual_fix"
+    assert full.nodes[3]["manual"] is False and sorted(full.edges) == [(1, 2), (2, 3), (2, 4), (5, 3)]
+    cycle = snap.networkx()
+    assert 5 not in cycle and cycle.graph["manual_nodes_left_out"] == 1      # says what it left out
+
+
+def test_next_runs_are_the_next_fire_times_in_local_time(snap):
+    runs = snap.next_runs(["ods_order", "ads_user_report"], after="2026-11-20 00:05:00")    # daily 00:10, hourly
+    assert [str(t) for t in runs["next_run"]] == ["2026-11-20 00:10:00+08:00", "2026-11-20 01:00:00+08:00"]
+    assert [str(d.date()) for d in runs["bizdate"]] == ["2026-11-19", "2026-11-19"]
+    assert runs["node_name"].tolist() == ["ods_order", "ads_user_report"]
+    later = snap.next_runs("ods_order", after=pd.Timestamp("2026-11-20 00:10:01", tz="UTC"))   # 08:10 local
+    assert str(later.loc[0, "next_run"]) == "2026-11-21 00:10:00+08:00"

@@ -1,4 +1,5 @@
-"""Both analysts' notebooks run top to bottom on a freshly generated demo snapshot, and draw their charts.
+"""The analysts' notebooks run top to bottom on a freshly generated demo snapshot, draw their charts, and
+name nodes by name in their code and their outputs.
 
 The notebooks find the data like every `opsguard` command: `$OPSGUARD_HOME`, here a temporary data dir.
 Executed copies (with outputs and PNGs) are kept under `test-artifacts/notebooks/` for humans.
@@ -21,7 +22,12 @@ NOTEBOOKS = REPO / "notebooks"
 ARTIFACTS = REPO / "test-artifacts" / "notebooks"
 MIN_PNG_BYTES = 5_000
 #: notebook → charts it must render (pictures of the sub-DAG and matplotlib charts)
-CHARTS = {"lineage_explorer.ipynb": 4, "backfill_planner.ipynb": 2}
+CHARTS = {"lineage_explorer.ipynb": 5, "backfill_planner.ipynb": 2, "freeze_starvation.ipynb": 2}
+#: notebook → texts its outputs must show: the nodes by name, a dependency path spelled out in names
+SHOWN = {"lineage_explorer.ipynb": ("ods_trade_order_di → ", "dwd_trade_order_detail_di", "critical path of a bizdate: "),
+         "backfill_planner.ipynb": ("root ods_trade_order_di (700000000101", "dwd_trade_order_detail_di",
+                                    "ods_trade_order_di → "),
+         "freeze_starvation.ipynb": ("freeze of ods_trade_order_di", "ods_trade_order_di → ", "team nodes starve")}
 
 
 def test_every_notebook_is_checked():
@@ -46,6 +52,14 @@ def test_notebook_imports_only_lineage_of_our_packages(name):
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
+def test_notebook_code_names_nodes_never_by_a_literal_id(name):
+    """Analysts write names; ids come from the snapshot (a 9+ digit literal outside comments is an id)."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = "\n".join(line.split("#", 1)[0] for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines())
+    assert not re.findall(r"\b\d{9,}\b", code)
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
 def test_notebook_runs_on_the_demo_snapshot_and_renders_its_charts(name, demo_home, monkeypatch, tmp_path):
     monkeypatch.setenv("OPSGUARD_HOME", str(demo_home))
     monkeypatch.delenv("MPLBACKEND", raising=False)
@@ -63,8 +77,21 @@ def test_notebook_runs_on_the_demo_snapshot_and_renders_its_charts(name, demo_ho
     errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
               if out.output_type == "error" or out.get("name") == "stderr"]
     assert not errors, errors
+    _assert_outputs_name_the_nodes(nb, SHOWN[name])
     if name == "backfill_planner.ipynb":
         _assert_ends_with_a_working_backfill_command(nb)
+
+
+def _assert_outputs_name_the_nodes(nb: nbformat.NotebookNode, shown: tuple[str, ...]) -> None:
+    """The outputs show `shown`, and every table that lists node ids lists their names beside them."""
+    texts = [out.get("text", "") + out.get("data", {}).get("text/plain", "") for cell in nb.cells
+             if cell.cell_type == "code" for out in cell.outputs]
+    tables = [out["data"]["text/html"] for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+              if "text/html" in out.get("data", {})]
+    everything = "\n".join(texts + tables)
+    assert all(text in everything for text in shown), [t for t in shown if t not in everything]
+    with_ids = [t for t in tables if "<th>node_id</th>" in t]
+    assert all("<th>node_name</th>" in t for t in with_ids)
 
 
 def _assert_ends_with_a_working_backfill_command(nb: nbformat.NotebookNode) -> None:

@@ -12,7 +12,8 @@ import lineage
 PUBLIC = ["open_snapshot", "Snapshot", "draw_subdag", "ImpactResult", "BackfillResult", "impact_result",
           "backfill_result", "LineageGraph", "NodeId", "NodeInfo", "Impact", "compute_impact", "BackfillEstimate",
           "BackfillRequest", "BizdatePeriod", "estimate_backfill", "SnapshotStore", "default_data_dir",
-          "LineageError", "SnapshotError", "UnknownNodeError"]
+          "LineageError", "SnapshotError", "UnknownNodeError", "workspace_colors", "workspace_color",
+          "AmbiguousNodeError", "UnknownNodeNameError", "NotDownstreamError"]
 
 
 def test_public_names_are_pinned():
@@ -39,3 +40,14 @@ def test_import_lineage_loads_neither_matplotlib_nor_networkx():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "[]"]
+
+
+def test_dir_shows_the_api_and_nothing_else():
+    """`dir(lineage)` is what an analyst reads in a notebook: no `Any`, `TYPE_CHECKING`, helpers or submodules."""
+    code = ("import lineage\n"
+            "lineage.open_snapshot, lineage.draw_subdag, lineage.estimate_backfill\n"   # submodules now imported
+            "print(dir(lineage) == sorted(lineage.__all__))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"]
+    assert not {"Any", "TYPE_CHECKING", "import_module", "annotations"} & set(dir(lineage))
