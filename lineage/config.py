@@ -33,7 +33,8 @@ class DataWorksSettings:
     project_env: str = "PROD"
     rate_limit: float = 20.0          # API requests per second, all threads together
     concurrency: int = 8              # calls in flight at once
-    max_attempts: int = 8             # per call, first try included
+    max_attempts: int = 8             # per call, first try included, for errors other than throttling; 1 = no retry at all
+    throttle_patience_seconds: float = 300.0  # a throttled call is retried until no call got through for this long
     connect_timeout_ms: int = 5_000
     read_timeout_ms: int = 30_000
     timezone: str = "+08:00"          # the region's local time: bizdates and run times are in it

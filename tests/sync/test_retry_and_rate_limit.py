@@ -93,15 +93,41 @@ def test_bucket_rejects_a_non_positive_rate():
         TokenBucket(rate=0)
 
 
-def test_throttling_halves_the_rate_once_per_second_and_success_wins_it_back():
+def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
     clock = FakeClock()
     bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
-    for _ in range(8):  # eight threads throttled at the same moment
-        bucket.slow_down()
-    assert bucket.rate == 50
-    clock.now += 1.0
-    bucket.slow_down()
-    assert bucket.rate == 25
-    for _ in range(200):
-        bucket.speed_up()
-    assert bucket.rate == 100
+    epochs = [bucket.acquire() for _ in range(8)]  # eight requests in flight
+    cuts = [bucket.throttled(epoch) for epoch in epochs]  # ... all throttled
+    assert cuts == [True] + [False] * 7 and bucket.rate == 75
+    assert bucket.throttled(bucket.acquire()) and bucket.rate == pytest.approx(56.25)  # a request sent after the cut
+
+
+def test_the_rate_grows_back_slowly_while_calls_succeed():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.throttled(bucket.acquire())
+    assert bucket.rate == 75
+    for _ in range(75):  # one second of calls at the cut rate
+        bucket.acquire()
+        bucket.succeeded()
+    assert 77 < bucket.rate < 80  # about 5 % a second, not back at once
+    for _ in range(2000):
+        bucket.acquire()
+        bucket.succeeded()
+    assert bucket.rate == 100  # never above the configured rate
+
+
+def test_a_server_retry_after_holds_every_caller_back():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=1000, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.throttled(bucket.acquire(), retry_after=2.0)
+    bucket.acquire()
+    assert clock.now == pytest.approx(2.0, abs=0.01)
+
+
+def test_the_rate_never_drops_below_its_floor():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=64, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(100):
+        bucket.throttled(bucket.acquire())
+    assert bucket.rate == 1.0
