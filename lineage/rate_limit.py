@@ -1,8 +1,14 @@
 """A thread-safe token bucket that finds the rate the server grants (AIMD): every DataWorks call takes one
 token, so all threads together stay within the configured requests per second; when the server throttles
-anyway (its quota is below our `rate_limit`), the rate is cut by a factor, and it grows back slowly while
-calls go through, so a sync runs close to whatever the account's quota is instead of hammering it or
-crawling far below it.
+anyway (its quota is below our `rate_limit`), the rate is cut, and it grows back slowly while calls go
+through, so a sync runs close to whatever the account's quota is instead of hammering it or crawling far
+below it.
+
+How far to cut: to the rate at which calls went through over the last `WINDOW` seconds, which is what the
+server granted, but by at least `MIN_CUT` and at most `MAX_CUT`. A sync far above its quota drops to the
+quota at once (not in many halvings); one throttled by a passing burst, just under its quota, loses little.
+The rate of calls that went through measures the grant only while callers wait for tokens (demand is above
+the rate); over a shorter stretch than `MIN_MEASURE` seconds the cut is the gentle `MIN_CUT`.
 
 One cut per *congestion event*: `acquire()` returns the bucket's epoch, and a throttled reply cuts the
 rate only if its request was sent in the current epoch (the cut starts a new one). The replies to requests
@@ -14,12 +20,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 __all__ = ["TokenBucket"]
 
-DECREASE = 0.75      # the rate after a cut, as a share of the rate that was throttled
-INCREASE = 0.05      # growth per second of successful calls, as a share of the current rate ...
+MIN_CUT = 0.95       # a cut leaves at most this share of the rate that was throttled ...
+MAX_CUT = 0.5        # ... and at least this share
+WINDOW = 2.0         # seconds of successful calls that measure the granted rate
+MIN_MEASURE = 0.5    # ... at least this long, all of it with callers waiting for tokens
+INCREASE = 0.02      # growth per second of successful calls, as a share of the current rate ...
 MIN_INCREASE = 0.01  # ... but at least this share of the configured rate (so a low rate recovers)
 FLOOR = 1 / 64       # never below this share of the configured rate
 
@@ -33,7 +43,7 @@ class TokenBucket:
     >>> round(clock[0], 3)
     0.2
     >>> bucket.throttled(epoch), bucket.rate, bucket.throttled(epoch), bucket.rate
-    (True, 7.5, False, 7.5)
+    (True, 9.5, False, 9.5)
     """
 
     def __init__(self, rate: float, burst: float = 1.0, *, clock: Callable[[], float] = time.monotonic,
@@ -48,21 +58,33 @@ class TokenBucket:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._tokens = self.burst
-        self._updated = clock()
+        self._next = clock()          # when the next token is due (GCRA's theoretical arrival time)
         self._paused_until = 0.0
+        self._successes: deque[float] = deque()
+        self._saturated_since: float | None = None  # since when callers have had to wait for tokens
 
     def acquire(self) -> int:
-        """Take one token, sleeping outside the lock until it is due; returns the epoch it was taken in."""
+        """Take one token, sleeping outside the lock until it is due; returns the epoch it was taken in.
+
+        Tokens are time slots (GCRA): each caller gets the next free slot, `1 / rate` after the one before,
+        up to `burst` at once after an idle spell. After a pause the slots start at its end one by one, so
+        callers held back together do not all go at once."""
         with self._lock:
             now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= 1.0
-            wait = max(-self._tokens / self.rate, self._paused_until - now)
+            interval, tolerance = 1.0 / self.rate, (self.burst - 1.0) / self.rate
+            due = max(self._next, now)
+            if self._paused_until > now:
+                due = max(due, self._paused_until + tolerance)
+            send = max(now, due - tolerance)
+            self._next = due + interval
+            if send > now:  # demand is above what the rate (or a pause) lets through
+                if self._saturated_since is None:
+                    self._saturated_since = now
+            else:
+                self._saturated_since = None
             epoch = self.epoch
-        if wait > 0:
-            self._sleep(wait)
+        if send > now:
+            self._sleep(send - now)
         return epoch
 
     def throttled(self, epoch: int, retry_after: float | None = None) -> bool:
@@ -74,8 +96,9 @@ class TokenBucket:
                 self._paused_until = max(self._paused_until, now + retry_after)
             if epoch != self.epoch:
                 return False
-            self._refill(now)
-            self.rate = max(self.max_rate * FLOOR, self.rate * DECREASE)
+            granted = self._granted(now)
+            cut = self.rate * MIN_CUT if granted is None else max(self.rate * MAX_CUT, granted)
+            self.rate = max(self.max_rate * FLOOR, min(self.rate * MIN_CUT, cut))
             self.epoch += 1
             self.cuts += 1
             return True
@@ -85,10 +108,13 @@ class TokenBucket:
 
         Each success adds `step / rate`, so growth is `step` per second whatever the rate: about 5 % a second.
         """
-        if self.rate < self.max_rate:
-            with self._lock:
+        with self._lock:
+            now = self._clock()
+            self._successes.append(now)
+            while self._successes[0] < now - WINDOW:
+                self._successes.popleft()
+            if self.rate < self.max_rate:
                 step = max(self.rate * INCREASE, self.max_rate * MIN_INCREASE)
-                self._refill(self._clock())
                 self.rate = min(self.max_rate, self.rate + step / self.rate)
 
     def pause(self, seconds: float) -> None:
@@ -96,7 +122,14 @@ class TokenBucket:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def _refill(self, now: float) -> None:
-        """Bank the tokens earned at the old rate before the rate changes."""
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
+    def _granted(self, now: float) -> float | None:
+        """Calls per second that went through over the last `WINDOW` seconds in which callers waited for
+        tokens; None when that stretch is shorter than `MIN_MEASURE`."""
+        if self._saturated_since is None:
+            return None
+        start = max(now - WINDOW, self._saturated_since)
+        if now - start < MIN_MEASURE:
+            return None
+        while self._successes and self._successes[0] < start:
+            self._successes.popleft()
+        return len(self._successes) / (now - start)

@@ -98,23 +98,64 @@ def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
     bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
     epochs = [bucket.acquire() for _ in range(8)]  # eight requests in flight
     cuts = [bucket.throttled(epoch) for epoch in epochs]  # ... all throttled
-    assert cuts == [True] + [False] * 7 and bucket.rate == 75
-    assert bucket.throttled(bucket.acquire()) and bucket.rate == pytest.approx(56.25)  # a request sent after the cut
+    assert cuts == [True] + [False] * 7 and bucket.rate == 95  # no measure of the grant yet: a gentle cut
+    assert bucket.throttled(bucket.acquire()) and bucket.rate == pytest.approx(90.25)  # sent after the cut
+
+
+def saturate(bucket, clock, seconds: float, granted_share: float) -> None:
+    """Callers always waiting for tokens for `seconds`; `granted_share` of their calls go through."""
+    sent, through = 0, 0.0
+    start = clock.now
+    while clock.now - start < seconds:
+        bucket.acquire()
+        sent += 1
+        if through + granted_share >= 1:
+            through -= 1 - granted_share
+            bucket.succeeded()
+        else:
+            through += granted_share
+
+
+def test_far_above_the_quota_the_rate_drops_to_what_the_server_granted():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.6)  # the server let 60 calls a second through
+    bucket.throttled(bucket.epoch)
+    assert bucket.rate == pytest.approx(60, rel=0.05)
+
+
+def test_a_cut_is_at_most_a_halving():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.1)
+    bucket.throttled(bucket.epoch)
+    assert bucket.rate == 50
 
 
 def test_the_rate_grows_back_slowly_while_calls_succeed():
     clock = FakeClock()
     bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
     bucket.throttled(bucket.acquire())
-    assert bucket.rate == 75
-    for _ in range(75):  # one second of calls at the cut rate
+    assert bucket.rate == 95
+    for _ in range(95):  # one second of calls at the cut rate
         bucket.acquire()
         bucket.succeeded()
-    assert 77 < bucket.rate < 80  # about 5 % a second, not back at once
+    assert 96 < bucket.rate < 98  # about 2 % a second, not back at once
     for _ in range(2000):
         bucket.acquire()
         bucket.succeeded()
     assert bucket.rate == 100  # never above the configured rate
+
+
+def test_callers_held_back_by_a_pause_go_one_by_one_after_it():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    bucket.pause(2.0)
+    sends = []
+    for _ in range(3):
+        bucket.acquire()
+        sends.append(clock.now)
+    assert sends == pytest.approx([2.0, 2.1, 2.2])  # not a burst of 3 the moment the pause ends
 
 
 def test_a_server_retry_after_holds_every_caller_back():
