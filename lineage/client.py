@@ -1,5 +1,5 @@
 """The DataWorks OpenAPI (2020-05-18) as opsguard uses it: the real SDK, one attempt per call,
-with our own rate limit, retries and error mapping around it (REFERENCE.md §6: the SDK retries
+with our own rate limit, retries and error mapping around it (docs/dataworks.md: the SDK retries
 nothing and reports `Success: false` without raising).
 
 The SDK costs ~0.8 s to import, so it is imported when a client is built, never at module import.
@@ -113,9 +113,9 @@ class DataWorksClient:
                 self._last_success = self._clock()
                 return failure
             throttled = failure.kind is FailureKind.THROTTLED
+            if throttled:  # every caller of this client slows down, whoever retries
+                self.bucket.throttled(epoch, None if failure.retry_after_ms is None else failure.retry_after_ms / 1000)
             if throttled and attempts > 1:
-                retry_after = None if failure.retry_after_ms is None else failure.retry_after_ms / 1000
-                self.bucket.throttled(epoch, retry_after)
                 waited = self._clock() - max(started, self._last_success)
                 if waited <= self.settings.throttle_patience_seconds:
                     self.stats.add(action, retry=True, throttled=True)

@@ -27,10 +27,11 @@ __all__ = ["TokenBucket"]
 
 MIN_CUT = 0.95       # a cut leaves at most this share of the rate that was throttled ...
 MAX_CUT = 0.5        # ... and at least this share
-WINDOW = 2.0         # seconds of successful calls that measure the granted rate
+WINDOW = 2.0         # seconds of successful calls that measure the granted rate (or `WINDOW_CALLS` calls' time)
+WINDOW_CALLS = 20    # ... so a low rate is measured over enough calls
 MIN_MEASURE = 0.5    # ... at least this long, all of it with callers waiting for tokens
 INCREASE = 0.02      # growth per second of successful calls, as a share of the current rate ...
-MIN_INCREASE = 0.01  # ... but at least this share of the configured rate (so a low rate recovers)
+MIN_INCREASE = 0.002  # ... but at least this share of the configured rate (so a rate at the floor recovers)
 FLOOR = 1 / 64       # never below this share of the configured rate
 
 
@@ -111,7 +112,7 @@ class TokenBucket:
         with self._lock:
             now = self._clock()
             self._successes.append(now)
-            while self._successes[0] < now - WINDOW:
+            while self._successes[0] < now - max(WINDOW, WINDOW_CALLS / self.rate):
                 self._successes.popleft()
             if self.rate < self.max_rate:
                 step = max(self.rate * INCREASE, self.max_rate * MIN_INCREASE)
@@ -127,7 +128,7 @@ class TokenBucket:
         tokens; None when that stretch is shorter than `MIN_MEASURE`."""
         if self._saturated_since is None:
             return None
-        start = max(now - WINDOW, self._saturated_since)
+        start = max(now - max(WINDOW, WINDOW_CALLS / self.rate), self._saturated_since)
         if now - start < MIN_MEASURE:
             return None
         while self._successes and self._successes[0] < start:

@@ -48,7 +48,7 @@ class _Walk:
         if self.follow:
             first += [("children", i) for i in sorted(self.listed)]
         return calls.waves(self._call, first, self._handle,
-                           lambda k: "dependencies" if k == 1 else f"downstream in other workspaces (depth {k})")
+                           lambda k: "dependencies" if k == 1 else f"downstream outside the synced nodes ({k - 1})")
 
     def _call(self, call: Call) -> list[dict[str, Any]] | dict[str, Any] | AccessDeniedError:
         kind, node_id = call

@@ -5,7 +5,7 @@ brief: ``projects``, ``nodes``, ``edges``, ``instances``, ``baselines``, ``optio
 ``python -m sandbox.workspace --nodes N --seed S --out FILE`` writes it as JSON.
 
 Deterministic for a given ``(nodes, seed, days, end_bizdate)``. The sample ids of
-``shared/dataworks/samples`` always exist (for ``nodes >= 50``): project 215001,
+``evaluator/demo_samples`` always exist (for ``nodes >= 50``): project 215001,
 ``700000000101`` (``ods_trade_order_di``, a hub ingestion node in baseline 90001),
 ``700000000102``, and ``700000000205`` -> ``700000000206`` downstream of 101.
 """
