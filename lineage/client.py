@@ -109,7 +109,7 @@ class DataWorksClient:
             self.stats.add(action)
             failure = self._attempt(method, request)
             if isinstance(failure, dict):
-                self.bucket.succeeded()
+                self.bucket.succeeded(epoch)
                 self._last_success = self._clock()
                 return failure
             throttled = failure.kind is FailureKind.THROTTLED

@@ -6,14 +6,13 @@ below it.
 
 How far to cut: to the rate at which calls went through over the last `WINDOW` seconds, which is what the
 server granted, but by at least `MIN_CUT` and at most `MAX_CUT`. A sync far above its quota drops to the
-quota at once (not in many halvings); one throttled by a passing burst, just under its quota, loses little.
-The rate of calls that went through measures the grant only while callers wait for tokens (demand is above
-the rate); over a shorter stretch than `MIN_MEASURE` seconds the cut is the gentle `MIN_CUT`.
-
-One cut per *congestion event*: `acquire()` returns the bucket's epoch, and a throttled reply cuts the
-rate only if its request was sent in the current epoch (the cut starts a new one). The replies to requests
-already in flight when the rate was cut carry an old epoch and cut nothing, so N threads throttled at
-once cut once, however long their replies take. Clock and sleep are injectable for tests.
+quota in a few cuts (not in many small ones); one throttled by a passing burst, just under its quota, loses
+little. The rate of calls that went through measures the grant only while callers wait for tokens (demand
+is above the rate), over `MIN_MEASURE` seconds and `MIN_THROUGH` calls at least; before that (right after
+the start) the share of the current epoch's replies that went through stands in for it, once there are
+`MIN_REPLIES` of them; with fewer, the cut is the gentle `MIN_CUT`. After a cut, the server needs a moment
+to grant again (its own bucket is empty), so the next slot is one interval away and refusals within `SETTLE`
+intervals count as replies but cut nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +28,14 @@ MIN_CUT = 0.95       # a cut leaves at most this share of the rate that was thro
 MAX_CUT = 0.5        # ... and at least this share
 WINDOW = 2.0         # seconds of successful calls that measure the granted rate (or `WINDOW_CALLS` calls' time)
 WINDOW_CALLS = 20    # ... so a low rate is measured over enough calls
-MIN_MEASURE = 0.5    # ... at least this long, all of it with callers waiting for tokens
+MIN_MEASURE = 0.5    # ... at least this long, all of it with callers waiting for tokens ...
+MIN_THROUGH = 8      # ... and with at least this many calls through
+MIN_REPLIES = 4      # replies to the current epoch's requests that measure the grant before that
 INCREASE = 0.02      # growth per second of successful calls, as a share of the current rate ...
-MIN_INCREASE = 0.002  # ... but at least this share of the configured rate (so a rate at the floor recovers)
+MIN_INCREASE = 0.002  # ... but at least this share of the configured rate (so a rate at the floor recovers) ...
+RECOVER = 0.5        # ... and below the rate the last cut started from, this share of the gap to it
 FLOOR = 1 / 64       # never below this share of the configured rate
+SETTLE = 2.0         # after a cut, refusals within this many intervals (1 / rate) do not cut again
 
 
 class TokenBucket:
@@ -63,6 +66,10 @@ class TokenBucket:
         self._paused_until = 0.0
         self._successes: deque[float] = deque()
         self._saturated_since: float | None = None  # since when callers have had to wait for tokens
+        self._through = 0  # replies to requests of the current epoch that went through ...
+        self._refused = 0  # ... and that were refused
+        self._refused_at = 0.0  # the rate the last cut started from
+        self._settled_at = float("-inf")  # refusals before this do not cut (the server catches up after a cut)
 
     def acquire(self) -> int:
         """Take one token, sleeping outside the lock until it is due; returns the epoch it was taken in.
@@ -97,25 +104,42 @@ class TokenBucket:
                 self._paused_until = max(self._paused_until, now + retry_after)
             if epoch != self.epoch:
                 return False
+            self._refused += 1
+            if now < self._settled_at:
+                return False
             granted = self._granted(now)
+            replies = self._through + self._refused
+            if granted is None and replies >= MIN_REPLIES:
+                granted = self.rate * self._through / replies
             cut = self.rate * MIN_CUT if granted is None else max(self.rate * MAX_CUT, granted)
+            self._refused_at = self.rate
             self.rate = max(self.max_rate * FLOOR, min(self.rate * MIN_CUT, cut))
             self.epoch += 1
+            self._through = self._refused = 0
             self.cuts += 1
+            # The server needs a moment to grant again: the next slot is one interval away, and refusals
+            # within two intervals of the cut do not cut again.
+            self._next = max(self._next, now + 1.0 / self.rate)
+            self._settled_at = now + SETTLE / self.rate
             return True
 
-    def succeeded(self) -> None:
-        """A call went through: grow the rate by a little, up to the configured rate.
+    def succeeded(self, epoch: int | None = None) -> None:
+        """A call (taken in `epoch`) went through: grow the rate, up to the configured rate.
 
-        Each success adds `step / rate`, so growth is `step` per second whatever the rate: about 5 % a second.
+        Each success adds `step / rate`, so growth is `step` per second whatever the rate: half the way back
+        to the rate the last cut started from in a second (a cut that went too deep costs little), then 2 %
+        a second beyond it, probing for more.
         """
         with self._lock:
             now = self._clock()
             self._successes.append(now)
+            if epoch == self.epoch:
+                self._through += 1
             while self._successes[0] < now - max(WINDOW, WINDOW_CALLS / self.rate):
                 self._successes.popleft()
             if self.rate < self.max_rate:
-                step = max(self.rate * INCREASE, self.max_rate * MIN_INCREASE)
+                step = max(self.rate * INCREASE, self.max_rate * MIN_INCREASE,
+                           RECOVER * (self._refused_at - self.rate))
                 self.rate = min(self.max_rate, self.rate + step / self.rate)
 
     def pause(self, seconds: float) -> None:
@@ -131,6 +155,5 @@ class TokenBucket:
         start = max(now - max(WINDOW, WINDOW_CALLS / self.rate), self._saturated_since)
         if now - start < MIN_MEASURE:
             return None
-        while self._successes and self._successes[0] < start:
-            self._successes.popleft()
-        return len(self._successes) / (now - start)
+        through = sum(1 for t in self._successes if t >= start)
+        return through / (now - start) if through >= MIN_THROUGH else None

@@ -95,11 +95,25 @@ def test_bucket_rejects_a_non_positive_rate():
 
 def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
     clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket = TokenBucket(rate=100, burst=16, clock=clock, sleep=clock.sleep)  # all sent at once
     epochs = [bucket.acquire() for _ in range(8)]  # eight requests in flight
     cuts = [bucket.throttled(epoch) for epoch in epochs]  # ... all throttled
-    assert cuts == [True] + [False] * 7 and bucket.rate == 95  # no measure of the grant yet: a gentle cut
-    assert bucket.throttled(bucket.acquire()) and bucket.rate == pytest.approx(90.25)  # sent after the cut
+    assert cuts == [True] + [False] * 7 and bucket.rate == 95  # one cut, gentle: nothing measured yet
+    # right after a cut the server has nothing to grant yet: refusals then cut nothing ...
+    after = [bucket.acquire() for _ in range(5)]
+    assert not any(bucket.throttled(epoch) for epoch in after[:4]) and bucket.rate == 95
+    # ... but they count: once settled, 5 refusals of 5 replies mean the rate is far too high: halved
+    clock.now += 0.05
+    assert bucket.throttled(after[4]) and bucket.rate == 47.5
+
+
+def test_a_refusal_after_many_went_through_costs_little():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(15):
+        bucket.succeeded(bucket.acquire())
+    bucket.throttled(bucket.acquire())
+    assert bucket.rate == pytest.approx(93.75)  # 15 of the 16 replies went through: 15/16 of the rate
 
 
 def saturate(bucket, clock, seconds: float, granted_share: float) -> None:
@@ -138,13 +152,23 @@ def test_the_rate_grows_back_slowly_while_calls_succeed():
     bucket.throttled(bucket.acquire())
     assert bucket.rate == 95
     for _ in range(95):  # one second of calls at the cut rate
-        bucket.acquire()
-        bucket.succeeded()
-    assert 96 < bucket.rate < 98  # about 2 % a second, not back at once
-    for _ in range(2000):
-        bucket.acquire()
-        bucket.succeeded()
+        bucket.succeeded(bucket.acquire())
+    assert 97 < bucket.rate < 98.5  # half the way back to where it was refused, not back at once
+    for _ in range(6000):
+        bucket.succeeded(bucket.acquire())
     assert bucket.rate == 100  # never above the configured rate
+
+
+def test_a_cut_that_went_too_deep_recovers_fast():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.1)
+    bucket.throttled(bucket.epoch)
+    assert bucket.rate == 50
+    start = clock.now
+    while clock.now - start < 1.0:
+        bucket.succeeded(bucket.acquire())
+    assert 65 < bucket.rate < 78  # about half the gap to 100 closed in a second
 
 
 def test_callers_held_back_by_a_pause_go_one_by_one_after_it():
@@ -169,6 +193,6 @@ def test_a_server_retry_after_holds_every_caller_back():
 def test_the_rate_never_drops_below_its_floor():
     clock = FakeClock()
     bucket = TokenBucket(rate=64, burst=1, clock=clock, sleep=clock.sleep)
-    for _ in range(100):
+    for _ in range(1000):
         bucket.throttled(bucket.acquire())
     assert bucket.rate == 1.0

@@ -74,12 +74,32 @@ def test_a_workspace_past_the_page_limit_is_listed_exactly(emulator_factory, tmp
     per_type = Counter(n["SchedulerType"] for n in fixture["nodes"])
     assert len(fixture["nodes"]) > 300 and per_type["NORMAL"] > 300 and len(fixture["instances"]) > 300
     emulator = emulator_factory(fixture, page_limits=SMALL)
-    result = sync(client_for(emulator, SMALL), tmp_path)
+    client = client_for(emulator, SMALL)
+    filters_used = spy_filters(client)
+    result = sync(client, tmp_path)
     assert snapshot_rows(result.snapshot.path) == fixture_rows(fixture)
     stats = emulator.stats()
     assert stats["page_limit"] == 0  # the sync never asked for a page past the limit
     assert result.info["history_rows_missed"] == 0
-    assert stats["by_action"]["ListNodes"] > len(fixture["nodes"]) / 100  # split into narrower queries
+    # every level of both partitions was needed
+    assert {("ListNodes", ("scheduler_type",)), ("ListNodes", ("program_type", "scheduler_type")),
+            ("ListNodes", ("owner", "program_type", "scheduler_type")), ("ListInstances", ("program_type",)),
+            ("ListInstances", ("owner", "program_type")),
+            ("ListInstances", ("node_id", "owner", "program_type"))} <= filters_used
+
+
+def spy_filters(client) -> set[tuple[str, tuple[str, ...]]]:
+    """Record which filter combinations the client's list calls use (the calls go through unchanged)."""
+    used: set[tuple[str, tuple[str, ...]]] = set()
+    for action, name in (("ListNodes", "list_nodes_page"), ("ListInstances", "list_instances_page")):
+        real = getattr(client, name)
+
+        def recorded(*args, _real=real, _action=action, **filters):
+            used.add((_action, tuple(sorted(filters))))
+            return _real(*args, **filters)
+
+        setattr(client, name, recorded)
+    return used
 
 
 def test_the_old_way_of_paging_hits_the_limit(emulator_factory, tmp_path):

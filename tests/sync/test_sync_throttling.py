@@ -76,7 +76,7 @@ def test_a_sync_against_a_quota_below_its_rate_limit_completes_with_few_refusals
     result = sync(client_for(emulator, rate_limit=300.0), tmp_path)
     assert table_counts(result.snapshot.path) == expected_counts(small)
     stats = emulator.stats()
-    assert 0 < stats["throttled"] <= 0.2 * stats["served"]  # it found the quota instead of hammering it
+    assert 0 < stats["throttled"] <= 0.25 * stats["served"]  # it found the quota instead of hammering it
     assert result.info["api_errors"] == 0
 
 
@@ -84,7 +84,7 @@ def test_throttling_with_retry_after_pauses_and_completes(small, emulator_factor
     emulator = emulator_factory(small, qps=60, retry_after_ms=200)
     result = sync(client_for(emulator), tmp_path)
     assert table_counts(result.snapshot.path) == expected_counts(small)
-    assert 0 < emulator.stats()["throttled"] <= 0.2 * emulator.stats()["served"]
+    assert 0 < emulator.stats()["throttled"] <= 0.25 * emulator.stats()["served"]
 
 
 def test_a_quota_that_never_comes_back_fails_once_no_call_got_through_for_the_patience(small, emulator_factory):
