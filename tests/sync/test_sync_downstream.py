@@ -29,6 +29,8 @@ from tests.conftest import TEST_KEY, yesterday_in_dataworks_tz
 
 HOME, HUB = 215001, 700000000101
 ROOT = Path(__file__).resolve().parents[2]
+# the package that runs the `opsguard` command (the service code is moving from evaluator/ to opsguard/)
+CLI = "opsguard" if (ROOT / "opsguard" / "__main__.py").is_file() else "evaluator"
 FREEZE_SAMPLE = ROOT / "evaluator" / "demo_samples" / "freeze-node.json"
 
 
@@ -62,7 +64,7 @@ def opsguard(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": TEST_KEY.id,
            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": TEST_KEY.secret, "PYTHONPATH": str(ROOT)}
     env.pop("OPSGUARD_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "evaluator", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", CLI, *args], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
 
 
