@@ -174,10 +174,18 @@ class DataWorksClient:
         data = self.call("ListNodes", request).get("Data") or {}
         return list(data.get("Nodes") or []), int(data.get("TotalCount") or 0)
 
-    def get_node(self, node_id: int) -> dict[str, Any]:
-        """One node's full record (the fields ListNodes returns)."""
+    def get_node(self, node_id: int) -> dict[str, Any] | None:
+        """One node's record in the configured environment (`ProjectEnv`, PROD), or None when it does not
+        exist there. INFERRED: DataWorks answers an unknown node with a 4xx whose code names it not found
+        (`...NotFound` / `...NotExist`); any other error is raised."""
         request = self.models.GetNodeRequest(node_id=node_id, project_env=self.settings.project_env)
-        return dict(self.call("GetNode", request).get("Data") or {})
+        try:
+            body = self.call("GetNode", request)
+        except DataWorksError as exc:
+            if exc.status in (400, 404) and any(s in (exc.code or "") for s in ("NotFound", "NotExist")):
+                return None
+            raise
+        return dict(body.get("Data") or {}) or None
 
     def get_node_parents(self, node_id: int) -> list[dict[str, Any]]:
         request = self.models.GetNodeParentsRequest(node_id=node_id, project_env=self.settings.project_env)

@@ -50,7 +50,7 @@ class _Walk:
         return calls.waves(self._call, first, self._handle,
                            lambda k: "dependencies" if k == 1 else f"downstream outside the synced nodes ({k - 1})")
 
-    def _call(self, call: Call) -> list[dict[str, Any]] | dict[str, Any] | AccessDeniedError:
+    def _call(self, call: Call) -> list[dict[str, Any]] | dict[str, Any] | None | AccessDeniedError:
         kind, node_id = call
         try:
             if kind == "parents":
@@ -68,8 +68,8 @@ class _Walk:
         if isinstance(result, AccessDeniedError):
             self._unreadable(node_id, kind, result)
             return []
-        if kind == "node":
-            if result.get("NodeId") is not None:
+        if kind == "node":  # None: undeployed since its parent named it; the parent's record of it stays
+            if result is not None and result.get("NodeId") is not None:
                 self.writer.add_nodes([result], listed=False, complete=True)
             return []
         self.writer.add_nodes(result, listed=False)
