@@ -99,6 +99,8 @@ class DataWorksClient:
         `throttle_patience_seconds` in which no call of this client succeeded. Other retryable failures
         (5xx, network) get `max_attempts` attempts with exponential backoff and full jitter; the rest fail
         at once. `max_attempts = 1` means one attempt, throttled or not (the reporter counts its own).
+        INFERRED: throttling is transient (the account's quota is not readable through the API), so a call
+        refused now goes through later at a lower rate.
         """
         method = getattr(self._sdk, _snake(action) + "_with_options")
         attempts = self.settings.max_attempts
