@@ -1,5 +1,5 @@
 """The DataWorks OpenAPI (2020-05-18) as opsguard uses it: the real SDK, one attempt per call,
-with our own rate limit, retries and error mapping around it (REFERENCE.md §6: the SDK retries
+with our own rate limit, retries and error mapping around it (docs/dataworks.md: the SDK retries
 nothing and reports `Success: false` without raising).
 
 The SDK costs ~0.8 s to import, so it is imported when a client is built, never at module import.
@@ -12,20 +12,20 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lineage.config import DataWorksSettings, parse_endpoint
 from lineage.credentials import AccessKey, ChainCredentials
 from lineage.errors import AccessDeniedError, ApiUnavailableError, CredentialsError, DataWorksError
+from lineage.paging import MAX_PAGES, PAGE_SIZE
 from lineage.rate_limit import TokenBucket
 from lineage.retry import Failure, FailureKind, backoff_seconds, classify
 
 __all__ = ["ApiStats", "DataWorksClient", "PAGE_SIZE"]
 
 log = logging.getLogger(__name__)
-PAGE_SIZE = 100  # the largest page ListNodes / ListInstances accept
 
 
 @dataclass
@@ -56,7 +56,8 @@ class DataWorksClient:
     """Typed calls for the actions opsguard needs. Thread-safe; share one per sync or server."""
 
     def __init__(self, settings: DataWorksSettings, credentials: AccessKey | ChainCredentials, *,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                 clock: Callable[[], float] = time.monotonic, max_pages: Mapping[str, int] | None = None):
         from alibabacloud_dataworks_public20200518 import models
         from alibabacloud_dataworks_public20200518.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
@@ -77,6 +78,10 @@ class DataWorksClient:
         self.stats = ApiStats()
         self.bucket = TokenBucket(settings.rate_limit, burst=max(1.0, settings.rate_limit / 20))
         self._sleep = sleep
+        self._clock = clock
+        self._last_success = float("-inf")
+        #: PageNumber ceiling per list action (the documented ones unless a test narrows them)
+        self.max_pages: dict[str, int] = {**MAX_PAGES, **(max_pages or {})}
         self._rng = rng or random.Random()
         self._backoff_base = 0.2
         # The SDK builds its HTTP session for an endpoint on the first call, without a lock: N threads calling
@@ -87,30 +92,47 @@ class DataWorksClient:
 
     # -- one call, retried ----------------------------------------------------------------------
     def call(self, action: str, request: Any) -> dict[str, Any]:
-        """Run SDK method `<action>_with_options` with retries; return the response body as a dict."""
+        """Run SDK method `<action>_with_options` with retries; return the response body as a dict.
+
+        Throttling (`Throttling.*`, HTTP 429, `x-acs-retry-after`) cuts the shared rate and the call tries
+        again, as often as it takes while calls keep getting through: it gives up only after
+        `throttle_patience_seconds` in which no call of this client succeeded. Other retryable failures
+        (5xx, network) get `max_attempts` attempts with exponential backoff and full jitter; the rest fail
+        at once. `max_attempts = 1` means one attempt, throttled or not (the reporter counts its own).
+        INFERRED: throttling is transient (the account's quota is not readable through the API), so a call
+        refused now goes through later at a lower rate.
+        """
         method = getattr(self._sdk, _snake(action) + "_with_options")
         attempts = self.settings.max_attempts
-        for attempt in range(1, attempts + 1):
-            self.bucket.acquire()
+        failures = 0
+        started = self._clock()
+        while True:
+            epoch = self.bucket.acquire()
             self.stats.add(action)
             failure = self._attempt(method, request)
             if isinstance(failure, dict):
-                self.bucket.speed_up()
+                self.bucket.succeeded(epoch)
+                self._last_success = self._clock()
                 return failure
-            if not failure.retryable or attempt == attempts:
-                self.stats.add(action, error=True)
-                raise _as_error(action, failure, attempt)
-            delay = backoff_seconds(attempt, failure, base=self._backoff_base, rng=self._rng)
             throttled = failure.kind is FailureKind.THROTTLED
+            if throttled:  # every caller of this client slows down, whoever retries
+                self.bucket.throttled(epoch, None if failure.retry_after_ms is None else failure.retry_after_ms / 1000)
+            if throttled and attempts > 1:
+                waited = self._clock() - max(started, self._last_success)
+                if waited <= self.settings.throttle_patience_seconds:
+                    self.stats.add(action, retry=True, throttled=True)
+                    continue  # the bucket paces the next attempt
+                self.stats.add(action, error=True)
+                raise _as_error(action, failure, failures + 1, throttled_for=waited)
+            failures += 1
+            if not failure.retryable or failures >= attempts:
+                self.stats.add(action, error=True)
+                raise _as_error(action, failure, failures)
+            delay = backoff_seconds(failures, failure, base=self._backoff_base, rng=self._rng)
             self.stats.add(action, retry=True, throttled=throttled)
-            log.debug("%s attempt %d failed (%s %s); retrying in %.2fs", action, attempt, failure.status,
+            log.debug("%s attempt %d failed (%s %s); retrying in %.2fs", action, failures, failure.status,
                       failure.code, delay)
-            if throttled:  # everyone slows down, not only this thread
-                self.bucket.slow_down()
-                if failure.retry_after_ms is not None:
-                    self.bucket.pause(delay)
             self._sleep(delay)
-        raise AssertionError("unreachable")
 
     def _attempt(self, method: Callable[..., Any], request: Any) -> dict[str, Any] | Failure:
         if not self._session_built:
@@ -147,9 +169,10 @@ class DataWorksClient:
         result = body.get("PageResult") or {}
         return list(result.get("ProjectList") or []), int(result.get("TotalCount") or 0)
 
-    def list_nodes_page(self, project_id: int, page: int) -> tuple[list[dict[str, Any]], int]:
+    def list_nodes_page(self, project_id: int, page: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of a workspace's nodes; `filters`: `scheduler_type`, `program_type`, `owner`, `node_name`."""
         request = self.models.ListNodesRequest(project_id=project_id, project_env=self.settings.project_env,
-                                               page_number=page, page_size=PAGE_SIZE)
+                                               page_number=page, page_size=PAGE_SIZE, **filters)
         data = self.call("ListNodes", request).get("Data") or {}
         return list(data.get("Nodes") or []), int(data.get("TotalCount") or 0)
 
@@ -174,16 +197,20 @@ class DataWorksClient:
         request = self.models.GetNodeChildrenRequest(node_id=node_id, project_env=self.settings.project_env)
         return list((self.call("GetNodeChildren", request).get("Data") or {}).get("Nodes") or [])
 
-    def list_instances_page(self, project_id: int, bizdate: str, page: int) -> tuple[list[dict[str, Any]], int]:
-        """One page of a workspace's instances of one bizdate (`yyyy-MM-dd`)."""
+    def list_instances_page(self, project_id: int, bizdate: str, page: int,
+                            **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of a workspace's instances of one bizdate (`yyyy-MM-dd`); `filters`: `node_id`, `status`,
+        `program_type`, `owner`, `node_name`."""
         request = self.models.ListInstancesRequest(project_id=project_id, project_env=self.settings.project_env,
                                                    bizdate=f"{bizdate} 00:00:00", page_number=page,
-                                                   page_size=PAGE_SIZE)
+                                                   page_size=PAGE_SIZE, **filters)
         data = self.call("ListInstances", request).get("Data") or {}
         return list(data.get("Instances") or []), int(data.get("TotalCount") or 0)
 
-    def list_baselines_page(self, project_id: int, page: int) -> tuple[list[dict[str, Any]], int]:
-        request = self.models.ListBaselinesRequest(project_id=project_id, page_number=page, page_size=PAGE_SIZE)
+    def list_baselines_page(self, project_id: int, page: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of a workspace's baselines; `filters`: `priority`, `baseline_types`, `owner`."""
+        request = self.models.ListBaselinesRequest(project_id=project_id, page_number=page, page_size=PAGE_SIZE,
+                                                   **{k: str(v) for k, v in filters.items()})
         data = self.call("ListBaselines", request).get("Data") or {}
         return list(data.get("Baselines") or []), int(data.get("TotalCount") or 0)
 
@@ -205,7 +232,7 @@ def _snake(action: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
 
 
-def _as_error(action: str, failure: Failure, attempts: int) -> DataWorksError:
+def _as_error(action: str, failure: Failure, attempts: int, throttled_for: float | None = None) -> DataWorksError:
     where = f"{action}: HTTP {failure.status} {failure.code}".rstrip()
     detail = f"{where}: {failure.message}" if failure.message else where
     kwargs = {"action": action, "code": failure.code, "status": failure.status, "request_id": failure.request_id}
@@ -217,6 +244,9 @@ def _as_error(action: str, failure: Failure, attempts: int) -> DataWorksError:
     if failure.kind is FailureKind.CLOCK:
         return DataWorksError(f"DataWorks rejected the request time; is this machine's clock right? ({detail})",
                               **kwargs)
+    if throttled_for is not None:
+        return ApiUnavailableError(f"DataWorks throttled every call for {throttled_for:.0f} s (no call got through; "
+                                   f"is another client using the account's quota?): {detail}", **kwargs)
     if failure.retryable:
         return ApiUnavailableError(f"DataWorks unavailable after {attempts} attempts: {detail}", **kwargs)
     return DataWorksError(f"DataWorks rejected the request: {detail}", **kwargs)

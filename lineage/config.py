@@ -79,7 +79,8 @@ class DataWorksSettings(Settings):
     project_env: str = "PROD"
     rate_limit: PositiveFloat = 20.0  # API requests per second, all threads together
     concurrency: PositiveInt = 8      # calls in flight at once
-    max_attempts: PositiveInt = 8     # per call, first try included
+    max_attempts: PositiveInt = 8     # per call, first try included, for errors other than throttling; 1 = no retry
+    throttle_patience_seconds: PositiveFloat = 300.0  # a throttled call is retried until no call got through for this long
     connect_timeout_ms: PositiveInt = 5_000
     read_timeout_ms: PositiveInt = 30_000
     timezone: str = "+08:00"          # the region's local time: bizdates and run times are in it

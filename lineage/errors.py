@@ -11,7 +11,8 @@
     └── DataWorksError           the DataWorks API failed for good (after retries)
         ├── CredentialsError     missing, unknown or wrongly signed access key
         ├── AccessDeniedError    the key may not read that workspace
-        └── ApiUnavailableError  throttling / 5xx / network that outlived the retries
+        ├── ApiUnavailableError  5xx / network that outlived the retries, throttling that outlived the patience
+        └── PageLimitError       a listing that no partition of its query brings within the page limits
 """
 
 from __future__ import annotations
@@ -111,3 +112,12 @@ class AccessDeniedError(DataWorksError):
 
 class ApiUnavailableError(DataWorksError):
     """Throttling, server errors or network failures that outlived every retry."""
+
+
+class PageLimitError(DataWorksError):
+    """A list query has more rows than its pages reach and no filter splits it exactly (`key`, `total`)."""
+
+    def __init__(self, message: str, *, action: str = "", key: object = None, total: int = 0):
+        super().__init__(message, action=action)
+        self.key = key
+        self.total = total

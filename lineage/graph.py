@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NewType
 
@@ -83,6 +83,8 @@ class LineageGraph:
         self.snapshot_id: str = data.snapshot_id
         self.synced_at: datetime | None = data.synced_at
         self.history_to: date | None = data.history_to
+        #: workspaces the sync could not read: the snapshot does not know what lies below their nodes
+        self.unreadable_project_ids: tuple[int, ...] = tuple(data.unreadable_project_ids)
         ids = nodes["node_id"].to_numpy()
         if not _ascending(ids):
             raise SnapshotError(f"snapshot {self.snapshot_id}: nodes are not stored in node_id order")
@@ -129,16 +131,19 @@ class LineageGraph:
     @classmethod
     def from_records(cls, nodes: Iterable[Mapping[str, Any]], edges: Iterable[tuple[int, int]],
                      instances: Iterable[Mapping[str, Any]] = (), baselines: Mapping[int, Iterable[int]] | None = None,
-                     snapshot_id: str = "test", synced_at: datetime | None = None) -> LineageGraph:
+                     snapshot_id: str = "test", synced_at: datetime | None = None,
+                     unreadable_project_ids: Iterable[int] = ()) -> LineageGraph:
         """A graph of snake_case node dicts (`node_id` required, `scheduler_type` default NORMAL) and id pairs.
 
         `instances` are dicts of node_id, bizdate (date), status, begin_running_time / finish_time (epoch
         ms); `baselines` maps baseline id → member node ids. Edges naming unknown nodes raise UnknownNodeError.
+        `unreadable_project_ids`: workspaces a sync could not read (see `unreadable_project_ids`).
 
         >>> LineageGraph.from_records([{"node_id": 5, "priority": 8}], []).node(5).priority
         8
         """
-        return cls(load_records(nodes, edges, instances, baselines, snapshot_id, synced_at))
+        data = load_records(nodes, edges, instances, baselines, snapshot_id, synced_at)
+        return cls(replace(data, unreadable_project_ids=tuple(sorted({int(p) for p in unreadable_project_ids}))))
 
     # -- ids and attributes --------------------------------------------------------------------
     def __contains__(self, node_id: object) -> bool:

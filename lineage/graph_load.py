@@ -36,6 +36,7 @@ class GraphData:
     member_baseline: np.ndarray          # int64 their baseline ids
     runtimes: pa.Table                   # sql/graph_runtimes.sql, row i = idx i
     history: Callable[[], pa.Table]      # sql/graph_history.sql, read on first use
+    unreadable_project_ids: tuple[int, ...] = ()  # workspaces the sync could not read (their downstream is unknown)
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> GraphData:
@@ -78,7 +79,16 @@ def _read(con: duckdb.DuckDBPyConnection, default_id: str, synced_at: datetime |
         member_baseline=np.asarray(members["baseline_id"], dtype=np.int64),
         runtimes=_in_idx_order(con.sql(sql.load("graph_runtimes")).to_arrow_table()),
         history=history,
+        unreadable_project_ids=_unreadable(con),
     )
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """The snapshot's unreadable workspaces; () for snapshots written before the table existed."""
+    try:
+        return tuple(int(row[0]) for row in con.execute(sql.load("graph_unreadable_workspaces")).fetchall())
+    except duckdb.CatalogException:
+        return ()
 
 
 def _in_idx_order(table: pa.Table) -> pa.Table:

@@ -45,6 +45,7 @@ class SyncCounters:
     api_errors: int = 0
     throttled: int = 0
     history_bizdates_fetched: int = 0
+    history_rows_missed: int = 0
     previous_snapshot_id: str | None = None
 
 
@@ -59,6 +60,8 @@ class SnapshotWriter:
         self._con = duckdb.connect(str(self.path))
         self._con.execute(sql.load("schema"))
         self._nodes: dict[int, dict[str, Any]] = {}
+        self._rank: dict[int, int] = {}   # 2 listed, 1 complete record, 0 neighbour record
+        self._unreadable: dict[int, tuple[int, str, str, str]] = {}
         self._edges: set[tuple[int, int]] = set()
         self._instances: list[dict[str, Any]] = []
         self._projects: dict[int, tuple[int, str | None, str | None]] = {}
@@ -70,14 +73,29 @@ class SnapshotWriter:
         pid = int(record["ProjectId"])
         self._projects[pid] = (pid, record.get("ProjectName"), record.get("ProjectIdentifier"))
 
-    def add_nodes(self, records: Iterable[Mapping[str, Any]], *, listed: bool = True) -> None:
-        """Add node records. A listed record (from ListNodes) replaces one only seen as a neighbour."""
+    def add_nodes(self, records: Iterable[Mapping[str, Any]], *, listed: bool = True,
+                  complete: bool | None = None) -> None:
+        """Add node records. `listed`: from ListNodes of a synced workspace. `complete` (default: `listed`):
+        a full record (ListNodes, GetNode), not the few fields GetNodeParents / GetNodeChildren return.
+        A listed record replaces any other, a complete one replaces a partial one; otherwise the first stays."""
+        complete = listed if complete is None else complete
+        rank = 2 if listed else 1 if complete else 0
         for record in records:
             row = node_row(record)
             row["listed"] = listed
-            existing = self._nodes.get(row["node_id"])
-            if existing is None or (listed and not existing["listed"]):
-                self._nodes[row["node_id"]] = row
+            node_id = row["node_id"]
+            if node_id not in self._nodes or rank > self._rank.get(node_id, 0):
+                self._nodes[node_id] = row
+                self._rank[node_id] = rank
+
+    def add_unreadable(self, project_id: int, action: str, code: str, message: str) -> None:
+        """Record a workspace the credentials may not read (the first refusal is kept)."""
+        self._unreadable.setdefault(int(project_id), (int(project_id), action, code, message))
+
+    @property
+    def unreadable(self) -> set[int]:
+        """Workspaces recorded as unreadable so far."""
+        return set(self._unreadable)
 
     def add_edges(self, pairs: Iterable[tuple[int, int]]) -> None:
         self._edges.update((int(p), int(c)) for p, c in pairs)
@@ -126,6 +144,8 @@ class SnapshotWriter:
             con.executemany("INSERT INTO projects VALUES (?, ?, ?)", list(self._projects.values()))
         if self._baselines:
             con.executemany("INSERT INTO baselines VALUES (?, ?, ?, ?)", list(self._baselines.values()))
+        if self._unreadable:
+            con.executemany(sql.load("snapshot_insert_unreadable"), sorted(self._unreadable.values()))
         listed_members = pa.table({"baseline_id": pa.array([b for b, _ in self._baseline_nodes], pa.int64()),
                                    "node_id": pa.array([n for _, n in self._baseline_nodes], pa.int64())})
         con.register("staging_baseline_nodes", listed_members)
@@ -141,6 +161,7 @@ class SnapshotWriter:
             "api_calls": counters.api_calls, "api_retries": counters.api_retries,
             "api_errors": counters.api_errors, "throttled": counters.throttled,
             "history_bizdates_fetched": counters.history_bizdates_fetched,
+            "history_rows_missed": counters.history_rows_missed,
             "previous_snapshot_id": counters.previous_snapshot_id,
         })
         con.execute("CHECKPOINT")

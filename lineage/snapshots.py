@@ -3,11 +3,18 @@
 Layout: `<data-dir>/snapshots/<UTC timestamp>.duckdb`; `CURRENT` holds the live file's name and is
 replaced atomically (temp file + `os.replace`), so a reader sees the old snapshot or the new one,
 never half of either. A sync writes `<name>.duckdb.partial` and renames it only when complete.
+
+While a sync writes its partial it holds an exclusive `flock` on `<name>.duckdb.partial.lock`. The kernel
+drops the lock when the process dies however it dies, so `clean_partials()` (run by every sync) removes
+exactly the partial files (and DuckDB's `.wal` / `.tmp` beside them) of syncs that are gone, never those
+of a sync still running in another process.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +27,7 @@ __all__ = ["SnapshotRef", "SnapshotStore", "connect_snapshot", "default_data_dir
 
 SNAPSHOT_SUFFIX = ".duckdb"
 PARTIAL_SUFFIX = ".duckdb.partial"
+LOCK_SUFFIX = ".lock"
 
 
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -54,6 +62,7 @@ class SnapshotStore:
         self.data_dir = Path(data_dir)
         self.dir = self.data_dir / "snapshots"
         self.current_file = self.dir / "CURRENT"
+        self._locks: dict[Path, int] = {}  # partial -> fd of its held lock file
 
     def current(self) -> SnapshotRef | None:
         """The live snapshot, or None before the first successful sync."""
@@ -88,15 +97,60 @@ class SnapshotStore:
                 for p in sorted(self.dir.glob(f"*{SNAPSHOT_SUFFIX}"))]
 
     def new_partial(self, now: datetime | None = None) -> Path:
-        """A fresh, unused `.partial` path named for the UTC time, for a sync to write into."""
+        """A fresh, unused `.partial` path named for the UTC time, for a sync to write into.
+
+        The partial's lock is taken before the path is handed out and held until `publish` or `release`
+        (or this process's end), so no other process's `clean_partials` takes it for abandoned.
+        """
         self.dir.mkdir(parents=True, exist_ok=True)
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S.%fZ")
-        path = self.dir / f"{stamp}{PARTIAL_SUFFIX}"
-        n = 1
-        while path.exists() or path.with_name(path.name.removesuffix(".partial")).exists():
-            path = self.dir / f"{stamp}-{n}{PARTIAL_SUFFIX}"
+        n = 0
+        while True:
+            path = self.dir / f"{stamp}{'-' + str(n) if n else ''}{PARTIAL_SUFFIX}"
             n += 1
-        return path
+            lock = _lock_path(path)
+            if path.exists() or path.with_name(path.name.removesuffix(".partial")).exists():
+                continue
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            except FileExistsError:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a file just made exclusively: no one else holds it
+            os.write(fd, f"{os.getpid()}\n".encode())
+            self._locks[path] = fd
+            return path
+
+    def release(self, partial: Path) -> None:
+        """Drop the lock of a partial this store handed out (after `publish`, or once it is deleted)."""
+        fd = self._locks.pop(partial, None)
+        if fd is not None:
+            _lock_path(partial).unlink(missing_ok=True)
+            os.close(fd)
+
+    def clean_partials(self) -> list[Path]:
+        """Delete the partial files of syncs that are gone (their lock is free); return what went.
+
+        A partial without a lock file (written by an older opsguard) goes only when a newer snapshot exists.
+        """
+        if not self.dir.is_dir():
+            return []
+        removed: list[Path] = []
+        published = self.list()
+        newest = published[-1].path.name if published else ""
+        for partial in sorted(self.dir.glob(f"*{PARTIAL_SUFFIX}*")):
+            base = self.dir / (partial.name[:partial.name.index(PARTIAL_SUFFIX)] + PARTIAL_SUFFIX)
+            if partial.name.endswith(LOCK_SUFFIX) or base in self._locks:
+                continue
+            lock = _lock_path(base)
+            if lock.exists():
+                removed += _remove_if_abandoned(base, lock)
+            elif partial.exists() and base.name.removesuffix(".partial") < newest:
+                removed += _remove(partial)
+        for lock in sorted(self.dir.glob(f"*{PARTIAL_SUFFIX}{LOCK_SUFFIX}")):  # locks whose partial is gone
+            base = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
+            if base not in self._locks and not base.exists():
+                removed += _remove_if_abandoned(base, lock)
+        return removed
 
     def publish(self, partial: Path) -> SnapshotRef:
         """Make a completely written `.partial` file the live snapshot, atomically."""
@@ -108,10 +162,11 @@ class SnapshotStore:
         _fsync_file(tmp)
         os.replace(tmp, self.current_file)
         fsync_dir(self.dir)
+        self.release(partial)
         return SnapshotRef(id=final.name.removesuffix(SNAPSHOT_SUFFIX), path=final)
 
     def prune(self, keep: int = 5) -> list[Path]:
-        """Delete all but the newest `keep` snapshots (never the live one) and stale partial files."""
+        """Delete all but the newest `keep` snapshots (never the live one) and abandoned partial files."""
         current = self.current()
         removed: list[Path] = []
         published = self.list()
@@ -119,12 +174,7 @@ class SnapshotStore:
             if current is None or ref.path != current.path:
                 ref.path.unlink(missing_ok=True)
                 removed.append(ref.path)
-        newest = published[-1].path.name if published else ""
-        for partial in self.dir.glob(f"*{PARTIAL_SUFFIX}"):
-            # Only partials older than the newest snapshot are certainly abandoned.
-            if partial.name.removesuffix(".partial") < newest:
-                partial.unlink(missing_ok=True)
-                removed.append(partial)
+        removed += self.clean_partials()
         return removed
 
 
@@ -134,6 +184,37 @@ def connect_snapshot(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=True)
     except (duckdb.Error, OSError) as exc:
         raise SnapshotError(f"cannot open snapshot {path}: {exc}") from exc
+
+
+def _lock_path(partial: Path) -> Path:
+    return partial.with_name(partial.name + LOCK_SUFFIX)
+
+
+def _remove_if_abandoned(base: Path, lock: Path) -> list[Path]:
+    """Remove `base` and its companions if `lock` can be taken (its sync is gone), then the lock file."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return []
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []  # a live sync holds it
+        removed = [p for companion in sorted(base.parent.glob(f"{base.name}*"))
+                   if companion != lock for p in _remove(companion)]
+        lock.unlink(missing_ok=True)
+        return [*removed, lock]
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> list[Path]:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+    return [path]
 
 
 def _fsync_file(path: Path) -> None:

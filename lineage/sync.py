@@ -1,49 +1,40 @@
 """One sync: DataWorks metadata → a new snapshot file, published only when complete.
 
-Order of work: workspaces → node pages → baselines and options → each node's parents (and children
-when the sync is limited to some workspaces, so downstream nodes elsewhere are not missed) → run
-history of the bizdates the previous snapshot lacks. Calls run concurrently, all behind the client's
-rate limit. Any failure deletes the partial file; the live snapshot is never touched.
+Order of work: workspaces → node pages → baselines and options → each node's parents (and, when the sync
+does not cover every workspace downstream of its nodes, their children across workspaces: see
+`lineage.sync_dependencies`) → run history of the bizdates the previous snapshot lacks. Listings that one
+query cannot reach within the API's page limits are split by the actions' filters (`lineage.sync_listings`).
+Calls run concurrently, all behind the client's rate limit. Any failure deletes the partial file; the live
+snapshot is never touched. A workspace the credentials may not read is recorded, not fatal, unless no
+synced workspace can be read at all.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 import sql
-from lineage.client import PAGE_SIZE, DataWorksClient
+from lineage.client import DataWorksClient
+from lineage.errors import AccessDeniedError
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import SnapshotWriter, SyncCounters
 from lineage.snapshots import SnapshotRef, SnapshotStore, connect_snapshot, snapshot_id_of
+from lineage.sync_dependencies import fetch_dependencies
+from lineage.sync_listings import (baseline_partitioner, instance_partitioner, list_all, node_partitioner,
+                                   project_partitioner)
+from lineage.sync_pool import CallPool, Silent, SyncProgress
 
 __all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-class SyncProgress(Protocol):
-    """Where a sync reports how far it is (a progress bar on a TTY, log lines otherwise)."""
-
-    def start(self, phase: str, total: int) -> None: ...
-    def advance(self, phase: str, amount: int = 1) -> None: ...
-
-
-class _Silent:
-    def start(self, phase: str, total: int) -> None:
-        pass
-
-    def advance(self, phase: str, amount: int = 1) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -69,8 +60,13 @@ class SyncResult:
 
 def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest,
              progress: SyncProgress | None = None) -> SyncResult:
-    """Fetch everything, write a new snapshot, publish it atomically, prune old ones."""
-    progress = progress or _Silent()
+    """Fetch everything, write a new snapshot, publish it atomically, prune old ones.
+
+    Partial files of syncs that died (killed, crashed machine) are removed first; those of a sync still
+    running in another process are left alone (`SnapshotStore.clean_partials`)."""
+    progress = progress or Silent()
+    for stale in store.clean_partials():
+        log.info("removed %s, left by a sync that did not finish", stale.name)
     previous = store.current()
     partial = store.new_partial()
     writer = SnapshotWriter(partial, tz=request.tz)
@@ -78,7 +74,7 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
     previous_con = connect_snapshot(previous.path) if previous else None
     try:
         with ThreadPoolExecutor(max_workers=client.settings.concurrency, thread_name_prefix="sync") as pool:
-            job = _SyncJob(client, pool, writer, request, progress)
+            job = _SyncJob(client, CallPool(pool, progress), writer, request)
             job.run(previous_con, counters)
         counters.api_calls = client.stats.calls
         counters.api_retries = client.stats.retries
@@ -87,6 +83,7 @@ def run_sync(client: DataWorksClient, store: SnapshotStore, request: SyncRequest
         writer.finish(counters, snapshot_id=snapshot_id_of(partial))
     except BaseException:
         writer.abort()
+        store.release(partial)
         raise
     finally:
         if previous_con is not None:
@@ -130,31 +127,38 @@ def history_plan(today: date, history_days: int, previous_to: date | None) -> tu
 
 
 class _SyncJob:
-    def __init__(self, client: DataWorksClient, pool: ThreadPoolExecutor, writer: SnapshotWriter,
-                 request: SyncRequest, progress: SyncProgress):
-        self.client, self.pool, self.writer, self.request, self.progress = client, pool, writer, request, progress
+    def __init__(self, client: DataWorksClient, calls: CallPool, writer: SnapshotWriter, request: SyncRequest):
+        self.client, self.calls, self.writer, self.request = client, calls, writer, request
+        self.max_pages = client.max_pages
 
     def run(self, previous: duckdb.DuckDBPyConnection | None, counters: SyncCounters) -> None:
         """`previous`: the live snapshot, opened once for every phase that reuses it (None on a first sync)."""
         project_ids = self._projects()
         counters.project_ids = project_ids
         listed = self._nodes(project_ids)
-        self._baselines_and_options(project_ids)
+        readable = [pid for pid in project_ids if pid not in self.writer.unreadable]
+        self._baselines_and_options(readable)
         prev_info = _sync_info(previous) if previous is not None else {}
         incremental = (not self.request.full and bool(prev_info)
                        and sorted(prev_info.get("project_ids") or []) == sorted(project_ids)
                        and prev_info.get("source") == self.client.endpoint)
         counters.mode = "incremental" if incremental else "full"
         reuse = self._reusable(previous, listed) if incremental and previous is not None else set()
-        self._dependencies(listed, reuse, previous, limited=bool(self.request.projects))
+        if reuse and previous is not None:
+            self._copy_parent_edges(previous, reuse)
+        # Every edge is some node's parent edge, unless the child lives in a workspace this sync does not list.
+        follow = bool(self.request.projects) or bool(self.writer.unreadable)
+        fetch_dependencies(self.client, self.calls, self.writer, (int(n["NodeId"]) for n in listed), reuse, follow)
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None
-        counters.history_bizdates_fetched = self._history(project_ids, previous, history_to)
+        counters.history_bizdates_fetched, counters.history_rows_missed = \
+            self._history(readable, listed, previous, history_to)
 
     # -- phases -----------------------------------------------------------------------------------
     def _projects(self) -> list[int]:
-        self.progress.start("workspaces", 1)
-        projects = list(self._all_pages(self.client.list_projects_page))
-        self.progress.advance("workspaces")
+        projects: list[dict[str, Any]] = []
+        list_all(self.calls, project_partitioner(self.max_pages["ListProjects"]), [None],
+                 lambda _, page: self.client.list_projects_page(page), lambda _, rows: projects.extend(rows),
+                 "workspaces")
         by_id = {int(p["ProjectId"]): p for p in projects if p.get("ProjectId") is not None}
         wanted = list(self.request.projects) or sorted(by_id)
         for pid in wanted:
@@ -163,24 +167,32 @@ class _SyncJob:
         return wanted
 
     def _nodes(self, project_ids: list[int]) -> list[dict[str, Any]]:
-        self.progress.start("node pages", len(project_ids))
         nodes: list[dict[str, Any]] = []
-        for _, page_nodes in self._paged_parallel(project_ids, self.client.list_nodes_page, "node pages"):
-            nodes.extend(page_nodes)
+        list_all(self.calls, node_partitioner(self.max_pages["ListNodes"]), project_ids,
+                 self.client.list_nodes_page, lambda _, rows: nodes.extend(rows), "node pages",
+                 forbidden=self._forbidden_workspace)
+        if project_ids and all(pid in self.writer.unreadable for pid in project_ids):
+            raise AccessDeniedError(f"the credentials may read none of the workspaces to sync "
+                                    f"({', '.join(map(str, project_ids))}): every ListNodes answered 403",
+                                    action="ListNodes", code="Forbidden.Access", status=403)
         self.writer.add_nodes(nodes, listed=True)
         log.info("listed %d nodes", len(nodes))
         return nodes
 
+    def _forbidden_workspace(self, project_id: Hashable, error: AccessDeniedError) -> None:
+        log.warning("workspace %s cannot be read (%s): recorded as unreadable", project_id, error.code)
+        self.writer.add_unreadable(int(project_id), "ListNodes", error.code or "", str(error))  # type: ignore[arg-type]
+
     def _baselines_and_options(self, project_ids: list[int]) -> None:
-        self.progress.start("baselines", len(project_ids))
-        for project_id, baselines in self._paged_parallel(project_ids, self.client.list_baselines_page,
-                                                          "baselines"):
+        def add(project_id: Hashable, baselines: list[dict[str, Any]]) -> None:
             for baseline in baselines:
                 self.writer.add_baseline(baseline, project_id=int(baseline.get("ProjectId") or project_id))
+
+        list_all(self.calls, baseline_partitioner(self.max_pages["ListBaselines"]), project_ids,
+                 self.client.list_baselines_page, add, "baselines")
         if self.request.extension_code:
             code = self.request.extension_code
-            self.progress.start("options", len(project_ids))
-            values = self._map(lambda pid: self.client.get_option_value(pid, code), project_ids, "options")
+            values = self.calls.map(lambda pid: self.client.get_option_value(pid, code), project_ids, "options")
             for project_id, value in zip(project_ids, values):
                 self.writer.add_option(project_id, value)
 
@@ -189,39 +201,21 @@ class _SyncJob:
         return {int(n["NodeId"]) for n in listed
                 if n.get("ModifyTime") is not None and before.get(int(n["NodeId"])) == int(n["ModifyTime"])}
 
-    def _dependencies(self, listed: list[dict[str, Any]], reuse: set[int],
-                      previous: duckdb.DuckDBPyConnection | None,
-                      limited: bool) -> None:
-        if reuse and previous is not None:
-            self._copy_parent_edges(previous, reuse)
-        ids = [int(n["NodeId"]) for n in listed]
-        calls: list[tuple[str, int]] = [("parents", i) for i in ids if i not in reuse]
-        if limited:  # children in other workspaces are only found by asking for them
-            calls += [("children", i) for i in ids]
-        self.progress.start("dependencies", len(calls))
-
-        def fetch(call: tuple[str, int]) -> tuple[str, int, list[dict[str, Any]]]:
-            kind, node_id = call
-            fn = self.client.get_node_parents if kind == "parents" else self.client.get_node_children
-            return kind, node_id, fn(node_id)
-
-        for kind, node_id, neighbours in self._unordered(fetch, calls, "dependencies"):
-            self.writer.add_nodes(neighbours, listed=False)
-            other = (int(n["NodeId"]) for n in neighbours if n.get("NodeId") is not None)
-            self.writer.add_edges((o, node_id) if kind == "parents" else (node_id, o) for o in other)
-
     def _copy_parent_edges(self, previous: duckdb.DuckDBPyConnection, reuse: set[int]) -> None:
+        """The parent edges of unchanged nodes and the unlisted parents they name, from the previous snapshot."""
         previous.register("unchanged", pa.table({"node_id": pa.array(sorted(reuse), pa.int64())}))
         try:
             self.writer.add_edges(previous.execute(sql.load("sync_previous_parent_edges")).fetchall())
+            cursor = previous.execute(sql.load("sync_previous_unlisted_nodes"))
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
         finally:
             previous.unregister("unchanged")
-        cursor = previous.execute(sql.load("sync_previous_unlisted_nodes"))
-        names = [d[0] for d in cursor.description]
-        self.writer.add_nodes((dict(zip(names, row)) for row in cursor.fetchall()), listed=False)
+        self.writer.add_nodes((dict(zip(names, row)) for row in rows), listed=False)
 
-    def _history(self, project_ids: list[int], previous: duckdb.DuckDBPyConnection | None,
-                 previous_to: date | None) -> int:
+    def _history(self, project_ids: list[int], listed: list[dict[str, Any]],
+                 previous: duckdb.DuckDBPyConnection | None, previous_to: date | None) -> tuple[int, int]:
+        """(bizdates fetched, instances no ListInstances query could reach)."""
         today = self.request.today or datetime.now(self.request.tz).date()
         bizdates, keep_from = history_plan(today, self.request.history_days, previous_to)
         if previous is not None and previous_to is not None and bizdates:
@@ -229,57 +223,8 @@ class _SyncJob:
                                  params={"refetch_from": bizdates[0], "keep_from": keep_from}).to_arrow_table()
             self.writer.add_instance_table(table)
         keys = [(pid, d.isoformat()) for pid in project_ids for d in bizdates]
-        self.progress.start("run history", len(keys))
-        pager = lambda key, page: self.client.list_instances_page(key[0], key[1], page)  # noqa: E731
-        for _, instances in self._paged_parallel(keys, pager, "run history"):
-            self.writer.add_instances(instances)
-        return len(bizdates)
-
-    # -- concurrency helpers ----------------------------------------------------------------------
-    def _all_pages(self, fetch: Callable[[int], tuple[list[T], int]]) -> Iterator[T]:
-        first, total = fetch(1)
-        yield from first
-        pages = _page_count(total)
-        for items in self._map(lambda page: fetch(page)[0], range(2, pages + 1), None):
-            yield from items
-
-    def _paged_parallel(self, keys: list[Any], fetch: Callable[[Any, int], tuple[list[T], int]],
-                        phase: str) -> Iterator[tuple[Any, list[T]]]:
-        """(key, items) of the first page of every key, fetched concurrently, then of every remaining
-        page. Only the main thread submits work, so pool threads never wait on each other."""
-        rest: list[tuple[Any, int]] = []
-        for key, (items, total) in zip(keys, self._map(lambda k: fetch(k, 1), keys, None)):
-            self.progress.advance(phase)
-            rest.extend((key, page) for page in range(2, _page_count(total) + 1))
-            yield key, items
-        if rest:
-            self.progress.start(f"{phase} (more pages)", len(rest))
-            yield from self._unordered(lambda kp: (kp[0], fetch(kp[0], kp[1])[0]), rest, f"{phase} (more pages)")
-
-    def _map(self, fn: Callable[[T], R], items: Iterable[T], phase: str | None) -> list[R]:
-        """Results in input order; the first failure cancels the rest and is raised."""
-        futures = [self.pool.submit(fn, item) for item in items]
-        try:
-            results = []
-            for future in futures:
-                results.append(future.result())
-                if phase:
-                    self.progress.advance(phase)
-            return results
-        finally:
-            for future in futures:
-                future.cancel()
-
-    def _unordered(self, fn: Callable[[T], R], items: Iterable[T], phase: str) -> Iterator[R]:
-        futures = [self.pool.submit(fn, item) for item in items]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-                self.progress.advance(phase)
-        finally:
-            for future in futures:
-                future.cancel()
-
-
-def _page_count(total: int) -> int:
-    return max(1, -(-int(total) // PAGE_SIZE))
+        partitioner = instance_partitioner(listed, self.max_pages["ListInstances"])
+        list_all(self.calls, partitioner, keys,
+                 lambda key, page, **filters: self.client.list_instances_page(key[0], key[1], page, **filters),
+                 lambda _, rows: self.writer.add_instances(rows), "run history")
+        return len(bizdates), sum(partitioner.unreached.values())

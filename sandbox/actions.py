@@ -4,8 +4,17 @@ Each handler takes the workspace, the request (merged query + form parameters, a
 strings, as the SDK sends them) and the results list, and returns the JSON body in the
 shape the SDK's ``*ResponseBody.from_map`` reads. Errors are ``ApiError``:
 400 ``MissingParameter`` / ``InvalidParameter`` (e.g. PageSize > 100),
+400 ``Invalid.Parameter.PageNumber`` for a page past the action's documented page limit (``PAGE_LIMITS``),
 404 ``InvalidProjectId.NotFound`` / ``InvalidNodeId.NotFound`` / ``InvalidBaselineId.NotFound``,
-403 ``Forbidden.Access`` for projects outside ``allowed_projects``.
+403 ``Forbidden.Access`` for projects outside ``allowed_projects`` or inside ``forbidden_projects``.
+
+Page limits (documented): ListNodes, ListInstances and ListProjects take PageNumber 1-100, ListBaselines
+at most 30 pages; with PageSize <= 100 one query reaches at most 10,000 (3,000) rows. The error code and
+message of a page past the limit are not documented: INFERRED (DataWorks' dotted ``Invalid.*`` style).
+
+``ListInstances`` filters ``NodeId``, ``Status``, ``ProgramType``, ``Owner`` and ``NodeName`` (a substring)
+as ``ListNodes`` filters ``SchedulerType``, ``ProgramType``, ``Owner`` and ``NodeName``: an instance takes
+the program type, owner and name of its node.
 
 ``Bizdate``/``CycTime`` of instances are epoch ms in UTC+8 (``DATAWORKS_TZ``), as the API returns.
 """
@@ -23,6 +32,9 @@ from sandbox.served_workspace import ServedWorkspace
 from sandbox.workspace_schedule import midnight_ms
 
 MAX_PAGE_SIZE = 100
+#: documented PageNumber ceilings per action (ListBaselines: 30 pages)
+PAGE_LIMITS = {"ListProjects": 100, "ListNodes": 100, "ListInstances": 100, "ListBaselines": 30}
+PAGE_LIMIT_CODE = "Invalid.Parameter.PageNumber"  # INFERRED: the documentation names no code for it
 ENVIRONMENTS = ("PROD", "DEV")
 CHECK_RESULTS = ("OK", "FAIL")
 
@@ -33,6 +45,10 @@ class ApiRequest:
     params: Mapping[str, str]
     request_id: str
     allowed_projects: frozenset[int] | None = None
+    #: the action's PageNumber ceiling, None = unlimited (page limits switched off)
+    max_pages: int | None = None
+    #: listed by ListProjects (they are the tenant's) but every read of them answers 403
+    forbidden_projects: frozenset[int] = frozenset()
 
 
 Handler = Callable[[ServedWorkspace, ApiRequest, list], dict]
@@ -65,6 +81,10 @@ def _page(req: ApiRequest, default_size: int = 10) -> tuple[int, int]:
         raise invalid("PageNumber", number, "must be >= 1")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise invalid("PageSize", size, f"must be between 1 and {MAX_PAGE_SIZE}")
+    if req.max_pages is not None and number > req.max_pages:
+        raise ApiError(400, PAGE_LIMIT_CODE,
+                       f'The parameter "PageNumber" is invalid ({number}): {req.action} returns pages 1 to '
+                       f"{req.max_pages}; narrow the query with its filters.")
     return number, size
 
 
@@ -77,7 +97,8 @@ def _prod(req: ApiRequest) -> bool:
 
 
 def _allowed(req: ApiRequest, project_id: int) -> None:
-    if req.allowed_projects is not None and project_id not in req.allowed_projects:
+    if (req.allowed_projects is not None and project_id not in req.allowed_projects) \
+            or project_id in req.forbidden_projects:
         raise ApiError(403, "Forbidden.Access", f"You are not authorized to access project {project_id}.")
 
 
@@ -182,6 +203,9 @@ def list_instances(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
         buckets = ws.instances_between(project_id, begin, end)
     if status:
         buckets = [[i for i in b if i["Status"] == status] for b in buckets]
+    by_node = _node_filters(req, ws)
+    if by_node is not None:
+        buckets = [[i for i in b if by_node(ws.nodes.get(i["NodeId"]))] for b in buckets]
     total = sum(len(b) for b in buckets)
     page, skip = [], (number - 1) * size
     for bucket in buckets:
@@ -195,6 +219,17 @@ def list_instances(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
     ms = {b: midnight_ms(date.fromisoformat(b)) for b in {i["Bizdate"] for i in page}}
     rendered = [render_instance(i, ws.nodes.get(i["NodeId"]), ms[i["Bizdate"]]) for i in page]
     return _data(req, {"PageNumber": number, "PageSize": size, "TotalCount": total, "Instances": rendered})
+
+
+def _node_filters(req: ApiRequest, ws: ServedWorkspace) -> Callable[[dict | None], bool] | None:
+    """ListInstances' ProgramType / Owner / NodeName filters as a test on an instance's node (None: none given)."""
+    wanted = {k: req.params.get(p) for k, p in (("ProgramType", "ProgramType"), ("OwnerId", "Owner"))
+              if req.params.get(p)}
+    name_part = req.params.get("NodeName")
+    if not wanted and not name_part:
+        return None
+    return lambda node: node is not None and all(node.get(k) == v for k, v in wanted.items()) \
+        and (not name_part or name_part in node.get("NodeName", ""))
 
 
 def list_baselines(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:

@@ -8,7 +8,10 @@ In tests::
 
 Every ``POST /`` must carry a valid ACS3-HMAC-SHA256 signature (``acs_signature``); then
 faults apply (``faults``: latency, 429 ``Throttling.User``, 500 ``InternalError.System``),
-then the action runs (``actions``). Control endpoints, unsigned: ``GET /_emulator/results``
+then the action runs (``actions``). The documented page limits are enforced by default
+(``page_limits``: ``True``, ``False``, or ``{action: max PageNumber}``, see ``actions.PAGE_LIMITS``);
+``forbidden_projects`` are listed by ListProjects but answer 403 ``Forbidden.Access`` to every read,
+as a tenant's workspaces the credentials are no member of (``allowed_projects`` hides the others). Control endpoints, unsigned: ``GET /_emulator/results``
 (UpdateWorkbenchEventResult calls in arrival order), ``GET /_emulator/stats``,
 ``GET|POST /_emulator/faults``, ``GET /_emulator/health``. The sandbox EventBridge's public keys are
 published at ``GET /_emulator/eventbridge/<file>.pem`` (``Emulator.eventbridge``, see
@@ -35,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from sandbox.acs_signature import SignatureVerifier
-from sandbox.actions import ACTIONS, ApiRequest, dispatch
+from sandbox.actions import ACTIONS, PAGE_LIMIT_CODE, PAGE_LIMITS, ApiRequest, dispatch
 from sandbox.api_error import ApiError
 from sandbox.cli_args import OneLineArgumentParser, fail
 from sandbox.eventbridge_keys import EventBridgeKeys
@@ -62,11 +65,15 @@ class Emulator:
                  host: str = "127.0.0.1", port: int = 0, qps: float | None = None, error_rate: float = 0.0,
                  latency_ms: float = 0.0, fault_actions: Iterable[str] | None = None, seed: int = 0,
                  allowed_projects: Iterable[int] | None = None, credentials: Mapping[str, str] | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, page_limits: bool | Mapping[str, int] = True,
+                 forbidden_projects: Iterable[int] = (), retry_after_ms: int | None = None):
         self._workspace = ServedWorkspace(fixture)
         self._verifier = SignatureVerifier({access_key_id: access_key_secret, **(credentials or {})}, clock)
-        self._faults = FaultInjector(faults_from(qps, error_rate, latency_ms, fault_actions), seed)
+        self._faults = FaultInjector(faults_from(qps, error_rate, latency_ms, fault_actions, retry_after_ms), seed)
         self._allowed = None if allowed_projects is None else frozenset(allowed_projects)
+        self._forbidden = frozenset(forbidden_projects)
+        self.page_limits: dict[str, int] = (dict(PAGE_LIMITS) if page_limits is True
+                                            else {} if page_limits is False else dict(page_limits))
         self._results: list[dict] = []
         self._lock = threading.Lock()  # workspace reads and mutations
         self._stats_lock = threading.Lock()
@@ -128,12 +135,14 @@ class Emulator:
 
     def stats(self) -> dict:
         """Request counts: ``requests``, ``served``, ``by_action`` (served per action), ``throttled``,
-        ``errors`` (injected 500s), ``rejected`` (signature failures), ``client_errors``."""
+        ``errors`` (injected 500s), ``rejected`` (signature failures), ``client_errors``,
+        ``page_limit`` (pages refused past a page limit), ``forbidden`` (403 replies)."""
         with self._stats_lock:
             return {"requests": self._counts["requests"], "served": sum(self._per_action.values()),
                     "by_action": dict(self._per_action), "throttled": self._counts["throttled"],
                     "errors": self._counts["errors"], "rejected": self._counts["rejected"],
-                    "client_errors": self._counts["client_errors"]}
+                    "client_errors": self._counts["client_errors"], "page_limit": self._counts["page_limit"],
+                    "forbidden": self._counts["forbidden"]}
 
     @property
     def faults(self) -> Faults:
@@ -175,6 +184,10 @@ class Emulator:
             return Reply(200, _json(self._api(method, path, query_string, headers, body, request_id)),
                          {"x-acs-request-id": request_id})
         except ApiError as e:
+            if e.code == PAGE_LIMIT_CODE:
+                self._count("page_limit")
+            elif e.status == 403:
+                self._count("forbidden")
             return Reply(e.status, _json(e.body(request_id)), {"x-acs-request-id": request_id, **e.headers})
 
     def _api(self, method: str, path: str, query_string: str, headers: Mapping[str, list[str]], body: bytes,
@@ -210,7 +223,9 @@ class Emulator:
                 raise ApiError(400, "InvalidVersion", f"Specified version {version!r} is invalid; use {API_VERSION}.")
         try:
             with self._lock:
-                return dispatch(self._workspace, ApiRequest(action, params, request_id, self._allowed), self._results)
+                request = ApiRequest(action, params, request_id, self._allowed, self.page_limits.get(action),
+                                     self._forbidden)
+                return dispatch(self._workspace, request, self._results)
         finally:
             if action in ACTIONS:
                 self._served(action)  # answered by the action, successfully or with its own 4xx
@@ -264,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to each request")
     parser.add_argument("--fault-action", action="append", help="limit faults to this action (repeatable)")
     parser.add_argument("--allowed-project", type=int, action="append", help="answer 403 for other projects")
+    parser.add_argument("--forbidden-project", type=int, action="append", default=[],
+                        help="list this project but answer 403 to every read of it (repeatable)")
+    parser.add_argument("--no-page-limits", action="store_true",
+                        help="serve pages past the documented PageNumber limits (100; ListBaselines 30)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the error-rate RNG")
     parser.add_argument("--eventbridge-key-out", metavar="FILE",
                         help="write the sandbox EventBridge's private key PEM here (for python -m sandbox.pusher)")
@@ -277,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         emulator = Emulator(fixture, access_key_id=args.access_key_id, access_key_secret=args.access_key_secret,
                             host=args.host, port=args.port, qps=args.qps, error_rate=args.error_rate,
                             latency_ms=args.latency_ms, fault_actions=args.fault_action, seed=args.seed,
-                            allowed_projects=args.allowed_project)
+                            allowed_projects=args.allowed_project, forbidden_projects=args.forbidden_project,
+                            page_limits=not args.no_page_limits)
         emulator.start()
     except (WorkspaceFixtureError, FaultConfigError) as e:
         fail(prog, str(e))

@@ -5,7 +5,7 @@ brief: ``projects``, ``nodes``, ``edges``, ``instances``, ``baselines``, ``optio
 ``python -m sandbox.workspace --nodes N --seed S --out FILE`` writes it as JSON.
 
 Deterministic for a given ``(nodes, seed, days, end_bizdate)``. The sample ids of
-``shared/dataworks/samples`` always exist (for ``nodes >= 50``): project 215001,
+``evaluator/demo_samples`` always exist (for ``nodes >= 50``): project 215001,
 ``700000000101`` (``ods_trade_order_di``, a hub ingestion node in baseline 90001),
 ``700000000102``, and ``700000000205`` -> ``700000000206`` downstream of 101.
 """
@@ -47,8 +47,12 @@ _FIRST_FREE_ID = 700000000300
 _DAY_MS = 86_400_000
 
 
-def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: date | None = None) -> dict:
+def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: date | None = None,
+                       projects: int | None = None) -> dict:
     """Fixture dict of a workspace with ``nodes`` nodes and ``days`` bizdates of history.
+
+    ``projects`` sets the number of workspaces (default: 3, or one per ~3,500 nodes); ``projects=1`` puts
+    every node in workspace 215001, e.g. to exceed the API's 10,000 rows per query in one workspace.
 
     ``end_bizdate`` (default: yesterday in DataWorks time, UTC+8 — the newest bizdate whose runs have
     started, and the one a sync fetches last) is the newest bizdate with instances.
@@ -63,20 +67,22 @@ def generate_workspace(nodes: int, seed: int = 0, days: int = 30, end_bizdate: d
         raise ValueError(f"nodes must be >= {MIN_NODES}, got {nodes}")
     if days < 0:
         raise ValueError(f"days must be >= 0, got {days}")
+    if projects is not None and not 1 <= projects <= nodes // 10:
+        raise ValueError(f"projects must be between 1 and nodes / 10, got {projects}")
     end = end_bizdate or datetime.now(DATAWORKS_TZ).date() - timedelta(days=1)
     was_enabled = gc.isenabled()
     gc.disable()  # millions of new dicts/lists, no cycles: the cyclic GC would only burn time
     try:
-        return _generate(nodes, seed, days, end)
+        return _generate(nodes, seed, days, end, projects)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(nodes: int, seed: int, days: int, end: date) -> dict:
+def _generate(nodes: int, seed: int, days: int, end: date, projects: int | None) -> dict:
     rng = np.random.default_rng(seed)
 
-    n_projects = max(3, round(nodes / 3500))
+    n_projects = projects or max(3, round(nodes / 3500))
     g = build_graph(nodes, n_projects, max(1, round(nodes * 0.02)), rng)
     domains = project_domains(n_projects)
     project_ids = SAMPLE_PROJECT_ID + np.concatenate(([0], np.cumsum(rng.integers(1, 40, n_projects - 1))))
@@ -233,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="fixture JSON file to write")
     parser.add_argument("--days", type=int, default=30, help="bizdates of instance history (0 = none)")
+    parser.add_argument("--projects", type=int, help="number of workspaces (default: 3, or one per ~3,500 nodes)")
     parser.add_argument("--end-bizdate", help="newest bizdate with history, YYYY-MM-DD (default: yesterday)")
     args = parser.parse_args(argv)
     if args.nodes < MIN_NODES:
@@ -246,7 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         fail(prog, f"--out: directory {str(out.parent)!r} does not exist")
-    fixture = generate_workspace(args.nodes, seed=args.seed, days=args.days, end_bizdate=end)
+    if args.projects is not None and not 1 <= args.projects <= args.nodes // 10:
+        fail(prog, f"--projects must be between 1 and --nodes / 10, got {args.projects}")
+    fixture = generate_workspace(args.nodes, seed=args.seed, days=args.days, end_bizdate=end, projects=args.projects)
     try:
         write_workspace(fixture, out)
     except OSError as e:

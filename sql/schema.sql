@@ -67,6 +67,16 @@ CREATE TABLE project_options (
     option_value        VARCHAR            -- the extension's per-workspace options, a JSON string
 );
 
+-- Workspaces the sync could not read (HTTP 403 Forbidden.Access): synced workspaces whose nodes could not be
+-- listed, and workspaces downstream of synced nodes whose nodes' children could not be read. Nodes of these
+-- workspaces may be in `nodes` (seen as a parent or child), but what lies below them is unknown.
+CREATE TABLE unreadable_workspaces (
+    project_id          BIGINT NOT NULL,
+    action              VARCHAR NOT NULL,   -- the first call refused, e.g. ListNodes, GetNodeChildren
+    code                VARCHAR,            -- DataWorks' error code, e.g. Forbidden.Access
+    message             VARCHAR
+);
+
 CREATE TABLE sync_info (
     snapshot_id         VARCHAR NOT NULL,
     source              VARCHAR NOT NULL,   -- endpoint synced from, or 'fixture:<name>'
@@ -87,5 +97,7 @@ CREATE TABLE sync_info (
     history_from        DATE,               -- oldest bizdate held in `instances`
     history_to          DATE,               -- newest bizdate held in `instances`
     history_bizdates_fetched INTEGER NOT NULL,
-    previous_snapshot_id VARCHAR
+    previous_snapshot_id VARCHAR,
+    history_rows_missed BIGINT NOT NULL DEFAULT 0,  -- instances no ListInstances filter could reach (page limits)
+    unreadable_project_ids BIGINT[] NOT NULL DEFAULT []  -- see unreadable_workspaces
 );

@@ -31,6 +31,7 @@ from evaluator.checks.snapshot_freshness import snapshot_freshness
 from evaluator.checks.unfreeze_baselines_at_risk import unfreeze_baselines_at_risk
 from evaluator.checks.unfreeze_catch_up import unfreeze_catch_up
 from evaluator.checks.unknown_nodes import unknown_nodes
+from evaluator.checks.unreadable_workspaces import unreadable_workspaces
 from evaluator.policy import Policy
 from evaluator.verdict import Checkpoint
 from lineage.graph import LineageGraph
@@ -42,6 +43,9 @@ Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint
 CHECKS: tuple[Check, ...] = (
     # freeze-node / undeploy-node / backfill-data: the policy's [protected] list (first: its tip must name them)
     protected_nodes,
+    # every node operation and backfill whose downstream reaches a workspace the sync could not read: it
+    # qualifies every count below, so its warning leads the warnings of the tip (silent when all was read)
+    unreadable_workspaces,
     # freeze-node / undeploy-node
     downstream_blocked,
     downstream_orphaned,

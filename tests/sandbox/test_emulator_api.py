@@ -250,3 +250,67 @@ def test_sdk_from_8_threads_gets_hundreds_of_calls_per_second(emulator, sdk):
         t.join()
     # client and server share one GIL here; the subprocess figure (>= 500/s) is in the CLI test
     assert sum(calls) >= 150
+
+
+@pytest.mark.parametrize("request_of,last_page", [
+    (lambda page: m.ListNodesRequest(project_id=215001, project_env=PROD, page_number=page, page_size=1), 100),
+    (lambda page: m.ListInstancesRequest(project_id=215001, project_env=PROD, bizdate="2026-11-19 00:00:00",
+                                         page_number=page, page_size=1), 100),
+    (lambda page: m.ListBaselinesRequest(project_id=215001, page_number=page, page_size=1), 30),
+    (lambda page: m.ListProjectsRequest(page_number=page, page_size=1), 100),
+])
+def test_pages_past_the_documented_limit_are_refused(emulator, sdk, request_of, last_page):
+    client = sdk(emulator)
+    call = {"ListNodesRequest": client.list_nodes, "ListInstancesRequest": client.list_instances,
+            "ListBaselinesRequest": client.list_baselines, "ListProjectsRequest": client.list_projects}
+    request = request_of(last_page)
+    send = call[type(request).__name__]
+    assert send(request).status_code == 200  # the last documented page is served (empty or not)
+    with pytest.raises(ClientException) as info:
+        send(request_of(last_page + 1))
+    assert (info.value.status_code, info.value.code) == (400, "Invalid.Parameter.PageNumber")
+    assert "narrow the query" in info.value.message
+    assert emulator.stats()["page_limit"] == 1
+
+
+def test_page_limits_are_configurable(small_workspace, sdk):
+    with Emulator(small_workspace, access_key_id="test-ak", access_key_secret="test-secret",
+                  page_limits={"ListNodes": 2}) as emu:
+        client = sdk(emu)
+        with pytest.raises(ClientException, match="Invalid.Parameter.PageNumber"):
+            client.list_nodes(m.ListNodesRequest(project_id=215001, project_env=PROD, page_number=3, page_size=10))
+        assert client.list_baselines(m.ListBaselinesRequest(project_id=215001, page_number=31)).status_code == 200
+    with Emulator(small_workspace, access_key_id="test-ak", access_key_secret="test-secret", page_limits=False) as emu:
+        body = sdk(emu).list_nodes(m.ListNodesRequest(project_id=215001, project_env=PROD, page_number=101,
+                                                      page_size=1)).body
+        assert body.data.page_number == 101 and body.data.nodes == []
+
+
+def test_forbidden_projects_are_listed_but_unreadable(small_workspace, sdk):
+    other = small_workspace["projects"][1]["ProjectId"]
+    node = next(n["NodeId"] for n in small_workspace["nodes"] if n["ProjectId"] == other)
+    with Emulator(small_workspace, access_key_id="test-ak", access_key_secret="test-secret",
+                  forbidden_projects=[other]) as emu:
+        client = sdk(emu)
+        listed = client.list_projects(m.ListProjectsRequest(page_size=100)).body.page_result.project_list
+        assert other in [p.project_id for p in listed]  # the tenant's workspace, listed
+        for call in (lambda: client.list_nodes(m.ListNodesRequest(project_id=other, project_env=PROD)),
+                     lambda: client.get_node(m.GetNodeRequest(node_id=node, project_env=PROD)),
+                     lambda: client.get_node_children(m.GetNodeChildrenRequest(node_id=node, project_env=PROD))):
+            with pytest.raises(ClientException) as info:
+                call()
+            assert (info.value.status_code, info.value.code) == (403, "Forbidden.Access")
+        assert emu.stats()["forbidden"] == 3
+
+
+def test_list_instances_filters_by_the_nodes_program_type_and_owner(emulator, sdk, small_workspace):
+    node = next(n for n in small_workspace["nodes"] if n["ProjectId"] == 215001 and n["SchedulerType"] == "NORMAL")
+    by_id = {n["NodeId"]: n for n in small_workspace["nodes"]}
+    expected = {i["InstanceId"] for i in small_workspace["instances"] if i["Bizdate"] == "2026-11-19"
+                and by_id[i["NodeId"]]["ProjectId"] == 215001 and by_id[i["NodeId"]]["OwnerId"] == node["OwnerId"]
+                and by_id[i["NodeId"]]["ProgramType"] == node["ProgramType"]}
+    body = sdk(emulator).list_instances(m.ListInstancesRequest(
+        project_id=215001, project_env=PROD, bizdate="2026-11-19 00:00:00", page_size=100,
+        program_type=node["ProgramType"], owner=node["OwnerId"])).body
+    assert expected and body.data.total_count == len(expected)
+    assert {i.instance_id for i in body.data.instances} == expected

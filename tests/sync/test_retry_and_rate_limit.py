@@ -93,15 +93,106 @@ def test_bucket_rejects_a_non_positive_rate():
         TokenBucket(rate=0)
 
 
-def test_throttling_halves_the_rate_once_per_second_and_success_wins_it_back():
+def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=16, clock=clock, sleep=clock.sleep)  # all sent at once
+    epochs = [bucket.acquire() for _ in range(8)]  # eight requests in flight
+    cuts = [bucket.throttled(epoch) for epoch in epochs]  # ... all throttled
+    assert cuts == [True] + [False] * 7 and bucket.rate == 95  # one cut, gentle: nothing measured yet
+    # right after a cut the server has nothing to grant yet: refusals then cut nothing ...
+    after = [bucket.acquire() for _ in range(5)]
+    assert not any(bucket.throttled(epoch) for epoch in after[:4]) and bucket.rate == 95
+    # ... but they count: once settled, 5 refusals of 5 replies mean the rate is far too high: halved
+    clock.now += 0.05
+    assert bucket.throttled(after[4]) and bucket.rate == 47.5
+
+
+def test_a_refusal_after_many_went_through_costs_little():
     clock = FakeClock()
     bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
-    for _ in range(8):  # eight threads throttled at the same moment
-        bucket.slow_down()
+    for _ in range(15):
+        bucket.succeeded(bucket.acquire())
+    bucket.throttled(bucket.acquire())
+    assert bucket.rate == pytest.approx(93.75)  # 15 of the 16 replies went through: 15/16 of the rate
+
+
+def saturate(bucket, clock, seconds: float, granted_share: float) -> None:
+    """Callers always waiting for tokens for `seconds`; `granted_share` of their calls go through."""
+    sent, through = 0, 0.0
+    start = clock.now
+    while clock.now - start < seconds:
+        bucket.acquire()
+        sent += 1
+        if through + granted_share >= 1:
+            through -= 1 - granted_share
+            bucket.succeeded()
+        else:
+            through += granted_share
+
+
+def test_far_above_the_quota_the_rate_drops_to_what_the_server_granted():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.6)  # the server let 60 calls a second through
+    bucket.throttled(bucket.epoch)
+    assert bucket.rate == pytest.approx(60, rel=0.05)
+
+
+def test_a_cut_is_at_most_a_halving():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.1)
+    bucket.throttled(bucket.epoch)
     assert bucket.rate == 50
-    clock.now += 1.0
-    bucket.slow_down()
-    assert bucket.rate == 25
-    for _ in range(200):
-        bucket.speed_up()
-    assert bucket.rate == 100
+
+
+def test_the_rate_grows_back_slowly_while_calls_succeed():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.throttled(bucket.acquire())
+    assert bucket.rate == 95
+    for _ in range(95):  # one second of calls at the cut rate
+        bucket.succeeded(bucket.acquire())
+    assert 97 < bucket.rate < 98.5  # half the way back to where it was refused, not back at once
+    for _ in range(6000):
+        bucket.succeeded(bucket.acquire())
+    assert bucket.rate == 100  # never above the configured rate
+
+
+def test_a_cut_that_went_too_deep_recovers_fast():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    saturate(bucket, clock, 1.0, granted_share=0.1)
+    bucket.throttled(bucket.epoch)
+    assert bucket.rate == 50
+    start = clock.now
+    while clock.now - start < 1.0:
+        bucket.succeeded(bucket.acquire())
+    assert 65 < bucket.rate < 78  # about half the gap to 100 closed in a second
+
+
+def test_callers_held_back_by_a_pause_go_one_by_one_after_it():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    bucket.pause(2.0)
+    sends = []
+    for _ in range(3):
+        bucket.acquire()
+        sends.append(clock.now)
+    assert sends == pytest.approx([2.0, 2.1, 2.2])  # not a burst of 3 the moment the pause ends
+
+
+def test_a_server_retry_after_holds_every_caller_back():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=1000, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.throttled(bucket.acquire(), retry_after=2.0)
+    bucket.acquire()
+    assert clock.now == pytest.approx(2.0, abs=0.01)
+
+
+def test_the_rate_never_drops_below_its_floor():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=64, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(1000):
+        bucket.throttled(bucket.acquire())
+    assert bucket.rate == 1.0

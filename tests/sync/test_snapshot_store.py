@@ -1,5 +1,10 @@
 """Snapshot files: written as .partial, published atomically through CURRENT, pruned."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from lineage.errors import SnapshotError
@@ -49,16 +54,58 @@ def test_a_partial_file_is_never_current(tmp_path):
     assert store.require_current() == first
 
 
+def partial_of_a_dead_sync(data_dir) -> Path:
+    """A partial file written by another process that then exited without publishing (its lock died with it)."""
+    code = ("import sys; from lineage.snapshots import SnapshotStore; "
+            "p = SnapshotStore(sys.argv[1]).new_partial(); p.write_bytes(b'half'); "
+            "p.with_name(p.name + '.wal').write_bytes(b'log'); print(p)")
+    done = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    return Path(done.stdout.strip())
+
+
 def test_prune_keeps_the_newest_and_the_live_one(tmp_path):
     store = SnapshotStore(tmp_path)
     refs = [publish(store) for _ in range(4)]
-    stale = store.new_partial()
-    stale.write_bytes(b"")
+    stale = partial_of_a_dead_sync(tmp_path)
     newer = publish(store)
     removed = store.prune(keep=2)
     assert [r.path for r in store.list()] == [refs[-1].path, newer.path]
     assert not stale.exists() and refs[0].path in removed
     assert store.require_current() == newer
+    assert sorted(p.name for p in store.dir.iterdir()) == sorted(["CURRENT", refs[-1].path.name, newer.path.name])
+
+
+def test_partials_of_dead_syncs_go_with_their_wal_and_lock_files(tmp_path):
+    store = SnapshotStore(tmp_path)
+    stale = partial_of_a_dead_sync(tmp_path)
+    assert {p.name for p in store.dir.iterdir()} == {stale.name, stale.name + ".wal", stale.name + ".lock"}
+    removed = store.clean_partials()
+    assert {p.name for p in removed} == {stale.name, stale.name + ".wal", stale.name + ".lock"}
+    assert not list(store.dir.iterdir())
+
+
+def test_the_partial_of_a_sync_still_running_elsewhere_is_never_removed(tmp_path):
+    running = SnapshotStore(tmp_path)  # another sync: its own store, its lock held
+    partial = running.new_partial()
+    partial.write_bytes(b"being written")
+    cleaner = SnapshotStore(tmp_path)
+    publish(cleaner)  # a newer snapshot published meanwhile
+    assert cleaner.clean_partials() == [] and cleaner.prune(keep=1) == []
+    assert partial.exists()
+    running.release(partial)  # that sync died: its lock is free now
+    partial.with_name(partial.name + ".lock").write_text("")  # (as a dead process leaves it)
+    assert partial in cleaner.clean_partials() and not partial.exists()
+
+
+def test_a_partial_left_by_an_older_version_goes_once_a_newer_snapshot_exists(tmp_path):
+    store = SnapshotStore(tmp_path)
+    store.dir.mkdir(parents=True)
+    legacy = store.dir / "20000101T000000.000000Z.duckdb.partial"  # no lock file: written before locks existed
+    legacy.write_bytes(b"")
+    assert store.clean_partials() == [] and legacy.exists()
+    publish(store)
+    assert legacy in store.clean_partials() and not legacy.exists()
 
 
 def test_current_naming_a_missing_file_is_a_clear_error(tmp_path):

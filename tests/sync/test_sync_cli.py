@@ -92,7 +92,8 @@ def test_sigkill_mid_sync_leaves_the_previous_snapshot_live(workspace_factory, e
         if "dependencies:" in line or time.monotonic() > deadline:
             break
     time.sleep(0.5)
-    assert list(SnapshotStore(tmp_path).dir.glob("*.partial")), "the sync should be writing its partial file"
+    left = list(SnapshotStore(tmp_path).dir.glob("*.partial*"))
+    assert [p for p in left if p.name.endswith(".partial")], "the sync should be writing its partial file"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -100,6 +101,8 @@ def test_sigkill_mid_sync_leaves_the_previous_snapshot_live(workspace_factory, e
     store = SnapshotStore(tmp_path)
     assert store.require_current() == live
     assert table_counts(live.path) == full_counts
+    assert all(p.exists() for p in left)  # what the killed sync left behind ...
     emulator.set_faults(latency_ms=0)
     assert run("sync", "--endpoint", emulator.url, "--data-dir", str(tmp_path)).returncode == 0
     assert store.require_current() != live
+    assert not list(store.dir.glob("*.partial*"))  # ... the next sync removed, its .wal and lock included

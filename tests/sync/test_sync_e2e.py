@@ -101,16 +101,39 @@ def test_server_errors_are_retried(workspace, emulator_factory, tmp_path):
     assert result.info["api_retries"] > 0 and result.info["throttled"] == 0
 
 
-def test_a_workspace_limited_sync_still_finds_downstream_nodes_elsewhere(workspace, emulator_factory, tmp_path):
+def downstream_of(fixture, start: set[int]) -> set[int]:
+    """Every node reachable from `start` over the fixture's edges (start excluded unless on a cycle)."""
+    children: dict[int, list[int]] = {}
+    for parent, child in fixture["edges"]:
+        children.setdefault(parent, []).append(child)
+    seen: set[int] = set()
+    frontier = list(start)
+    while frontier:
+        frontier = [c for n in frontier for c in children.get(n, ()) if c not in seen]
+        seen.update(frontier)
+    return seen
+
+
+def test_a_workspace_limited_sync_follows_the_downstream_into_other_workspaces(workspace, emulator_factory,
+                                                                               tmp_path):
     project = 215001
     mine = {n["NodeId"] for n in workspace["nodes"] if n["ProjectId"] == project}
-    touching = {tuple(e) for e in workspace["edges"] if e[0] in mine or e[1] in mine}
+    below = downstream_of(workspace, mine) - mine
+    assert below, "the generated workspace must have downstream nodes in other workspaces"
+    expected = {tuple(e) for e in workspace["edges"] if e[1] in mine or e[0] in mine | below}
     result = sync(client_for(emulator_factory(workspace)), tmp_path, projects=(project,))
     con = duckdb.connect(str(result.snapshot.path), read_only=True)
-    assert set(con.execute("select parent_id, child_id from edges").fetchall()) == touching
+    assert set(con.execute("select parent_id, child_id from edges").fetchall()) == expected
     listed = dict(con.execute("select listed, count(*) from nodes group by listed").fetchall())
     assert listed[True] == len(mine) and listed.get(False, 0) > 0
+    # the nodes below, in other workspaces, with their full records (as ListNodes gives them)
+    fields = ["NodeId", "ResGroupName", "OwnerId", "Priority", "SchedulerType", "ModifyTime"]
+    by_id = {n["NodeId"]: n for n in workspace["nodes"]}
+    got = con.execute("select node_id, res_group_name, owner_id, priority, scheduler_type, modify_time from nodes "
+                      "where not listed and node_id in (select unnest($ids))", {"ids": sorted(below)}).fetchall()
+    assert sorted(got) == sorted(tuple(by_id[i][f] for f in fields) for i in below)
     assert con.execute("select distinct project_id from instances join nodes using (node_id)").fetchall() == [(project,)]
+    assert con.execute("select count(*) from unreadable_workspaces").fetchone()[0] == 0
 
 
 def test_incremental_sync_reuses_unchanged_dependencies_and_history(workspace, emulator_factory, tmp_path):
