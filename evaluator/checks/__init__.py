@@ -7,10 +7,6 @@ policy. `evaluate(..., checks=CHECKS)` lets callers pick another tuple.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import TypeAlias
-
 from evaluator.checks.backfill_excluded_needed import backfill_excluded_needed
 from evaluator.checks.backfill_frozen_nodes import backfill_frozen_nodes
 from evaluator.checks.backfill_future_bizdates import backfill_future_bizdates
@@ -24,6 +20,7 @@ from evaluator.checks.baselines_downstream import baselines_downstream
 from evaluator.checks.cross_workspace_downstream import cross_workspace_downstream
 from evaluator.checks.downstream_blocked import downstream_blocked
 from evaluator.checks.downstream_orphaned import downstream_orphaned
+from evaluator.checks.judging import Check
 from evaluator.checks.high_priority_downstream import high_priority_downstream
 from evaluator.checks.other_owners_downstream import other_owners_downstream
 from evaluator.checks.protected_nodes import protected_nodes
@@ -32,13 +29,9 @@ from evaluator.checks.unfreeze_baselines_at_risk import unfreeze_baselines_at_ri
 from evaluator.checks.unfreeze_catch_up import unfreeze_catch_up
 from evaluator.checks.unknown_nodes import unknown_nodes
 from evaluator.checks.unreadable_workspaces import unreadable_workspaces
-from evaluator.policy import Policy
-from evaluator.verdict import Checkpoint
-from lineage.graph import LineageGraph
 
 __all__ = ["CHECKS", "SIZE_CHECKS", "Check", "check_name"]
 
-Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
 
 CHECKS: tuple[Check, ...] = (
     # freeze-node / undeploy-node / backfill-data: the policy's [protected] list (first: its tip must name them)

@@ -13,7 +13,7 @@ import numpy as np
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, label_ids, plural, shown_list
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, label_ids, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -71,5 +71,5 @@ def backfill_excluded_needed(event: Backfill, graph: LineageGraph, policy: Polic
         names = label_ids(graph, list(needed)[:3])
         message = (f"{plural(len(needed), 'excluded node')} ({shown_list(names, total=len(needed))}) feed "
                    f"{plural(len(readers), 'selected node')} that run on inputs the backfill did not rebuild")
-    return judge(rule, policy, event.operator, len(needed), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, len(needed), message, facts,
                  f"{plural(len(needed), 'excluded node')} feed running nodes")

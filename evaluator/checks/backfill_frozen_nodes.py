@@ -14,7 +14,7 @@ import numpy as np
 
 from evaluator.checks.derived import backfill_running
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, name_nodes, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -64,7 +64,7 @@ def backfill_frozen_nodes(event: Backfill, graph: LineageGraph, policy: Policy,
     message = "; ".join(parts) or "no frozen or dry-run node among the selected nodes"
     short = [f"{paused.size:,} frozen" if paused.size else "", f"{skipped.size:,} dry-run" if skipped.size else ""]
     summary = f"{' and '.join(s for s in short if s)} node(s) in the backfill selection"
-    return judge(rule, policy, event.operator, int(paused.size + skipped.size), message, facts, summary)
+    return rule_checkpoint(rule, policy, event.operator, int(paused.size + skipped.size), message, facts, summary)
 
 
 def _below(count: int, one: str, many: str) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import bizdate_today
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, plural, shown_list
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -47,5 +47,5 @@ def backfill_future_bizdates(event: Backfill, graph: LineageGraph, policy: Polic
                    "they run on incomplete data")
     else:
         message = f"{plural(count, 'future bizdate')} ({shown}) wait for their scheduled time"
-    return judge(rule, policy, event.operator, count if immediate else 0, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, count if immediate else 0, message, facts,
                  f"{plural(count, 'future bizdate')} start immediately")

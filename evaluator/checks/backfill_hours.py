@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -48,4 +48,4 @@ def backfill_hours(event: Backfill, graph: LineageGraph, policy: Policy, now: da
         message += (f"; ~{hours_text(w.hours)} on the clock ({plural(w.parallel_groups, 'parallel group')}, "
                     f"critical path ~{hours_text(w.critical_path_hours)} a bizdate through "
                     f"{plural(len(w.critical_path), 'node')})")
-    return judge(rule, policy, event.operator, hours, message, facts, f"~{hours:,.0f} compute hours")
+    return rule_checkpoint(rule, policy, event.operator, hours, message, facts, f"~{hours:,.0f} compute hours")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -40,5 +40,5 @@ def backfill_parallelism(event: Backfill, graph: LineageGraph, policy: Policy, n
     mode = f"{plural(at_once, 'bizdate')} in parallel" if at_once > 1 else "one bizdate at a time"
     message = (f"up to {plural(concurrent, 'instance')} queued at once ({mode} x "
                f"{plural(per_bizdate, 'run instance')} per bizdate)")
-    return judge(rule, policy, event.operator, concurrent, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, concurrent, message, facts,
                  f"{plural(concurrent, 'instance')} at once")

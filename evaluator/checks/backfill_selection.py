@@ -7,7 +7,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import (MESSAGE_NAMES, graded, is_backfill, judge, label_ids, plural, shown_list,
+from evaluator.checks.judging import (MESSAGE_NAMES, graded, is_backfill, rule_checkpoint, label_ids, plural, shown_list,
                                       subject)
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
@@ -52,7 +52,7 @@ def backfill_selection(event: Backfill, graph: LineageGraph, policy: Policy, now
         message = (f"{plural(estimate.node_count, 'node')} selected by the operator "
                    f"(root {subject(graph, (event.root_node_id,))})")
     message += outside_note(graph, estimate.include_outside_downstream, estimate.exclude_outside_downstream)
-    return judge(rule, policy, event.operator, 1 if assumed else 0, message, facts)
+    return rule_checkpoint(rule, policy, event.operator, 1 if assumed else 0, message, facts)
 
 
 def outside_note(graph: LineageGraph, included: tuple[int, ...], excluded: tuple[int, ...]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -37,4 +37,4 @@ def backfill_span(event: Backfill, graph: LineageGraph, policy: Policy, now: dat
              "periods": [{"begin": p.begin, "end": p.end} for p in event.periods]}
     gaps = f", {distinct:,} of them backfilled" if distinct != span else ""
     message = f"bizdates span {plural(span, 'day')} ({first} to {last}{gaps})"
-    return judge(rule, policy, event.operator, span, message, facts, f"bizdates span {plural(span, 'day')}")
+    return rule_checkpoint(rule, policy, event.operator, span, message, facts, f"bizdates span {plural(span, 'day')}")

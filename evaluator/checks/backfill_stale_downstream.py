@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, name_nodes, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -44,5 +44,5 @@ def backfill_stale_downstream(event: Backfill, graph: LineageGraph, policy: Poli
         apart = ", ".join(p for p in (f"{frozen:,} frozen" if frozen else "", f"{dry:,} dry-run" if dry else "") if p)
         message = (f"{plural(count, 'descendant')} of the selection not included keep stale data"
                    f"{f' ({apart} among them)' if apart else ''}: {name_nodes(graph, idx)}")
-    return judge(rule, policy, event.operator, count, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, count, message, facts,
                  f"{plural(count, 'descendant')} left stale")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import backfill_estimate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_backfill, judge, plural
+from evaluator.checks.judging import graded, is_backfill, rule_checkpoint, plural
 from evaluator.events import Backfill
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -40,5 +40,5 @@ def backfill_volume(event: Backfill, graph: LineageGraph, policy: Policy, now: d
     message = (f"backfill runs {plural(est.run_instance_count, 'instance')} "
                f"({plural(run_nodes, 'node')} x {plural(est.bizdate_count, 'bizdate')}"
                f"{f'; +{dry:,} dry-run' if dry else ''})")
-    return judge(rule, policy, event.operator, est.run_instance_count, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, est.run_instance_count, message, facts,
                  f"{plural(est.run_instance_count, 'run instance')}")

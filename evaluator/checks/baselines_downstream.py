@@ -8,7 +8,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, plural, shown_ids
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_ids
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy, Rule
@@ -44,5 +44,5 @@ def baselines_downstream(event: NodeOperation, graph: LineageGraph, policy: Poli
         verb = "freezing" if event.code.value == "freeze-node" else "undeploying"
         message = (f"{verb} stops nodes of {plural(int(ids.size), 'baseline')}: "
                    f"{shown_ids(ids)} — each will breach its commitment")
-    return judge(rule, policy, event.operator, int(ids.size), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, int(ids.size), message, facts,
                  f"{plural(int(ids.size), 'baseline')} stopped ({shown_ids(ids, cap=2)})")

@@ -9,7 +9,7 @@ import numpy as np
 from evaluator.checks.derived import downstream
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_list
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -49,5 +49,5 @@ def cross_workspace_downstream(event: NodeOperation, graph: LineageGraph, policy
         listed = [f"{pid}: {n:,}" for pid, n in by_project.items()]
         message = (f"{plural(other, 'live downstream node')} in "
                    f"{plural(len(by_project), 'other workspace')} ({shown_list(listed)})")
-    return judge(rule, policy, event.operator, other, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, other, message, facts,
                  f"{plural(len(by_project), 'other workspace')} affected")

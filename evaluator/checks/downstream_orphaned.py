@@ -6,7 +6,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, name_nodes, plural, split_phrase, subject
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, name_nodes, plural, split_phrase, subject
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -52,4 +52,4 @@ def downstream_orphaned(event: NodeOperation, graph: LineageGraph, policy: Polic
         if live_children.size:
             summary += f" ({name_nodes(graph, live_children, cap=2)})"
         summary += f", {plural(counts['live'], 'live node')} in all"
-    return judge(rule, policy, event.operator, counts["live"], message, facts, summary)
+    return rule_checkpoint(rule, policy, event.operator, counts["live"], message, facts, summary)

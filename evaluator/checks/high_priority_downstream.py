@@ -7,7 +7,7 @@ from datetime import datetime
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, name_nodes, plural
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, name_nodes, plural
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -46,5 +46,5 @@ def high_priority_downstream(event: NodeOperation, graph: LineageGraph, policy: 
     else:
         names = name_nodes(graph, idx, order=[down.depth[down.live][high], -priority[high]])
         message = f"{plural(int(idx.size), 'live high-priority node')} (>= {policy.high_priority}) downstream: {names}"
-    return judge(rule, policy, event.operator, int(idx.size), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, int(idx.size), message, facts,
                  f"{plural(int(idx.size), 'high-priority node')} below")

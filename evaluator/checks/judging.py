@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -15,12 +15,12 @@ from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint, Status
 from lineage.graph import LineageGraph
 
-__all__ = ["active_rule", "graded", "is_backfill", "is_operation", "judge",
+__all__ = ["Check", "active_rule", "graded", "is_backfill", "is_operation", "rule_checkpoint",
            "label_ids", "plural", "name_nodes", "shown_ids", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
 
 MESSAGE_NAMES = 3  # node names a message spells out before "+N more" (the full list is in facts)
 
-Check = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]
+Check: TypeAlias = Callable[[object, LineageGraph, Policy, datetime], Checkpoint | None]   # every check's shape
 RuleCheck = Callable[[Any, LineageGraph, Policy, datetime, Rule], Checkpoint | None]
 
 
@@ -63,15 +63,15 @@ def graded(name: str, applies: Callable[[object], bool]) -> Callable[[RuleCheck]
     return decorate
 
 
-def judge(rule: Rule, policy: Policy, operator: str | None, measure: float, message: str,
+def rule_checkpoint(rule: Rule, policy: Policy, operator: str | None, measure: float, message: str,
           facts: Mapping[str, Any], summary: str = "") -> Checkpoint:
     """A checkpoint graded by `rule` on `measure`; an exempt operator turns WARN/FAIL into OK, saying so.
 
     >>> from evaluator.policy import default_policy
     >>> p = default_policy()
-    >>> judge(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).status
+    >>> rule_checkpoint(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).status
     <Status.FAIL: 'FAIL'>
-    >>> judge(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).message
+    >>> rule_checkpoint(p.rule("downstream-blocked"), p, "u1", 250, "blocks 250 nodes", {}).message
     'blocks 250 nodes (limit 200)'
     """
     status = rule.grade(measure)

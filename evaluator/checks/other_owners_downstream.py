@@ -9,7 +9,7 @@ import numpy as np
 from evaluator.checks.derived import downstream
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, plural, shown_list
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_list
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -41,5 +41,5 @@ def other_owners_downstream(event: NodeOperation, graph: LineageGraph, policy: P
     else:
         listed = [f"{owner} ({n:,})" for owner, n in ranked.items()]
         message = f"live downstream nodes of {plural(len(ranked), 'other owner')}: {shown_list(listed)}"
-    return judge(rule, policy, event.operator, len(ranked), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, len(ranked), message, facts,
                  f"{plural(len(ranked), 'other owner')} affected")

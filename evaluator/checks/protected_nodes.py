@@ -17,7 +17,7 @@ import numpy as np
 from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
-from evaluator.checks.judging import (graded, is_backfill, is_operation, judge, label_ids, plural, shown_ids,
+from evaluator.checks.judging import (graded, is_backfill, is_operation, rule_checkpoint, label_ids, plural, shown_ids,
                                       shown_list, subject)
 from evaluator.events import Backfill, EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -76,7 +76,7 @@ def protected_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy
     if not measure:
         message = (f"{what} touches none of the {plural(len(policy.protected_nodes), 'protected node')} and "
                    f"{plural(len(policy.protected_baselines), 'protected baseline')}")
-        return judge(rule, policy, event.operator, 0, message, facts)
+        return rule_checkpoint(rule, policy, event.operator, 0, message, facts)
     names = label_ids(graph, hit_ids)
     parts, short = [], []
     if hit_ids:
@@ -86,7 +86,7 @@ def protected_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy
     if baselines:
         parts.append(f"touches {plural(len(baselines), 'protected baseline')}: {shown_ids(baselines)}")
         short.append(f"baseline {shown_ids(baselines, cap=2)}")
-    return judge(rule, policy, event.operator, measure, f"{what} {' and '.join(parts)}", facts,
+    return rule_checkpoint(rule, policy, event.operator, measure, f"{what} {' and '.join(parts)}", facts,
                  f"{what} touches protected {'; '.join(short)}")
 
 

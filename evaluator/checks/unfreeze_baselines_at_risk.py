@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, plural, shown_ids
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_ids
 from evaluator.checks.unfreeze_catch_up import catch_up
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -37,5 +37,5 @@ def unfreeze_baselines_at_risk(event: NodeOperation, graph: LineageGraph, policy
     else:
         message = (f"{plural(int(ids.size), 'baseline')} at risk: the catch-up competes with "
                    f"{shown_ids(ids)} for resources")
-    return judge(rule, policy, event.operator, int(ids.size), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, int(ids.size), message, facts,
                  f"{plural(int(ids.size), 'baseline')} at risk")

@@ -14,7 +14,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream, memoised, origins, yesterday_bizdate
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, judge, plural, subject
+from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, subject
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -150,5 +150,5 @@ def unfreeze_catch_up(event: NodeOperation, graph: LineageGraph, policy: Policy,
         message += f"; no run history for {plural(len(burst.without_history), 'node')}: burst unknown"
     elif burst.without_success:
         message += "; no success in the history window, so at least this many"
-    return judge(rule, policy, event.operator, burst.run_instances, message, facts,
+    return rule_checkpoint(rule, policy, event.operator, burst.run_instances, message, facts,
                  f"~{burst.run_instances:,} catch-up instances")

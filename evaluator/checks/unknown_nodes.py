@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, judge, plural, shown_ids
+from evaluator.checks.judging import graded, rule_checkpoint, plural, shown_ids
 from evaluator.events import Backfill, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -32,8 +32,8 @@ def unknown_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy: 
     unknown = [n for n in ids if n not in graph]
     facts = {"node_ids": ids, "unknown": unknown}
     if not unknown:
-        return judge(rule, policy, event.operator, 0, f"all {plural(len(ids), 'node')} known to the snapshot", facts)
+        return rule_checkpoint(rule, policy, event.operator, 0, f"all {plural(len(ids), 'node')} known to the snapshot", facts)
     message = (f"{plural(len(unknown), 'node id')} unknown to snapshot {graph.snapshot_id} (deployed since "
                f"the last sync?), downstream not judged: {shown_ids(unknown)}")
-    return judge(rule, policy, event.operator, len(unknown), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, len(unknown), message, facts,
                  f"{plural(len(unknown), 'unknown node id')}")

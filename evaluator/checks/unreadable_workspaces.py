@@ -9,7 +9,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, judge, plural, shown_ids
+from evaluator.checks.judging import graded, rule_checkpoint, plural, shown_ids
 from evaluator.events import Backfill, NodeOperation
 from evaluator.policy import Policy, Rule
 from evaluator.verdict import Checkpoint
@@ -50,9 +50,9 @@ def unreadable_workspaces(event: NodeOperation | Backfill, graph: LineageGraph, 
     if not reached:
         message = (f"the downstream stays in readable workspaces (the snapshot could not read "
                    f"{plural(unreadable.size, 'workspace')}: {shown_ids(unreadable.tolist())})")
-        return judge(rule, policy, event.operator, 0, message, facts)
+        return rule_checkpoint(rule, policy, event.operator, 0, message, facts)
     message = (f"{plural(int(inside.sum()), 'node')} at or below the operation {'is' if inside.sum() == 1 else 'are'} "
                f"in {plural(len(reached), 'workspace')} opsguard cannot read ({shown_ids(reached)}): what lies "
                f"below {'it' if inside.sum() == 1 else 'them'} is unknown, so the counts of this verdict may be low")
-    return judge(rule, policy, event.operator, len(reached), message, facts,
+    return rule_checkpoint(rule, policy, event.operator, len(reached), message, facts,
                  f"downstream reaches {plural(len(reached), 'unreadable workspace')} ({shown_ids(reached)})")

@@ -21,12 +21,12 @@ def graph(unreadable=(LOCKED,)) -> LineageGraph:
                                      unreadable_project_ids=unreadable)
 
 
-def judge(data, g=None, policy=None):
+def rule_checkpoint(data, g=None, policy=None):
     return evaluate(parse_event(data), g or graph(), policy, now=NOW)
 
 
 def test_a_freeze_reaching_an_unreadable_workspace_warns_naming_it():
-    verdict = judge(op("freeze-node", 1))
+    verdict = rule_checkpoint(op("freeze-node", 1))
     checkpoint = verdict.checkpoint("unreadable-workspaces")
     assert checkpoint.status is Status.WARN
     assert f"({LOCKED})" in checkpoint.message and "may be low" in checkpoint.message
@@ -38,27 +38,27 @@ def test_a_freeze_reaching_an_unreadable_workspace_warns_naming_it():
 
 def test_undeploy_and_backfill_reaching_it_warn_too():
     for data in (op("undeploy-node", 2), backfill(1, [("2026-11-01", "2026-11-02")])):
-        assert judge(data).checkpoint("unreadable-workspaces").status is Status.WARN
+        assert rule_checkpoint(data).checkpoint("unreadable-workspaces").status is Status.WARN
 
 
 def test_a_node_inside_the_unreadable_workspace_warns():
-    assert judge(op("freeze-node", 3)).checkpoint("unreadable-workspaces").facts["reached_project_ids"] == [LOCKED]
+    assert rule_checkpoint(op("freeze-node", 3)).checkpoint("unreadable-workspaces").facts["reached_project_ids"] == [LOCKED]
 
 
 def test_a_downstream_that_stays_readable_is_ok_and_says_what_was_unreadable():
-    checkpoint = judge(op("freeze-node", 5)).checkpoint("unreadable-workspaces")
+    checkpoint = rule_checkpoint(op("freeze-node", 5)).checkpoint("unreadable-workspaces")
     assert checkpoint.status is Status.OK
     assert checkpoint.message.startswith("the downstream stays in readable workspaces") and str(LOCKED) in checkpoint.message
 
 
 def test_silent_when_the_sync_read_every_workspace():
-    verdict = judge(op("freeze-node", 1), graph(unreadable=()))
+    verdict = rule_checkpoint(op("freeze-node", 1), graph(unreadable=()))
     assert "unreadable-workspaces" not in {c.name for c in verdict.checkpoints}
 
 
 def test_exempt_operators_and_a_disabled_rule_are_honoured():
     policy = parse_policy(f'[unreadable-workspaces]\nexempt_operators = ["{OPERATOR}"]\n')
-    checkpoint = judge(op("freeze-node", 1), policy=policy).checkpoint("unreadable-workspaces")
+    checkpoint = rule_checkpoint(op("freeze-node", 1), policy=policy).checkpoint("unreadable-workspaces")
     assert checkpoint.status is Status.OK and checkpoint.facts["exempt"]
     off = parse_policy("[unreadable-workspaces]\nenabled = false\n")
-    assert "unreadable-workspaces" not in {c.name for c in judge(op("freeze-node", 1), policy=off).checkpoints}
+    assert "unreadable-workspaces" not in {c.name for c in rule_checkpoint(op("freeze-node", 1), policy=off).checkpoints}
