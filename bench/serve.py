@@ -218,7 +218,7 @@ def event(rng: random.Random, ids: list[int]) -> dict:
 
 
 class Signer:
-    """EventBridge-style signatures (REFERENCE.md §5) from a pool of pre-encrypted per-push secrets.
+    """EventBridge-style signatures (docs/dataworks.md) from a pool of pre-encrypted per-push secrets.
 
     `sandbox.pusher.sign_push` loads the private key on every call (~45 ms here), far too slow for
     hundreds of pushes a second from one process; the receiver's work (public-key decryption of the

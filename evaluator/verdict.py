@@ -21,7 +21,7 @@ import orjson
 __all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable", "doc_url",
            "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT", "json_text"]
 
-TIP_LIMIT = 300  # REFERENCE.md §2: CheckResultTip should stay within a few hundred characters
+TIP_LIMIT = 300  # CheckResultTip is shown in the panel: a few hundred characters (docs/dataworks.md, answering)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 

@@ -1,6 +1,6 @@
 """DataWorks cron expressions → fire times on a run date.
 
-DataWorks writes Spring-style crons with a leading seconds field (REFERENCE.md §4, docs/dataworks.md):
+DataWorks writes Spring-style crons with a leading seconds field (docs/dataworks.md):
 ``sec min hour day-of-month month day-of-week [year]``. Each field takes ``*``, a number, a range
 ``a-b``, a step ``a/b`` / ``*/b`` / ``a-b/c``, or a comma list of those; month and weekday names
 (``JAN``, ``MON``) are accepted too. ``?`` means "no restriction" and is allowed in the day fields and

@@ -2,7 +2,7 @@
 
 Why not a stock ``BaseHTTPRequestHandler``: on HTTP/1.1 keep-alive it writes the header
 block and the body separately, and with Nagle on, the client's delayed ACK stalls every
-call by ~44 ms (REFERENCE §6). Here Nagle is off and each reply goes out in one write.
+call by ~44 ms (the SDK's HTTP/1.1 client meets Nagle's algorithm and delayed ACKs). Here Nagle is off and each reply goes out in one write.
 The listen backlog is raised for many concurrent clients; handler threads are daemons;
 ``stop()`` also closes kept-alive connections so no client is served after it.
 """

@@ -5,7 +5,7 @@ a run day (``start + j * step`` for ``j < count``), possibly only on some run da
 (weekly, monthly, quarterly). Keeping that structure next to the cron string lets the
 history be generated with numpy instead of parsing cron strings per node.
 
-DataWorks syntax (REFERENCE §4): leading seconds field, ``?`` for the unused day field,
+DataWorks syntax (docs/dataworks.md, the cron dialect): leading seconds field, ``?`` for the unused day field,
 weekdays 1 = Monday .. 7 = Sunday.
 
 Times: DataWorks in the cn-* regions runs on China Standard Time, so run times are placed

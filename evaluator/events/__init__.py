@@ -16,7 +16,7 @@ code, or not an extension point). `parse_event(..., require_id=True)` (a push) a
 `data` object: without the
 envelope's `id` there is nothing to answer with. Every field is bounded (`LIMITS`): a message id past
 256 characters could not travel in any result call.
-Field names and semantics: REFERENCE.md §1. Unknown fields are kept (`extra`), never dropped.
+Field names and semantics: docs/dataworks.md (extension-point events). Unknown fields are kept (`extra`), never dropped.
 Modules: `_model` (the event types), `_parse` (envelope and dispatch), `_fields` (typed field readers),
 `_errors`.
 """

@@ -1,4 +1,4 @@
-"""The typed events: frozen dataclasses in DataWorks' vocabulary (REFERENCE.md §1)."""
+"""The typed events: frozen dataclasses in DataWorks' vocabulary (docs/dataworks.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class EventCode(StrEnum):
-    """The `eventCode`s opsguard understands (REFERENCE.md §1)."""
+    """The `eventCode`s opsguard understands (docs/dataworks.md)."""
 
     FREEZE_NODE = "freeze-node"
     UNFREEZE_NODE = "unfreeze-node"

@@ -1,4 +1,4 @@
-"""DataWorks cron: every REFERENCE.md §4 example, malformed expressions, and a brute-force oracle."""
+"""DataWorks cron: every documented example, malformed expressions, and a brute-force oracle."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import pytest
 from opsguard.webhook.signature import WebhookAuthError, verify_push
 from sandbox.pusher import SCHEMES, generate_test_keypair, push
 
-SAMPLE = {  # shared/dataworks/samples/freeze-node.json
+SAMPLE = {  # evaluator/demo_samples/freeze-node.json
     "id": "6f1c2a40-8d3e-4b7a-9c55-0e2f1a7b3c01", "source": "acs.dataworks", "specversion": "1.0",
     "type": "dataworks:NodeChange:FreezeNode", "datacontenttype": "application/json;charset=utf-8",
     "subject": "acs.dataworks:cn-shanghai:1650000000000001:215001", "time": "2026-11-20T02:14:08.511Z",

@@ -14,7 +14,7 @@ END = date(2026, 11, 19)
 CST = timezone(timedelta(hours=8))
 
 
-# --- an independent, test-only reading of DataWorks cron (REFERENCE §4) --------------------------
+# --- an independent, test-only reading of DataWorks cron (docs/dataworks.md) --------------------------
 
 def _field(text: str, lo: int, hi: int) -> set[int]:
     if text in ("*", "?"):
