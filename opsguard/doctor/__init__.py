@@ -81,10 +81,15 @@ def diagnose(config_path: str | os.PathLike[str] | None = None, *, data_dir: str
     config, setup = local.check_config(config_path, data_dir, env)
     if setup is None:
         return [config, *(skipped(name, "the config cannot be used") for name in CHECKS[1:])]
-    found = {f.check: f for f in (config, *remote.check_dataworks(setup),
-                                  local.check_data_dir(setup.data_dir),
-                                  local.check_store(setup.data_dir, setup.config.server.state_url),
-                                  local.check_snapshot(setup.data_dir, setup.policy, now),
+    state_url = setup.config.server.state_url
+    if local.data_dir_usable(setup.data_dir):
+        on_disk = (local.check_store(setup.data_dir, state_url), local.check_snapshot(setup.data_dir, setup.policy, now))
+    else:
+        why = "the data dir cannot be used"
+        on_disk = (local.check_store(setup.data_dir, state_url) if state_url else skipped("store", why),
+                   skipped("snapshot", why))
+    found = {f.check: f for f in (config, *remote.check_dataworks(setup), local.check_data_dir(setup.data_dir),
+                                  *on_disk,
                                   remote.check_webhook(setup.config.server, timeout=http_timeout_seconds),
                                   local.check_push_auth(setup.config.server, env),
                                   local.check_ui_auth(setup.config.server, env))}

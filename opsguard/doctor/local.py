@@ -18,7 +18,7 @@ from lineage.snapshots import SnapshotStore, default_data_dir
 from opsguard.config import CONFIG_ENV, OpsguardConfig, ServerSettings
 from opsguard.doctor import Finding, Setup
 
-__all__ = ["check_config", "check_data_dir", "check_store", "check_snapshot", "check_push_auth", "check_ui_auth",
+__all__ = ["check_config", "check_data_dir", "data_dir_usable", "check_store", "check_snapshot", "check_push_auth", "check_ui_auth",
            "is_loopback"]
 
 OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
@@ -36,7 +36,7 @@ def check_config(path: str | os.PathLike[str] | None, data_dir: str | os.PathLik
         policy = _policy(config)
     except ConfigError as exc:
         return Finding("config", False, str(exc)), None
-    directory = default_data_dir(data_dir or (Path(config.data_dir) if config.data_dir else None))
+    directory = default_data_dir(data_dir or config.data_dir or env.get("OPSGUARD_HOME") or None)
     setup = Setup(config=config, policy=policy, data_dir=directory, env=env)
     if not config.dataworks.extension_code:
         return Finding("config", False, f"{config.path}: dataworks.extension_code is empty: set it to the code "
@@ -57,11 +57,20 @@ def _policy(config: OpsguardConfig) -> Policy:
         raise ConfigError(f"bad policy: {exc}") from None
 
 
+def data_dir_usable(data_dir: Path) -> bool:
+    """The data dir is a directory, or can become one (its nearest existing ancestor is a directory)."""
+    return _nearest_existing(data_dir).is_dir()
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def check_data_dir(data_dir: Path) -> Finding:
     """The data dir (and its snapshots/) can be written; a missing one can be created."""
-    existing = data_dir
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = _nearest_existing(data_dir)
     if not existing.is_dir():
         return Finding("data_dir", False, f"data dir {data_dir} cannot be used: {existing} is not a directory; set "
                        "data_dir (or --data-dir) to a directory opsguard may write")

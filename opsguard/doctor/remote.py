@@ -63,7 +63,9 @@ def check_dataworks(setup: Setup, client_factory: Callable[..., Any] | None = No
     clock = clock_finding(probe, window)
     if not accepted.ok:
         return [endpoint, accepted, clock, *(skipped(n, "DataWorks did not accept a call") for n in names[3:])]
-    return [endpoint, accepted, clock, _extension(client, setup), _options(client, setup, probe)]
+    extension, known = _extension(client, setup)
+    options = _options(client, setup, probe) if known else skipped("options", "DataWorks does not know the extension")
+    return [endpoint, accepted, clock, extension, options]
 
 
 def _probe(client: Any) -> Probe:
@@ -84,7 +86,8 @@ def _endpoint_and_credentials(probe: Probe, endpoint: str, who: str, setup: Setu
                         "ms for ListProjects)"), _visible(probe, who, setup))
     reached = Finding("endpoint", True, f"{endpoint} answers")
     if isinstance(error, CredentialsError):
-        return reached, Finding("credentials", False, f"{_credentials_problem(error.code)} ({error.code}): {who}")
+        return reached, Finding("credentials", False, f"DataWorks refused {who}: {_credentials_problem(error.code)} "
+                                f"({error.code})")
     if isinstance(error, AccessDeniedError):
         return reached, Finding("credentials", False, f"{who} may not call ListProjects ({error.code}): grant the "
                                 "actions of docs/operating.md's RAM policy")
@@ -154,26 +157,27 @@ def clock_finding(probe: Probe, window_seconds: float) -> Finding:
     return Finding("clock", True, f"{abs(skew):.0f} s {side} DataWorks' clock (under {limit:g} s)")
 
 
-def _extension(client: Any, setup: Setup) -> Finding:
+def _extension(client: Any, setup: Setup) -> tuple[Finding, bool]:
+    """The `extension` finding, and whether DataWorks knows the code (else its options cannot be asked for)."""
     code = setup.config.dataworks.extension_code
     try:
         record = client.get_extension(code)
     except AccessDeniedError as exc:
         return Finding("extension", False, f"the credentials may not call GetExtension ({exc.code}): add it to the RAM "
-                       "policy (only `opsguard doctor` calls it)")
+                       "policy (only `opsguard doctor` calls it)"), True
     except DataWorksError as exc:
-        if exc.status is not None and 400 <= exc.status < 500:
-            return Finding("extension", False, f"DataWorks does not know extension code {code!r} ({exc.code}): copy the "
-                           "code from DataWorks Open Platform > Extensions into dataworks.extension_code")
-        return Finding("extension", False, f"GetExtension failed: {_first_line(exc)}")
+        if exc.status is not None and 400 <= exc.status < 500:   # INFERRED: the error code of an unknown extension
+            return Finding("extension", False, f"DataWorks does not know extension code {code!r} ({exc.code}): copy "
+                           "the code from DataWorks Open Platform > Extensions into dataworks.extension_code"), False
+        return Finding("extension", False, f"GetExtension failed: {_first_line(exc)}"), True
     problems = _extension_problems(record, setup.config.server)
     status = EXTENSION_STATUS.get(record.get("Status"), f"status {record.get('Status')}")
     if problems:
-        return Finding("extension", False, f"extension {code}: " + "; ".join(problems))
+        return Finding("extension", False, f"extension {code}: " + "; ".join(problems)), True
     testing = (f", so only workspace {record.get('ProjectTesting')} sends its events"
                if record.get("Status") == 0 else "")
     return Finding("extension", True, f"extension {code} ({record.get('ExtensionName') or 'unnamed'}) is {status}"
-                   f"{testing}; View Details and View Documentation point at this server")
+                   f"{testing}; View Details and View Documentation point at this server"), True
 
 
 def _extension_problems(record: dict[str, Any], server: ServerSettings) -> list[str]:
