@@ -63,6 +63,9 @@ def check_dataworks(setup: Setup, client_factory: Callable[..., Any] | None = No
     clock = clock_finding(probe, window)
     if not accepted.ok:
         return [endpoint, accepted, clock, *(skipped(n, "DataWorks did not accept a call") for n in names[3:])]
+    if not setup.config.dataworks.extension_code:
+        why = "no dataworks.extension_code to look up"
+        return [endpoint, accepted, clock, skipped("extension", why), skipped("options", why)]
     extension, known = _extension(client, setup)
     options = _options(client, setup, probe) if known else skipped("options", "DataWorks does not know the extension")
     return [endpoint, accepted, clock, extension, options]

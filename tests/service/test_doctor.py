@@ -184,6 +184,7 @@ BROKEN = {
                              "endpoint", "cannot reach DataWorks"),
     "clock 5 min behind": (_clock_off(300), "clock", "clock is 300 s behind DataWorks'"),
     "clock 20 min ahead": (_clock_off(-20 * 60), "clock", "more than 15 minutes off"),
+    "no extension code": (_with({("dataworks", "extension_code"): ""}), "config", "dataworks.extension_code is empty"),
     "unknown extension code": (_with({("dataworks", "extension_code"): "never-registered"}), "extension",
                                "does not know extension code 'never-registered'"),
     "view details elsewhere": (_details_elsewhere, "extension",
