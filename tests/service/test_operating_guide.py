@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 
 from tests.service.conftest import REPO
 
