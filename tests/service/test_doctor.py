@@ -256,3 +256,20 @@ def test_a_read_only_data_dir_is_named(setup, tmp_path):
         subprocess.run(["umount", "-l", str(mount)], check=False)
     assert code == 1 and list(failing(findings)) == ["data_dir"], failing(findings)
     assert "cannot be written" in failing(findings)["data_dir"] and "Read-only" in failing(findings)["data_dir"]
+
+
+def test_the_store_check_on_postgresql_never_shows_the_password(postgres_server, tmp_path):
+    """Several replicas' store: an empty database is fine (serve creates the tables), a migrated one is probed,
+    one that cannot be reached is a FAIL whose line holds no password."""
+    from opsguard.doctor.local import check_store
+    from opsguard.store import open_store
+
+    url = postgres_server.database()
+    empty = check_store(tmp_path, url)
+    assert empty.ok is True and "reachable and empty" in empty.message
+    open_store(state_url=url).close()
+    migrated = check_store(tmp_path, url)
+    assert migrated.ok is True and "can be written" in migrated.message
+    unreachable = check_store(tmp_path, f"postgresql://opsguard:s3cret-pw@/opsguard?host={tmp_path / 'no-socket'}")
+    assert unreachable.ok is False and "cannot connect" in unreachable.message
+    assert "s3cret-pw" not in unreachable.message
