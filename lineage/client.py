@@ -89,6 +89,12 @@ class DataWorksClient:
         # threads starting together spent half a second of CPU that way, so the first call goes alone.
         self._first_call = threading.Lock()
         self._session_built = False
+        self._answered = threading.local()   # the headers of this thread's last HTTP 200 answer
+
+    def last_response_headers(self) -> dict[str, str]:
+        """The HTTP headers (lower-cased names) of this thread's last call answered HTTP 200: e.g. `date`, the
+        gateway's clock, which `opsguard doctor` compares with ours."""
+        return dict(getattr(self._answered, "headers", None) or {})
 
     # -- one call, retried ----------------------------------------------------------------------
     def call(self, action: str, request: Any) -> dict[str, Any]:
@@ -157,6 +163,7 @@ class DataWorksClient:
         except (TeaException, OSError) as exc:  # network failure, non-JSON body
             return classify(None, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, network=True)
         body = response.body.to_map() if response.body is not None else {}
+        self._answered.headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
         if body.get("Success") is False:
             return classify(str(body.get("ErrorCode") or body.get("Code") or "Success=false"),
                             body.get("HttpStatusCode"), str(body.get("ErrorMessage") or body.get("Message") or ""),
@@ -218,6 +225,12 @@ class DataWorksClient:
         request = self.models.GetOptionValueForProjectRequest(project_id=str(project_id),
                                                               extension_code=extension_code)
         return self.call("GetOptionValueForProject", request).get("OptionValue")
+
+    def get_extension(self, extension_code: str) -> dict[str, Any]:
+        """The registered extension (`GetExtension`): `Status`, `DetailUrl`, `HelpDocUrl`, `BindEventList`...
+        Only `opsguard doctor` calls it."""
+        request = self.models.GetExtensionRequest(extension_code=extension_code)
+        return dict(self.call("GetExtension", request).get("Extension") or {})
 
     def update_workbench_event_result(self, message_id: str, extension_code: str, check_result: str,
                                       tip: str) -> None:

@@ -6,7 +6,8 @@ shape the SDK's ``*ResponseBody.from_map`` reads. Errors are ``ApiError``:
 400 ``MissingParameter`` / ``InvalidParameter`` (e.g. PageSize > 100),
 400 ``Invalid.Parameter.PageNumber`` for a page past the action's documented page limit (``PAGE_LIMITS``),
 404 ``InvalidProjectId.NotFound`` / ``InvalidNodeId.NotFound`` / ``InvalidBaselineId.NotFound``,
-403 ``Forbidden.Access`` for projects outside ``allowed_projects`` or inside ``forbidden_projects``.
+403 ``Forbidden.Access`` for projects outside ``allowed_projects`` or inside ``forbidden_projects``, 404
+``InvalidExtensionCode.NotFound`` for an extension code the emulator's registry does not hold (``sandbox.extensions``).
 
 Page limits (documented): ListNodes, ListInstances and ListProjects take PageNumber 1-100, ListBaselines
 at most 30 pages; with PageSize <= 100 one query reaches at most 10,000 (3,000) rows. The error code and
@@ -268,7 +269,7 @@ def list_nodes_by_baseline(ws: ServedWorkspace, req: ApiRequest, results: list) 
 
 def get_option_value_for_project(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
     project_id = _project(ws, req)
-    _str(req, "ExtensionCode")
+    ws.extensions.require(_str(req, "ExtensionCode"))
     return {"RequestId": req.request_id, "OptionValue": ws.options.get(str(project_id), "{}")}
 
 
@@ -276,10 +277,15 @@ def update_workbench_event_result(ws: ServedWorkspace, req: ApiRequest, results:
     record = {"MessageId": _str(req, "MessageId"), "ExtensionCode": _str(req, "ExtensionCode"),
               "CheckResult": _str(req, "CheckResult"), "CheckResultTip": req.params.get("CheckResultTip", ""),
               "RequestId": req.request_id, "ReceivedAt": int(time.time() * 1000)}
+    ws.extensions.require(record["ExtensionCode"])
     if record["CheckResult"] not in CHECK_RESULTS:
         raise invalid("CheckResult", record["CheckResult"], "Operation Center accepts OK or FAIL")
     results.append(record)
     return {"RequestId": req.request_id, "Success": True}
+
+
+def get_extension(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    return {"RequestId": req.request_id, "Extension": ws.extensions.get(_str(req, "ExtensionCode"))}
 
 
 def _data(req: ApiRequest, data: object) -> dict:
@@ -296,6 +302,7 @@ ACTIONS: dict[str, Handler] = {
     "ListBaselines": list_baselines,
     "ListNodesByBaseline": list_nodes_by_baseline,
     "GetOptionValueForProject": get_option_value_for_project,
+    "GetExtension": get_extension,
     "UpdateWorkbenchEventResult": update_workbench_event_result,
 }
 

@@ -17,6 +17,11 @@ as a tenant's workspaces the credentials are no member of (``allowed_projects`` 
 published at ``GET /_emulator/eventbridge/<file>.pem`` (``Emulator.eventbridge``, see
 ``sandbox.eventbridge_keys``): the URL a push names in ``x-eventbridge-signature-url``.
 
+Every API answer carries a ``Date`` header (RFC 7231) read from the emulator's ``clock``, as Alibaba Cloud's
+gateway sends one: a clock set apart from the caller's is how a test shows a machine whose clock is off.
+Registered extensions (``extensions=``, ``register_extension``; ``sandbox.extensions``) answer
+``GetExtension``; without any, every extension code is accepted.
+
 CLI: ``python -m sandbox.emulator --workspace FILE --port 0 --access-key-id ID
 --access-key-secret S [--qps N] [--error-rate F] [--latency-ms N] [--host H]
 [--eventbridge-key-out FILE]`` prints ``listening on http://HOST:PORT`` (and, with
@@ -33,6 +38,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from email.utils import formatdate
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
@@ -66,8 +72,10 @@ class Emulator:
                  latency_ms: float = 0.0, fault_actions: Iterable[str] | None = None, seed: int = 0,
                  allowed_projects: Iterable[int] | None = None, credentials: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time, page_limits: bool | Mapping[str, int] = True,
-                 forbidden_projects: Iterable[int] = (), retry_after_ms: int | None = None):
-        self._workspace = ServedWorkspace(fixture)
+                 forbidden_projects: Iterable[int] = (), retry_after_ms: int | None = None,
+                 extensions: Mapping[str, Mapping] | None = None):
+        self._workspace = ServedWorkspace(fixture if extensions is None else {**fixture, "extensions": extensions})
+        self._clock = clock
         self._verifier = SignatureVerifier({access_key_id: access_key_secret, **(credentials or {})}, clock)
         self._faults = FaultInjector(faults_from(qps, error_rate, latency_ms, fault_actions, retry_after_ms), seed)
         self._allowed = None if allowed_projects is None else frozenset(allowed_projects)
@@ -158,6 +166,12 @@ class Emulator:
         with self._lock:
             self._workspace.update_node(node)
 
+    def register_extension(self, code: str, **fields: object) -> dict:
+        """Register (or replace) an extension (``sandbox.extensions.ExtensionRegistry.register`` keywords:
+        ``detail_url``, ``help_doc_url``, ``status``, ``events``...). From then on only registered codes are known."""
+        with self._lock:
+            return self._workspace.extensions.register(code, **fields)  # type: ignore[arg-type]
+
     def remove_node(self, node_id: int) -> None:
         """Remove a node and its edges (as an undeploy does)."""
         with self._lock:
@@ -180,15 +194,15 @@ class Emulator:
             return self._control(method, path, body)
         self._count("requests")
         request_id = str(uuid.uuid4()).upper()
+        common = {"x-acs-request-id": request_id, "Date": formatdate(self._clock(), usegmt=True)}
         try:
-            return Reply(200, _json(self._api(method, path, query_string, headers, body, request_id)),
-                         {"x-acs-request-id": request_id})
+            return Reply(200, _json(self._api(method, path, query_string, headers, body, request_id)), common)
         except ApiError as e:
             if e.code == PAGE_LIMIT_CODE:
                 self._count("page_limit")
             elif e.status == 403:
                 self._count("forbidden")
-            return Reply(e.status, _json(e.body(request_id)), {"x-acs-request-id": request_id, **e.headers})
+            return Reply(e.status, _json(e.body(request_id)), {**common, **e.headers})
 
     def _api(self, method: str, path: str, query_string: str, headers: Mapping[str, list[str]], body: bytes,
              request_id: str) -> dict:

@@ -13,6 +13,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from operator import itemgetter
 
+from sandbox.extensions import ExtensionRegistry
+
 
 class NoSuchNode(KeyError):
     """A mutation named a node the workspace does not have."""
@@ -50,6 +52,7 @@ class ServedWorkspace:
         for b in self.baselines.values():
             self.baselines_by_project[self._baseline_project(b)].append(b)
         self.options: dict[str, str] = dict(fixture.get("options", {}))
+        self.extensions = ExtensionRegistry(fixture.get("extensions"))   # None in the fixture: any code is known
 
     def _baseline_project(self, baseline: dict) -> int | None:
         if "ProjectId" in baseline:
