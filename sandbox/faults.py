@@ -3,7 +3,8 @@
 Throttling is a **token bucket**: it refills at ``qps`` tokens per second and holds at
 most ``burst = max(1, qps / 10)`` tokens (full at start and after every change), so a
 client may burst briefly but sustains ``qps``. A request that finds no token is answered
-429 ``Throttling.User`` and takes no token (it is not served).
+429 ``Throttling.User`` and takes no token (it is not served). ``qps = 0`` is a quota used up: every call
+is throttled.
 
 ``error_rate`` draws from a seeded RNG, so a run with the same request order fails the
 same requests. ``actions`` scopes all three faults to some actions (e.g. only
@@ -33,8 +34,9 @@ class Faults:
     retry_after_ms: int | None = None
 
     def __post_init__(self) -> None:
-        if self.qps is not None and not (_is_number(self.qps) and self.qps > 0):
-            raise FaultConfigError(f"qps must be a positive number or null, got {self.qps!r}")
+        if self.qps is not None and not (_is_number(self.qps) and self.qps >= 0):
+            raise FaultConfigError(f"qps must be a number >= 0 (0: a quota used up, every call throttled) or "
+                                   f"null, got {self.qps!r}")
         if not (_is_number(self.error_rate) and 0.0 <= self.error_rate <= 1.0):
             raise FaultConfigError(f"error_rate must be between 0 and 1, got {self.error_rate!r}")
         if not (_is_number(self.latency_ms) and self.latency_ms >= 0):

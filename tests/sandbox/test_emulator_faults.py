@@ -50,11 +50,16 @@ def test_faults_apply_only_to_their_actions_and_errors_follow_a_seeded_rng():
     assert not any(a.decide("GetNode").fail for _ in range(50))
 
 
-@pytest.mark.parametrize("bad", [{"qps": 0}, {"error_rate": 1.5}, {"latency_ms": -1}, {"actions": "GetNode"},
+@pytest.mark.parametrize("bad", [{"qps": -1}, {"error_rate": 1.5}, {"latency_ms": -1}, {"actions": "GetNode"},
                                  {"retry_after_ms": 0}, {"burst": 3}])
 def test_bad_fault_settings_are_refused(bad):
     with pytest.raises(FaultConfigError):
         Faults.from_json(bad)
+
+
+def test_a_quota_used_up_throttles_every_call():
+    spent = FaultInjector(Faults(qps=0))
+    assert all(spent.decide("UpdateWorkbenchEventResult").throttled for _ in range(20))
 
 
 def test_qps_limit_throttles_part_of_a_burst_with_429(small_workspace, sdk):
