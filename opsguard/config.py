@@ -61,7 +61,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PrivateAttr, ValidationError, ValidationInfo,
                       field_validator)
@@ -69,7 +69,10 @@ from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PrivateAttr, Vali
 from lineage.config import DataWorksSettings, Settings, SyncSettings, array_of, between, config_error
 from lineage.errors import ConfigError
 
-__all__ = ["OpsguardConfig", "ServerSettings", "ScheduleSettings", "AUTH_MODES", "CONFIG_ENV", "TOKEN_HEADER",
+if TYPE_CHECKING:
+    from evaluator.policy import Policy
+
+__all__ = ["build_policy", "is_loopback", "OpsguardConfig", "ServerSettings", "ScheduleSettings", "AUTH_MODES", "CONFIG_ENV", "TOKEN_HEADER",
            "parse_server", "parse_schedule"]
 
 CONFIG_ENV = "OPSGUARD_CONFIG"
@@ -245,3 +248,31 @@ def parse_schedule(table: dict[str, Any], config_path: Path | None = None) -> Sc
     lineage.errors.ConfigError: schedule.full_sync_at: must be HH:MM (24 h) or "", not '25:00'
     """
     return OpsguardConfig.from_mapping({"schedule": table}, config_path).schedule
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address is this machine only (where an open door is no door).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("[::1]"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def build_policy(config: OpsguardConfig) -> Policy:
+    """The policy of the `[policy]` table (what `serve`, `check` and `doctor` judge by), else the default."""
+    from evaluator.policy import PolicyError, default_policy, policy_from_mapping
+
+    if not config.policy:
+        return default_policy()
+    try:
+        return policy_from_mapping(config.policy, f"{config.path} [policy]")
+    except PolicyError as exc:
+        raise ConfigError(f"bad policy: {exc}") from None

@@ -14,8 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, resolve_data_dir
-from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
-from opsguard.config import OpsguardConfig, ServerSettings
+from opsguard.config import OpsguardConfig, ServerSettings, build_policy, is_loopback
 from opsguard.http.access import AccessPolicy
 from opsguard.webhook.auth import Authenticator, NoAuth, TokenAuth, require_signed_url, signature_auth
 from lineage.config import parse_timezone
@@ -87,22 +86,11 @@ def serve(
 
 def refuse_open_doors(settings: ServerSettings, insecure: bool) -> None:
     """`auth` or `ui_auth` = "none" only on loopback, unless `--insecure` says it is meant (`ConfigError`)."""
-    loopback = _is_loopback(settings.host)
+    loopback = is_loopback(settings.host)
     for key, value in (("auth", settings.auth), ("ui_auth", settings.ui_auth)):
         if value == "none" and not loopback and not insecure:
             raise ConfigError(f"server.{key} = \"none\" on {settings.host}: anyone who reaches it gets in. Use it on "
                               f"127.0.0.1 only, choose another server.{key}, or pass --insecure if you mean it")
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def build_access(settings: ServerSettings) -> AccessPolicy:
@@ -138,16 +126,6 @@ def build_authenticator(settings: ServerSettings) -> Authenticator:
         return TokenAuth(token)
     log.warning("server.auth = \"none\": every push is accepted unauthenticated; use only on loopback")
     return NoAuth()
-
-
-def build_policy(cfg: OpsguardConfig) -> Policy:
-    """The policy of the `[policy]` table (the same one `opsguard check` uses), else the default."""
-    if not cfg.policy:
-        return default_policy()
-    try:
-        return policy_from_mapping(cfg.policy, f"{cfg.path} [policy]")
-    except PolicyError as exc:
-        raise ConfigError(f"bad policy: {exc}") from None
 
 
 def _result_client(cfg: OpsguardConfig, settings: ServerSettings, credentials: Any) -> Callable[[], Any]:

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator.checks.snapshot_freshness import duration
-from evaluator.policy import Policy, PolicyError, default_policy, policy_from_mapping
+from evaluator.policy import Policy
 from lineage.errors import ConfigError, SnapshotError
 from lineage.snapshots import SnapshotStore, default_data_dir
-from opsguard.config import CONFIG_ENV, OpsguardConfig, ServerSettings
+from opsguard.config import CONFIG_ENV, OpsguardConfig, ServerSettings, build_policy, is_loopback
 from opsguard.doctor import Finding, Setup
 
-__all__ = ["check_config", "check_data_dir", "data_dir_usable", "check_store", "check_snapshot", "check_push_auth", "check_ui_auth",
-           "is_loopback"]
+__all__ = ["check_config", "check_data_dir", "data_dir_usable", "check_store", "check_snapshot", "check_push_auth",
+           "check_ui_auth"]
 
 OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
@@ -33,7 +33,7 @@ def check_config(path: str | os.PathLike[str] | None, data_dir: str | os.PathLik
                        "`opsguard init`, or pass --config FILE"), None
     try:
         config = OpsguardConfig.load(explicit or "opsguard.toml")
-        policy = _policy(config)
+        policy = build_policy(config)
     except ConfigError as exc:
         return Finding("config", False, str(exc)), None
     directory = default_data_dir(data_dir or config.data_dir or env.get("OPSGUARD_HOME") or None)
@@ -46,15 +46,6 @@ def check_config(path: str | os.PathLike[str] | None, data_dir: str | os.PathLik
     return Finding("config", True, f"{config.path} is valid: extension {config.dataworks.extension_code}, region "
                    f"{config.dataworks.region}, syncing {workspaces}, "
                    f"{'the [policy] table' if config.policy else 'the default policy'}"), setup
-
-
-def _policy(config: OpsguardConfig) -> Policy:
-    if not config.policy:
-        return default_policy()
-    try:
-        return policy_from_mapping(config.policy, f"{config.path} [policy]")
-    except PolicyError as exc:
-        raise ConfigError(f"bad policy: {exc}") from None
 
 
 def data_dir_usable(data_dir: Path) -> bool:
@@ -231,15 +222,3 @@ def check_ui_auth(settings: ServerSettings, env: Mapping[str, str]) -> Finding:
                    f"Details link, valid {settings.link_ttl_hours:g} h)")
 
 
-def is_loopback(host: str) -> bool:
-    """`localhost` or a loopback address.
-
-    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
-    (True, True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -20,7 +20,7 @@ from evaluator.policy import PolicyError
 from lineage.errors import AccessDeniedError, CredentialsError, DataWorksError
 from opsguard.config import ServerSettings
 from opsguard.doctor import Finding, Setup, skipped
-from opsguard.doctor.local import is_loopback
+from opsguard.config import is_loopback
 
 __all__ = ["check_dataworks", "check_webhook", "clock_finding", "Probe", "OPERATION_CENTER_EVENTS",
            "OPTION_WORKSPACES", "DATAWORKS_SKEW_SECONDS"]

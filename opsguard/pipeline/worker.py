@@ -71,7 +71,7 @@ def worker_main(setup: WorkerSetup, bells: dict[str, Any], metrics_queue: Any, s
             os.nice(setup.nice)
         except OSError as exc:
             log.warning("cannot lower the worker's CPU priority (nice +%d): %s", setup.nice, exc)
-    from opsguard.pipeline.leases import LeaseKeeper, worker_name
+    from opsguard.pipeline.leases import LeaseKeeper
     from opsguard.process_gc import settle_after_start
     from opsguard.store import open_store
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import threading
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from opsguard.webhook.keys import OFFICIAL_KEY_URLS, KeyFetcher, KeySource, PinnedKey
-from opsguard.config import TOKEN_HEADER
+from opsguard.config import TOKEN_HEADER, is_loopback
 from opsguard.webhook.signature import (H_TOKEN, H_URL, BadKey, BadSignature, KeyUnavailable, Match, MissingSignature,
                                     WebhookAuthError, check_timestamp, key_url, lower_headers, schemes_present,
                                     verify_signatures)
@@ -224,20 +223,11 @@ def require_signed_url(public_url: str, host: str) -> None:
     ...
     lineage.errors.ConfigError: server.auth = "signature" needs server.public_url: the URL EventBridge calls ...
     """
-    if public_url or _loopback(host):
+    if public_url or is_loopback(host):
         return
     raise ConfigError("server.auth = \"signature\" needs server.public_url: the URL EventBridge calls (its "
                       "target's URL, e.g. https://opsguard.example.com), which is the URL it signs; the request's "
                       "Host header is not trusted for it")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class TokenAuth:
