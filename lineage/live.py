@@ -74,8 +74,11 @@ class GraphHolder:
 
     @property
     def overlay_version(self) -> int:
-        """The seq of the newest node change applied (0: none)."""
-        return self._version
+        """The seq of the newest node change in the graph `current()` returns (0: none). Read without waiting:
+        while another thread is still building a newer graph this is the older one's, so a caller that finds
+        it behind asks `apply`, which waits for that build and returns the graph that includes the change."""
+        live = self._live
+        return live.overlay_version if live is not None else self._version
 
     def apply(self, changes: Iterable[NodeChange]) -> LiveGraph | None:
         """Lay `changes` (newer than `overlay_version`, in seq order) over the snapshot; the new graph."""
