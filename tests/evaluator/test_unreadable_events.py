@@ -18,7 +18,7 @@ from evaluator.unjudged import verdict_for_error, verdict_for_timeout
 from evaluator.verdict import EMPTY_IMPACT, Status
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore
-from tests.evaluator.helpers import NOW, PROJECT, backfill, chain, graph, op, sample
+from tests.evaluator.helpers import NOW, PROJECT, chain, graph, op, sample
 
 FORWARD = r"no envelope `id` to answer with: is the EventBridge target forwarding only `\$\.data`\? deliver the complete event"
 

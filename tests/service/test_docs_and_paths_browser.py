@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from evaluator.checks import CHECKS, check_name

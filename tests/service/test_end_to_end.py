@@ -12,7 +12,7 @@ from evaluator.events import parse_event
 from lineage.live import GraphHolder
 from evaluator.policy import default_policy, policy_from_mapping
 from lineage.snapshots import SnapshotStore
-from tests.service.conftest import EXTENSION_CODE, EXTENSION_SAMPLES, renamed, reported, sample, wait_for, \
+from tests.service.conftest import EXTENSION_CODE, EXTENSION_SAMPLES, renamed, reported, sample, \
     wait_reported
 
 # DataWorks' order: the freeze is checked, done (node-change-updated makes the node PAUSE), undone later.

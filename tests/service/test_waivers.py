@@ -32,7 +32,7 @@ def test_a_waiver_lets_a_recheck_pass_on_record_and_ends(start_server, emulator,
     server.pusher.push(recheck)
     (second,) = wait_reported(emulator, [recheck["id"]], server=server)[recheck["id"]]
     assert second["CheckResult"] == "OK"
-    assert second["CheckResultTip"].startswith(f"OK: waived by alice until ") and waiver["waiver_id"] in \
+    assert second["CheckResultTip"].startswith("OK: waived by alice until ") and waiver["waiver_id"] in \
         second["CheckResultTip"] and "was FAIL" in second["CheckResultTip"]
     page = server.pusher.client.get(server.service.details_url(recheck["id"])).text
     assert "planned migration CHG-1234" in page and waiver["waiver_id"] in page
