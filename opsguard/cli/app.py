@@ -31,9 +31,17 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from opsguard import __version__
+
+        print(f"opsguard {__version__}")
+        raise typer.Exit()
+
 
 @app.callback()
-def _root() -> None:
+def _root(version: Annotated[bool, typer.Option("--version", help="Print opsguard's version and exit.",
+                                                callback=_print_version, is_eager=True)] = False) -> None:
     """Guard for DataWorks Operation Center: impact of freezes and undeploys, size of backfills."""
 
 

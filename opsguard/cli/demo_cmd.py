@@ -67,6 +67,8 @@ class DemoRow:
 def demo(
     nodes: Annotated[int, typer.Option(min=50, help="Size of the generated demo workspace.")] = DEMO_NODES,
     seed: Annotated[int, typer.Option(help="Seed of the generated workspace (same seed, same workspace).")] = DEMO_SEED,
+    port: Annotated[int, typer.Option(help="Port of the demo's server on 127.0.0.1 (0 picks a free one).", min=0,
+                                      max=65535)] = 0,
     keep_serving: Annotated[bool, typer.Option("--serve", help="Keep the server and emulator running afterwards "
                                                "(Ctrl-C to stop), so the details pages stay open.")] = False,
     json_output: JsonOption = False,
@@ -97,7 +99,7 @@ def demo(
             print_summary(result)
         private_pem, public_pem = generate_test_keypair()
         client = partial(DataWorksClient, settings.model_copy(update={"max_attempts": 1, "rate_limit": 500.0}), key)
-        with _DemoServer(directory, client, public_pem) as server:
+        with _DemoServer(directory, client, public_pem, port) as server:
             console.print(f"opsguard server on {server.url}; pushing {len(SAMPLE_ORDER)} signed sample events")
             rows = _push_samples(server.url, private_pem, server.service, emulator)
             _print(rows, result, json_output, nodes, seed, started, server.url, directory / STATE_FILE)
@@ -112,10 +114,10 @@ class _DemoServer:
     """The opsguard service + HTTP server of the demo, storing into the data dir's state store (so
     `opsguard audit --data-dir …` shows the demo's decisions afterwards)."""
 
-    def __init__(self, directory: Path, client_factory: Callable[[], Any], public_pem: bytes):
+    def __init__(self, directory: Path, client_factory: Callable[[], Any], public_pem: bytes, port: int = 0):
         from opsguard.config import ScheduleSettings, ServerSettings
         from opsguard.http.access import AccessPolicy
-        from opsguard.http.app import ServerThread, create_app
+        from opsguard.http.app import ServerThread, create_app, listen_socket
         from opsguard.service import Service, ServiceOptions
         from opsguard.webhook.auth import SignatureAuth
 
@@ -125,13 +127,16 @@ class _DemoServer:
         # loopback only, pages open: the demo is a local sandbox (its details links are signed all the same)
         self.service = Service(options, client_factory=client_factory, auth=SignatureAuth(public_pem),
                                access=AccessPolicy(mode="none"))
-        self._create_app, self._thread_cls = create_app, ServerThread
+        self._create_app, self._thread_cls, self._listen = create_app, ServerThread, listen_socket
+        self._port = port
         self._thread: Any = None
         self.url = ""
 
     def __enter__(self) -> _DemoServer:
+        if self._port:
+            self._listen("127.0.0.1", self._port).close()   # a busy --port is one line, before anything starts
         self.service.start()
-        self._thread = self._thread_cls(self._create_app(self.service)).start()
+        self._thread = self._thread_cls(self._create_app(self.service), port=self._port).start()
         self.url = self._thread.url
         self.service.base_url = self.url
         return self

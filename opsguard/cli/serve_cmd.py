@@ -55,9 +55,11 @@ def serve(
     if not cfg.dataworks.extension_code:
         fail("set dataworks.extension_code in opsguard.toml: UpdateWorkbenchEventResult needs the extension's code")
     directory = resolve_data_dir(data_dir or (Path(cfg.data_dir) if cfg.data_dir else None))
-    from opsguard.http.app import create_app, serve_forever
-    from opsguard.service import Service, ServiceOptions
     from lineage.credentials import resolve_credentials
+    from opsguard.http.app import create_app, listen_socket, serve_forever
+    from opsguard.service import Service, ServiceOptions
+
+    sock = listen_socket(settings.host, settings.port)   # a busy port is one line, before anything starts
 
     credentials = resolve_credentials()
     options = ServiceOptions(data_dir=directory, server=settings, schedule=cfg.schedule, policy=build_policy(cfg),
@@ -79,7 +81,7 @@ def serve(
 
     try:
         serve_forever(create_app(service), settings.host, settings.port, on_started=started,
-                      limit_concurrency=settings.max_concurrent_requests)
+                      limit_concurrency=settings.max_concurrent_requests, sock=sock)
     finally:
         service.stop()
 

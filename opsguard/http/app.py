@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import signal
+import socket
 import threading
 import time
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from lineage.errors import ConfigError
 from opsguard import audit
 from opsguard.http import access
 from opsguard.pages import details as details_page, docs as docs_page, path as path_page
@@ -33,7 +35,7 @@ from opsguard.http.limits import SourceLimit
 from opsguard.metrics import CONTENT_TYPE
 from opsguard.service import Service
 
-__all__ = ["create_app", "ServerThread", "serve_forever"]
+__all__ = ["create_app", "ServerThread", "listen_socket", "serve_forever"]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
 MessageId = Annotated[str, FastApiPath(min_length=1, max_length=256)]
@@ -200,10 +202,25 @@ def bound_port(server: uvicorn.Server) -> int:
     return int(server.servers[0].sockets[0].getsockname()[1])
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, made before anything else starts, so a busy port or a wrong address is one
+    `ConfigError` line (exit 2) instead of a server that started its workers and then dies."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another server on that port? "
+                          f"choose one with --port or server.port)") from None
+    return sock
+
+
 def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None, log_level: str = "info",
-                  limit_concurrency: int | None = None) -> None:
+                  limit_concurrency: int | None = None, sock: socket.socket | None = None) -> None:
     """Serve in the calling thread until SIGINT/SIGTERM; `on_started(port)` once listening; past
-    `limit_concurrency` requests at once uvicorn answers 503."""
+    `limit_concurrency` requests at once uvicorn answers 503. `sock`: an already bound `listen_socket`."""
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off",
                             timeout_keep_alive=30, backlog=1024, limit_concurrency=limit_concurrency)
     server = uvicorn.Server(config)
@@ -219,7 +236,7 @@ def serve_forever(app: ASGIApp, host: str, port: int, *, on_started: Any = None,
     # were there before: make those a clean exit so the caller's clean-up runs and the exit code is 0.
     previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.run()
+        server.run(sockets=[sock] if sock is not None else None)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

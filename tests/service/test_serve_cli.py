@@ -55,14 +55,21 @@ def test_serve_listens_answers_and_stops_cleanly_on_sigterm(serve_process, emula
 
 
 def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
+    import socket
+
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("OPSGUARD_HOME", None)
-    result = subprocess.run([sys.executable, "-m", "opsguard", "demo", "--json", "--nodes", "400",
-                             "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, timeout=240,
-                            env=env, cwd=tmp_path)
+    with socket.socket() as probe:                       # a port free now, for --port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run([sys.executable, "-m", "opsguard", "demo", "--json", "--nodes", "400", "--port",
+                             str(port), "--data-dir", str(tmp_path / "d")], capture_output=True, text=True,
+                            timeout=240, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["demo"]["nodes"] == 400 and lines[0]["sync"]["node_count"] == 400
+    assert lines[0]["demo"]["server"] == f"http://127.0.0.1:{port}"
+    assert lines[0]["demo"]["state"].endswith("state.sqlite")      # where `opsguard audit` finds the decisions
     rows = {row["event"]: row for row in lines[1:]}
     assert list(rows) == ["freeze-node", "node-change-updated", "unfreeze-node", "undeploy-node", "backfill-data"]
     for code, row in rows.items():
@@ -91,3 +98,30 @@ def test_serve_on_a_data_dir_it_cannot_use_exits_2_with_one_line(tmp_path, emula
         assert done.returncode == 2, done.stderr
         errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
         assert len(errors) == 1 and "Traceback" not in done.stderr and str(data.parent) in errors[0], done.stderr
+
+
+def test_serve_on_a_busy_port_exits_2_with_one_line(tmp_path, emulator, keypair, data_dir):
+    """It exited 3 with uvicorn's errno after starting its workers; now the port is taken first."""
+    import socket
+
+    from tests.service.conftest import write_config
+
+    public = tmp_path / "eventbridge-public.pem"
+    public.write_bytes(keypair[1])
+    config = write_config(tmp_path / "opsguard.toml", emulator, public)
+    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": "ak", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk",
+           "OPSGUARD_UI_TOKEN": "a-ui-token-long-enough", "PYTHONPATH": str(REPO)}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "opsguard", "serve", "--port", str(port), "--config", str(config),
+                               "--data-dir", str(data_dir)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1 and f"cannot listen on 127.0.0.1:{port}" in errors[0] and "Traceback" not in done.stderr
+
+
+def test_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("opsguard ") and "Usage" not in result.stdout
