@@ -118,7 +118,7 @@ def evaluate_message(raw: Mapping[str, Any] | bytes | str, graph: LineageGraph, 
 
 def _summaries(event: NodeOperation | Backfill, graph: LineageGraph, policy: Policy,
                notes: list[str]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The verdict's `impact` and `backfill` objects (DESIGN.md), the one that does not apply left None."""
+    """The verdict's `impact` and `backfill` objects (docs/contract.md), the one that does not apply left None."""
     if isinstance(event, Backfill):
         est = backfill_estimate(event, graph, policy)
         if est.selection_mode == ALL_DOWNSTREAM:

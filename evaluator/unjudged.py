@@ -1,5 +1,5 @@
 """Verdicts for events opsguard could not judge: the payload cannot be read, a judgement failed, or it ran
-past its time budget. Same JSON shape as every verdict (DESIGN.md "JSON shapes"), one checkpoint
+past its time budget. Same JSON shape as every verdict (docs/contract.md "JSON shapes"), one checkpoint
 `evaluation` saying why, the result from the policy: `on_error` (default FAIL) or `on_timeout`
 (default FAIL); docs/policy.md says why both fail closed.
 

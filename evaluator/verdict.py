@@ -1,6 +1,6 @@
 """Checkpoints and verdicts: the worst checkpoint status wins; the tip is one short line for the panel.
 
-The JSON shape is DESIGN.md "JSON shapes" (`Verdict.to_json`); extra keys (`operator`, `wire_result`,
+The JSON shape is docs/contract.md "JSON shapes" (`Verdict.to_json`); extra keys (`operator`, `wire_result`,
 `ignored`, `notes`) are additions, never renames.
 """
 
@@ -126,7 +126,7 @@ class Verdict:
         raise KeyError(name)
 
     def to_json(self, doc_base: str = "") -> dict[str, Any]:
-        """The DESIGN.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`); each checkpoint's
+        """The docs/contract.md verdict object (plus `operator`, `wire_result`, `notes`, `ignored`); each checkpoint's
         `doc_url` is relative unless `doc_base` (the server's public URL) is given."""
         return self._document(doc_base, jsonable)
 

@@ -1,6 +1,6 @@
 """Backfill volume: which nodes a backfill runs, how many instances, and for how long.
 
-DESIGN.md "Semantics": instances of a node on a bizdate = fires of its cron on the run date
+docs/contract.md "Semantics": instances of a node on a bizdate = fires of its cron on the run date
 (bizdate + 1 day, weekday 1 = Monday). Selected nodes run; excluded ones are dry-run (their
 instances, at least one per bizdate, count in `instance_count` only); a selected node whose cron
 does not fire on a run date still gets one dry-run instance for that bizdate. Overlapping periods
@@ -109,7 +109,7 @@ class BackfillEstimate:
                      for n, r, d, s, h, x in zip(self.node_ids, runs, dry, seconds, has, excluded))
 
     def to_json(self, *, include_nodes: bool = False) -> dict[str, Any]:
-        """DESIGN.md "backfill" object (+ selection_mode, nodes_without_history, unknown, the ids of the request
+        """docs/contract.md "backfill" object (+ selection_mode, nodes_without_history, unknown, the ids of the request
         outside the root's downstream, and the wall-clock estimate: `estimated_wall_clock_hours`,
         `critical_path` ids and `critical_path_names`, `critical_path_hours`, `wall_clock_coverage`); with
         `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates", the downstream left out and
@@ -155,7 +155,7 @@ class BackfillEstimate:
 
 def estimate_backfill(graph: LineageGraph, request: BackfillRequest, *,
                       default_runtime_seconds: float = 600.0) -> BackfillEstimate:
-    """The backfill volume of `request` on `graph` (DESIGN.md semantics; unknown ids in `unknown`).
+    """The backfill volume of `request` on `graph` (docs/contract.md semantics; unknown ids in `unknown`).
 
     >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"},
     ...                                {"node_id": 2, "cron_express": "00 00 * * * ?"}], [(1, 2)])

@@ -2,7 +2,7 @@
 
 Every reached node records the parent it was first reached through (`Reach.via`), one level up, so
 following `via` from a node until depth 1 walks a shortest path back to the changed node it came
-from (DESIGN.md "Explain membership"). Nothing is traversed again: each step is a search inside one
+from (docs/contract.md "Explain membership"). Nothing is traversed again: each step is a search inside one
 depth level of the reach that is already there.
 """
 

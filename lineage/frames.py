@@ -116,7 +116,7 @@ class BackfillResult:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """The DESIGN.md "backfill" figures plus selection_mode, nodes_without_history, unknown."""
+        """The docs/contract.md "backfill" figures plus selection_mode, nodes_without_history, unknown."""
         return self.estimate.to_json()
 
     def to_json(self) -> dict[str, Any]:

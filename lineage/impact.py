@@ -49,7 +49,7 @@ class Impact:
         return [{"node_id": n, "depth": d, "via": v} for n, d, v in zip(ids, self.reach.depth.tolist(), via)]
 
     def to_json(self, graph: LineageGraph, *, include_descendants: bool = True) -> dict[str, Any]:
-        """DESIGN.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields.
+        """docs/contract.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields.
 
         >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
         >>> out = compute_impact(g, [1]).to_json(g)

@@ -31,7 +31,7 @@ LOCK_SUFFIX = ".lock"
 
 
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """`--data-dir` if given, else `$OPSGUARD_HOME`, else `./.opsguard` (DESIGN.md)."""
+    """`--data-dir` if given, else `$OPSGUARD_HOME`, else `./.opsguard` (docs/contract.md)."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("OPSGUARD_HOME")

@@ -54,7 +54,7 @@ DataDirOption = Annotated[
 
 
 def resolve_data_dir(data_dir: Path | None) -> Path:
-    """The data dir per DESIGN.md precedence: flag, then $OPSGUARD_HOME, then ./.opsguard."""
+    """The data dir per docs/contract.md precedence: flag, then $OPSGUARD_HOME, then ./.opsguard."""
     return default_data_dir(data_dir)
 
 

@@ -87,7 +87,7 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class VerdictRow:
-    """One stored verdict (`verdicts` table); `verdict` is the DESIGN.md JSON as text."""
+    """One stored verdict (`verdicts` table); `verdict` is the docs/contract.md JSON as text."""
 
     message_id: str
     evaluated_at: datetime

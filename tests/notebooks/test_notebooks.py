@@ -44,7 +44,7 @@ def test_notebook_is_stored_without_outputs(name):
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
 def test_notebook_imports_only_lineage_of_our_packages(name):
-    """DESIGN.md layout: `notebooks/` may import only `lineage` (and third-party libraries)."""
+    """docs/contract.md layout: `notebooks/` may import only `lineage` (and third-party libraries)."""
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     ours = set(re.findall(r"^\s*(?:from|import)\s+(evaluator|sandbox|sql|lineage|bench|tests)\b", source, re.M))
