@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import sql
 
-__all__ = ["Connector", "Session", "split_statements"]
+__all__ = ["Connector", "Session", "SessionBase", "split_statements"]
 
 
 class Session(Protocol):
@@ -43,6 +43,27 @@ class Connector(Protocol):
     def describe(self) -> str: ...
 
     def close(self) -> None: ...
+
+
+class SessionBase:
+    """What every engine's session shares: `one`, `run` and `scalar` built on its `_execute` and `all`."""
+
+    def _execute(self, name: str, params: Mapping[str, Any] | None) -> Any:
+        raise NotImplementedError
+
+    def all(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def one(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        rows = self.all(name, params)
+        return rows[0] if rows else None
+
+    def run(self, name: str, params: Mapping[str, Any] | None = None) -> int:
+        return int(self._execute(name, params).rowcount)
+
+    def scalar(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
+        row = self.one(name, params)
+        return next(iter(row.values())) if row else None
 
 
 def query(name: str, dialect: str) -> str:

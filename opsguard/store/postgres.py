@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from opsguard.store.connector import query
+from opsguard.store.connector import SessionBase, query
 from opsguard.store.errors import StoreConfigError, StoreError, StoreUnavailable
 
 __all__ = ["PostgresConnector", "redact_url"]
@@ -52,7 +52,7 @@ def _pg_text(name: str) -> str:
     return _PARAM.sub(r"%(\1)s", text)
 
 
-class _Session:
+class _Session(SessionBase):
     def __init__(self, cur: Any, where: str):
         self._cur, self._where = cur, where
 
@@ -69,17 +69,6 @@ class _Session:
     def all(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         cur = self._execute(name, params)
         return list(cur.fetchall()) if cur.description else []
-
-    def one(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-        rows = self.all(name, params)
-        return rows[0] if rows else None
-
-    def run(self, name: str, params: Mapping[str, Any] | None = None) -> int:
-        return self._execute(name, params).rowcount
-
-    def scalar(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
-        row = self.one(name, params)
-        return next(iter(row.values())) if row else None
 
     def statement(self, text: str) -> None:
         import psycopg

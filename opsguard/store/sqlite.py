@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from opsguard.store.connector import query
+from opsguard.store.connector import SessionBase, query
 from opsguard.store.errors import StoreConfigError, StoreError, StoreUnavailable
 
 __all__ = ["SqliteConnector", "STATE_FILE"]
@@ -49,7 +49,7 @@ def _unavailable(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"the state store {path}: {text}")
 
 
-class _Session:
+class _Session(SessionBase):
     def __init__(self, con: sqlite3.Connection, path: Path):
         self._con, self._path = con, path
 
@@ -63,17 +63,6 @@ class _Session:
         cur = self._execute(name, params)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-    def one(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-        rows = self.all(name, params)
-        return rows[0] if rows else None
-
-    def run(self, name: str, params: Mapping[str, Any] | None = None) -> int:
-        return self._execute(name, params).rowcount
-
-    def scalar(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
-        row = self._execute(name, params).fetchone()
-        return row[0] if row else None
 
     def statement(self, text: str) -> None:
         try:
