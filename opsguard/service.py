@@ -20,13 +20,13 @@ from typing import Any
 
 from evaluator.policy import Policy, default_policy
 from lineage.live import GraphHolder, LiveGraph
-from lineage.overlay import NodeChange
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshots import SnapshotStore
 from opsguard.config import ScheduleSettings, ServerSettings
 from opsguard.http.access import AccessPolicy, LinkSigner
 from opsguard.intake import Intake
 from opsguard.metrics import Metrics
+from opsguard.node_overlay import catch_up
 from opsguard.pipeline.reporter import ReportPolicy, ResultPoster
 from opsguard.pipeline.worker import WorkerSetup
 from opsguard.pipeline.workers import Workers
@@ -121,10 +121,7 @@ class Service:
         graphs: GraphHolder = self._parts["graphs"]
         swapped = graphs.refresh()
         if graphs.current() is not None and self.store is not None:
-            version = self.store.overlay_version()
-            if version > graphs.overlay_version:
-                rows = self.store.overlay_since(graphs.overlay_version)
-                graphs.apply([NodeChange(r.node_id, r.change, r.node, r.seq, r.received_at) for r in rows])
+            catch_up(graphs, self.store)
             if swapped and graphs.current().sync_started_at is not None:
                 self.store.prune_overlay(graphs.current().sync_started_at)
         return swapped

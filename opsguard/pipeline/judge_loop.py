@@ -22,7 +22,7 @@ from typing import Any
 from evaluator.policy import Policy
 from evaluator.waivers import Waiver
 from lineage.live import GraphHolder
-from lineage.overlay import NodeChange
+from opsguard.node_overlay import catch_up
 from opsguard.pipeline.judge import judge, timeout_verdict
 from opsguard.pipeline.leases import lease_until
 from opsguard.store import EventKind, InboxRow, InboxStatus, Store, VerdictRow, utcnow
@@ -60,7 +60,7 @@ class JudgeLoop:
                                 lease_until(self.lease_seconds, now), self.batch)
         if not rows:
             return 0
-        self._catch_up_overlay()
+        catch_up(self.graphs, self.store)
         self._waivers = self.store.waivers_in_force(now)
         judged: list[VerdictRow] = []
         try:
@@ -75,12 +75,6 @@ class JudgeLoop:
             self._save(judged)
             self.store.release([r.message_id for r in rows[len(judged):]], self.worker)
         return len(judged)
-
-    def _catch_up_overlay(self) -> None:
-        version = self.store.overlay_version()
-        if version > self.graphs.overlay_version:
-            rows = self.store.overlay_since(self.graphs.overlay_version)
-            self.graphs.apply([NodeChange(r.node_id, r.change, r.node, r.seq, r.received_at) for r in rows])
 
     def _judge(self, row: InboxRow) -> VerdictRow:
         live = self.graphs.current()

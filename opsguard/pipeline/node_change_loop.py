@@ -23,7 +23,7 @@ from evaluator.events import EventParseError, NodeChanged, parse_event
 from lineage.errors import DataWorksError
 from lineage.overlay import OVERLAY_COLUMNS
 from lineage.records import node_row
-from opsguard.overlay_row import overlay_row
+from opsguard.node_overlay import overlay_row
 from opsguard.pipeline.leases import lease_until
 from opsguard.store import EventKind, InboxRow, InboxStatus, OverlayRow, Store, utcnow
 
