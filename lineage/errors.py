@@ -2,6 +2,7 @@
 
     LineageError
     ├── ConfigError              bad or unreadable opsguard.toml / settings
+    │   └── DataDirError         the data dir is a file, or lies below one (carries the path)
     ├── SnapshotError            no live snapshot, unreadable or corrupt snapshot file
     ├── UnknownNodeError         node ids the snapshot does not know (carries them)
     │   └── UnknownNodeNameError a node name no node has (carries it and close names)
@@ -26,6 +27,16 @@ class LineageError(Exception):
 
 class ConfigError(LineageError):
     """A configuration file or setting is wrong; the message names the file and key."""
+
+
+class DataDirError(ConfigError):
+    """The data dir cannot be a directory: `path` (or `blocker`, an ancestor of it) is a file."""
+
+    def __init__(self, path: str, blocker: str, source: str):
+        self.path, self.blocker, self.source = path, blocker, source
+        what = "is a file" if blocker == path else f"lies below {blocker}, which is a file"
+        super().__init__(f"{source} {path} is not a directory: it {what}; give {source} a directory "
+                         "(a missing one is created)")
 
 
 class SnapshotError(LineageError):
