@@ -35,7 +35,8 @@ class DataDirError(ConfigError):
     def __init__(self, path: str, blocker: str, source: str):
         self.path, self.blocker, self.source = path, blocker, source
         what = "is a file" if blocker == path else f"lies below {blocker}, which is a file"
-        super().__init__(f"{source} {path} is not a directory: it {what}; give {source} a directory "
+        fix = "$OPSGUARD_HOME" if source == "$OPSGUARD_HOME" else "--data-dir (or data_dir in opsguard.toml)"
+        super().__init__(f"{source} {path} is not a directory: it {what}; point {fix} at a directory "
                          "(a missing one is created)")
 
 

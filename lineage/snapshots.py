@@ -43,7 +43,7 @@ def default_data_dir(explicit: str | os.PathLike[str] | None = None, *, check: b
     >>> default_data_dir("/dev/null/og")
     Traceback (most recent call last):
     ...
-    lineage.errors.DataDirError: data dir /dev/null/og is not a directory: it lies below /dev/null, which is a file; give data dir a directory (a missing one is created)
+    lineage.errors.DataDirError: data dir /dev/null/og is not a directory: it lies below /dev/null, which is a file; point --data-dir (or data_dir in opsguard.toml) at a directory (a missing one is created)
     """
     env = os.environ.get("OPSGUARD_HOME")
     path, source = (Path(explicit), "data dir") if explicit else (Path(env), "$OPSGUARD_HOME") if env \
