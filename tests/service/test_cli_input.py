@@ -84,3 +84,27 @@ def test_every_command_that_uses_a_data_dir_is_in_the_list_above():
 def test_waive_list_without_a_state_store_is_one_line_not_a_traceback(a_file, tmp_path):
     result = CliRunner().invoke(app, ["waive", "--list", "--data-dir", str(tmp_path / "empty")])
     assert result.exit_code == 2 and "no state store at" in one_line_error(result)
+
+
+def _help_sources() -> dict[str, tuple[list[str], str]]:
+    """Each command's --help argv and the help text it is written with (command docstring and parameters)."""
+    root = typer.main.get_command(app)
+    out = {"opsguard": ([], " ".join([root.help or ""] + [p.help or "" for p in root.params]))}
+    for name, command in root.commands.items():
+        out[name] = ([name], " ".join([command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]))
+    return out
+
+
+@pytest.mark.parametrize("name", list(_help_sources()))
+def test_help_shows_bracketed_words_as_written_and_no_type_on_flags(name):
+    argv, source = _help_sources()[name]
+    result = CliRunner().invoke(app, [*argv, "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "<bool>" not in text                                  # --json, --full, --help are flags, not values
+    for literal in re.findall(r"\[[A-Za-z_][\w.]*\]", source):     # [policy], [server] ... read as Rich markup
+        assert literal in text, f"{literal} vanished from `opsguard {name} --help`"
+
+
+def test_the_help_test_looks_at_a_bracketed_literal():
+    assert "[policy]" in _help_sources()["check"][1]   # so the test above cannot pass by finding none
