@@ -13,6 +13,7 @@
         ├── CredentialsError     missing, unknown or wrongly signed access key
         ├── AccessDeniedError    the key may not read that workspace
         ├── ApiUnavailableError  5xx / network that outlived the retries, throttling that outlived the patience
+        │   └── EndpointUnreachableError  no answer at all: refused, unresolvable, timed out (carries the endpoint)
         └── PageLimitError       a listing that no partition of its query brings within the page limits
 """
 
@@ -124,6 +125,17 @@ class AccessDeniedError(DataWorksError):
 
 class ApiUnavailableError(DataWorksError):
     """Throttling, server errors or network failures that outlived every retry."""
+
+
+class EndpointUnreachableError(ApiUnavailableError):
+    """No DataWorks answer at all (refused, unresolvable host, timeout) after every retry. `endpoint` is the
+    URL that was tried, `reason` the network failure in a few words."""
+
+    def __init__(self, endpoint: str, reason: str, attempts: int, *, action: str = ""):
+        self.endpoint, self.reason = endpoint, reason
+        super().__init__(f"cannot reach DataWorks at {endpoint} ({reason}, {attempts} attempt(s) of {action}): "
+                         "check --endpoint or dataworks.endpoint / dataworks.region in opsguard.toml, the network "
+                         "and any proxy (HTTPS_PROXY / HTTP_PROXY)", action=action)
 
 
 class PageLimitError(DataWorksError):
