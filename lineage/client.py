@@ -18,7 +18,8 @@ from typing import Any
 
 from lineage.config import DataWorksSettings, parse_endpoint
 from lineage.credentials import AccessKey, ChainCredentials
-from lineage.errors import AccessDeniedError, ApiUnavailableError, CredentialsError, DataWorksError
+from lineage.errors import (AccessDeniedError, ApiUnavailableError, CredentialsError, DataWorksError,
+                            EndpointUnreachableError)
 from lineage.paging import MAX_PAGES, PAGE_SIZE
 from lineage.rate_limit import TokenBucket
 from lineage.retry import Failure, FailureKind, backoff_seconds, classify
@@ -72,6 +73,7 @@ class DataWorksClient:
         if endpoint:
             config.endpoint = endpoint
         self.endpoint = endpoint or f"dataworks.{settings.region}.aliyuncs.com"
+        self.url = f"{str(protocol).lower()}://{self.endpoint}"   # what an error names when nothing answers
         self._sdk = Client(config)
         self._runtime = RuntimeOptions(autoretry=False, max_attempts=1,
                                        max_idle_conns=max(4, settings.concurrency * 2))
@@ -129,11 +131,11 @@ class DataWorksClient:
                     self.stats.add(action, retry=True, throttled=True)
                     continue  # the bucket paces the next attempt
                 self.stats.add(action, error=True)
-                raise _as_error(action, failure, failures + 1, throttled_for=waited)
+                raise _as_error(action, failure, failures + 1, throttled_for=waited, url=self.url)
             failures += 1
             if not failure.retryable or failures >= attempts:
                 self.stats.add(action, error=True)
-                raise _as_error(action, failure, failures)
+                raise _as_error(action, failure, failures, url=self.url)
             delay = backoff_seconds(failures, failure, base=self._backoff_base, rng=self._rng)
             self.stats.add(action, retry=True, throttled=throttled)
             log.debug("%s attempt %d failed (%s %s); retrying in %.2fs", action, failures, failure.status,
@@ -245,7 +247,8 @@ def _snake(action: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
 
 
-def _as_error(action: str, failure: Failure, attempts: int, throttled_for: float | None = None) -> DataWorksError:
+def _as_error(action: str, failure: Failure, attempts: int, throttled_for: float | None = None,
+              url: str = "") -> DataWorksError:
     where = f"{action}: HTTP {failure.status} {failure.code}".rstrip()
     detail = f"{where}: {failure.message}" if failure.message else where
     kwargs = {"action": action, "code": failure.code, "status": failure.status, "request_id": failure.request_id}
@@ -260,6 +263,8 @@ def _as_error(action: str, failure: Failure, attempts: int, throttled_for: float
     if throttled_for is not None:
         return ApiUnavailableError(f"DataWorks throttled every call for {throttled_for:.0f} s (no call got through; "
                                    f"is another client using the account's quota?): {detail}", **kwargs)
+    if failure.network:
+        return EndpointUnreachableError(url or "the DataWorks endpoint", failure.message, attempts, action=action)
     if failure.retryable:
         return ApiUnavailableError(f"DataWorks unavailable after {attempts} attempts: {detail}", **kwargs)
     return DataWorksError(f"DataWorks rejected the request: {detail}", **kwargs)

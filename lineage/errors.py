@@ -2,6 +2,7 @@
 
     LineageError
     ├── ConfigError              bad or unreadable opsguard.toml / settings
+    │   └── DataDirError         the data dir is a file, or lies below one (carries the path)
     ├── SnapshotError            no live snapshot, unreadable or corrupt snapshot file
     ├── UnknownNodeError         node ids the snapshot does not know (carries them)
     │   └── UnknownNodeNameError a node name no node has (carries it and close names)
@@ -12,6 +13,7 @@
         ├── CredentialsError     missing, unknown or wrongly signed access key
         ├── AccessDeniedError    the key may not read that workspace
         ├── ApiUnavailableError  5xx / network that outlived the retries, throttling that outlived the patience
+        │   └── EndpointUnreachableError  no answer at all: refused, unresolvable, timed out (carries the endpoint)
         └── PageLimitError       a listing that no partition of its query brings within the page limits
 """
 
@@ -26,6 +28,17 @@ class LineageError(Exception):
 
 class ConfigError(LineageError):
     """A configuration file or setting is wrong; the message names the file and key."""
+
+
+class DataDirError(ConfigError):
+    """The data dir cannot be a directory: `path` (or `blocker`, an ancestor of it) is a file."""
+
+    def __init__(self, path: str, blocker: str, source: str):
+        self.path, self.blocker, self.source = path, blocker, source
+        what = "is a file" if blocker == path else f"lies below {blocker}, which is a file"
+        fix = "$OPSGUARD_HOME" if source == "$OPSGUARD_HOME" else "--data-dir (or data_dir in opsguard.toml)"
+        super().__init__(f"{source} {path} is not a directory: it {what}; point {fix} at a directory "
+                         "(a missing one is created)")
 
 
 class SnapshotError(LineageError):
@@ -112,6 +125,17 @@ class AccessDeniedError(DataWorksError):
 
 class ApiUnavailableError(DataWorksError):
     """Throttling, server errors or network failures that outlived every retry."""
+
+
+class EndpointUnreachableError(ApiUnavailableError):
+    """No DataWorks answer at all (refused, unresolvable host, timeout) after every retry. `endpoint` is the
+    URL that was tried, `reason` the network failure in a few words."""
+
+    def __init__(self, endpoint: str, reason: str, attempts: int, *, action: str = ""):
+        self.endpoint, self.reason = endpoint, reason
+        super().__init__(f"cannot reach DataWorks at {endpoint} ({reason}, {attempts} attempt(s) of {action}): "
+                         "check --endpoint or dataworks.endpoint / dataworks.region in opsguard.toml, the network "
+                         "and any proxy (HTTPS_PROXY / HTTP_PROXY)", action=action)
 
 
 class PageLimitError(DataWorksError):

@@ -22,22 +22,27 @@ __all__ = ["explain_path", "describe_path"]
 def explain_path(graph: LineageGraph, reached: Impact | Reach, target: int) -> tuple[int, ...]:
     """Node ids from the changed node to `target` (both included), each the `via` parent of the next.
 
-    A changed node itself explains as `(target,)` when `reached` is an `Impact`. Raises
-    `UnknownNodeError` for an id the snapshot lacks, `NotDownstreamError` when `target` is not reached.
+    A changed node itself explains as `(target,)` when `reached` is an `Impact`. An `Impact` limited by
+    `max_depth` that stops above `target` is walked again without the limit, so a deeper descendant gets
+    its path (longer than the limit: callers compare) instead of being called "not downstream". Raises
+    `UnknownNodeError` for an id the snapshot lacks, `NotDownstreamError` when `target` is not downstream.
 
     >>> from lineage.impact import compute_impact
     >>> g = LineageGraph.from_records([{"node_id": n} for n in (1, 2, 3, 4, 5)], [(1, 2), (2, 3), (1, 4), (4, 3), (3, 5)])
     >>> impact = compute_impact(g, [1])
     >>> explain_path(g, impact, 5), explain_path(g, impact, 1)
     ((1, 2, 3, 5), (1,))
+    >>> explain_path(g, compute_impact(g, [1], max_depth=1), 5)   # deeper than the limit: still explained
+    (1, 2, 3, 5)
     >>> explain_path(g, compute_impact(g, [4]), 2)
     Traceback (most recent call last):
     ...
     lineage.errors.NotDownstreamError: node 2 is not downstream of 4
     """
     start: tuple[int, ...] = ()
+    limited = False
     if isinstance(reached, Impact):
-        start, reached = reached.nodes, reached.reach
+        start, limited, reached = reached.nodes, reached.truncated_at is not None, reached.reach
     target = int(target)
     found, unknown = graph.positions([target])
     if unknown:
@@ -49,6 +54,11 @@ def explain_path(graph: LineageGraph, reached: Impact | Reach, target: int) -> t
     # depth is ascending: a node at depth d sits in rows [lo(d), lo(d + 1)) and its `via` one level up
     levels = np.searchsorted(depth, np.arange(int(depth[-1]) + 2 if depth.size else 1))
     row = _row_of(reached, position, 0, depth.size)
+    if row < 0 and limited:   # beyond the depth limit, or not downstream at all: the unlimited walk tells
+        try:
+            return explain_path(graph, graph.descendants(start), target)
+        except NotDownstreamError:
+            raise NotDownstreamError(target, start) from None
     if row < 0:
         raise NotDownstreamError(target, start)
     path = [position]

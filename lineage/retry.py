@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Failure", "FailureKind", "classify", "backoff_seconds", "CREDENTIAL_CODES"]
+__all__ = ["Failure", "FailureKind", "classify", "backoff_seconds", "network_reason", "CREDENTIAL_CODES"]
 
 CREDENTIAL_CODES = frozenset({
     "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "InvalidAccessKeyId",
@@ -35,6 +35,7 @@ class Failure:
     message: str
     request_id: str = ""
     retry_after_ms: int | None = None
+    network: bool = False          # no HTTP answer at all; `message` is then `network_reason`'s few words
 
     @property
     def retryable(self) -> bool:
@@ -52,7 +53,8 @@ def classify(code: str | None, status: int | None, message: str = "", *, request
     """
     code = code or ""
     if network:
-        kind = FailureKind.TRANSIENT
+        return Failure(FailureKind.TRANSIENT, code, status, network_reason(message), request_id, retry_after_ms,
+                       network=True)
     elif code.startswith("Throttling") or status == 429 or retry_after_ms is not None:
         kind = FailureKind.THROTTLED
     elif code in CREDENTIAL_CODES:
@@ -67,6 +69,36 @@ def classify(code: str | None, status: int | None, message: str = "", *, request
     else:
         kind = FailureKind.REJECTED
     return Failure(kind, code, status, message, request_id, retry_after_ms)
+
+
+# What the HTTP stack says (urllib3 / requests / OSError text) → a few words for the operator. The raw text
+# is not shown: it repeats the request URL with its query and wraps the cause in three exception reprs.
+_NETWORK_REASONS = (
+    (("Connection refused", "ConnectionRefused"), "connection refused"),
+    (("NameResolutionError", "Failed to resolve", "Name or service not known", "nodename nor servname",
+      "Temporary failure in name resolution", "getaddrinfo failed", "No address associated"),
+     "host name does not resolve"),
+    (("ProxyError", "Unable to connect to proxy"), "the proxy failed"),
+    (("SSLError", "CERTIFICATE_VERIFY_FAILED", "SSL:", "TLS"), "TLS handshake failed"),
+    (("timed out", "Timeout", "TimeoutError"), "timed out"),
+    (("Network is unreachable", "No route to host"), "network unreachable"),
+    (("Connection reset", "Connection aborted", "RemoteDisconnected", "BrokenPipe"), "connection dropped"),
+)
+
+
+def network_reason(text: str) -> str:
+    """A network failure in a few words.
+
+    >>> network_reason("HTTPConnectionPool(host='h', port=9): Max retries exceeded with url: /?a=1 "
+    ...                "(Caused by NewConnectionError(...: [Errno 111] Connection refused))")
+    'connection refused'
+    >>> network_reason("weird"), network_reason("Caused by NameResolutionError(...)")
+    ('network error', 'host name does not resolve')
+    """
+    for needles, reason in _NETWORK_REASONS:
+        if any(needle in text for needle in needles):
+            return reason
+    return "network error"
 
 
 def backoff_seconds(attempt: int, failure: Failure, *, base: float = 0.2, cap: float = 10.0,

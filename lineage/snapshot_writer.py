@@ -38,6 +38,7 @@ class SyncCounters:
 
     source: str
     mode: str = "full"
+    mode_reason: str | None = None     # why `mode` (`lineage.sync.sync_mode`)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     project_ids: list[int] = field(default_factory=list)
     api_calls: int = 0
@@ -162,7 +163,7 @@ class SnapshotWriter:
             "api_errors": counters.api_errors, "throttled": counters.throttled,
             "history_bizdates_fetched": counters.history_bizdates_fetched,
             "history_rows_missed": counters.history_rows_missed,
-            "previous_snapshot_id": counters.previous_snapshot_id,
+            "previous_snapshot_id": counters.previous_snapshot_id, "mode_reason": counters.mode_reason,
         })
         con.execute("CHECKPOINT")
         con.close()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from lineage.errors import SnapshotError
+from lineage.errors import DataDirError, SnapshotError
 
 __all__ = ["SnapshotRef", "SnapshotStore", "connect_snapshot", "default_data_dir", "snapshot_id_of", "fsync_dir"]
 
@@ -30,12 +30,36 @@ PARTIAL_SUFFIX = ".duckdb.partial"
 LOCK_SUFFIX = ".lock"
 
 
-def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """`--data-dir` if given, else `$OPSGUARD_HOME`, else `./.opsguard` (docs/contract.md)."""
-    if explicit:
-        return Path(explicit)
+def default_data_dir(explicit: str | os.PathLike[str] | None = None, *, check: bool = True) -> Path:
+    """`--data-dir` if given, else `$OPSGUARD_HOME`, else `./.opsguard` (docs/contract.md).
+
+    With `check` (the default) the directory must be usable as one: `DataDirError` names the file that is
+    in its place (the path itself, or an ancestor), so every command says so in one line instead of
+    failing later on `NotADirectoryError`. A missing directory is fine (sync and serve create it).
+    `opsguard doctor` passes `check=False` and reports the problem as one of its findings.
+
+    >>> default_data_dir("/tmp/og-data")
+    PosixPath('/tmp/og-data')
+    >>> default_data_dir("/dev/null/og")
+    Traceback (most recent call last):
+    ...
+    lineage.errors.DataDirError: data dir /dev/null/og is not a directory: it lies below /dev/null, which is a file; point --data-dir (or data_dir in opsguard.toml) at a directory (a missing one is created)
+    """
     env = os.environ.get("OPSGUARD_HOME")
-    return Path(env) if env else Path(".opsguard")
+    path, source = (Path(explicit), "data dir") if explicit else (Path(env), "$OPSGUARD_HOME") if env \
+        else (Path(".opsguard"), "data dir")
+    if check:
+        blocker = _nearest_existing(path)
+        if not blocker.is_dir():
+            raise DataDirError(str(path), str(blocker), source)
+    return path
+
+
+def _nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (`Path.exists` is False below a file)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def snapshot_id_of(path: str | os.PathLike[str]) -> str:

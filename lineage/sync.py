@@ -32,7 +32,8 @@ from lineage.sync_listings import (baseline_partitioner, instance_partitioner, l
                                    project_partitioner)
 from lineage.sync_pool import CallPool, Silent, SyncProgress
 
-__all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan"]
+__all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan",
+           "sync_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,36 @@ def history_plan(today: date, history_days: int, previous_to: date | None) -> tu
     return [start + timedelta(days=i) for i in range(max(days, 0))], keep_from
 
 
+def sync_mode(full: bool, previous: dict[str, Any], endpoint: str, project_ids: list[int]) -> tuple[str, str]:
+    """("full" | "incremental", why). Incremental reuses the previous snapshot's dependencies, so it needs
+    one synced from the same endpoint over the same workspaces; anything else is a full sync that says
+    which of those differed (a changed endpoint or region is a different DataWorks, or a different copy).
+
+    >>> prev = {"snapshot_id": "s1", "source": "a:1", "project_ids": [1, 2]}
+    >>> sync_mode(False, prev, "a:1", [2, 1])
+    ('incremental', 'same endpoint and workspaces as snapshot s1')
+    >>> sync_mode(False, prev, "b:2", [1, 2])[1]
+    'endpoint changed since snapshot s1 (a:1 then, b:2 now): its dependencies cannot be reused'
+    >>> sync_mode(False, prev, "a:1", [1, 3])[1]
+    'workspaces changed since snapshot s1 (1, 2 then, 1, 3 now): its dependencies cannot be reused'
+    """
+    if full:
+        return "full", "--full was asked for"
+    if not previous:
+        return "full", "no previous snapshot to build on"
+    before = previous.get("snapshot_id") or "before"
+    then_source, then_projects = previous.get("source"), sorted(previous.get("project_ids") or [])
+    if then_source != endpoint:
+        return "full", (f"endpoint changed since snapshot {before} ({then_source} then, {endpoint} now): "
+                        "its dependencies cannot be reused")
+    if then_projects != sorted(project_ids):
+        shown = ", ".join
+        return "full", (f"workspaces changed since snapshot {before} ({shown(map(str, then_projects)) or 'none'} "
+                        f"then, {shown(map(str, sorted(project_ids))) or 'none'} now): its dependencies cannot "
+                        "be reused")
+    return "incremental", f"same endpoint and workspaces as snapshot {before}"
+
+
 class _SyncJob:
     def __init__(self, client: DataWorksClient, calls: CallPool, writer: SnapshotWriter, request: SyncRequest):
         self.client, self.calls, self.writer, self.request = client, calls, writer, request
@@ -139,10 +170,10 @@ class _SyncJob:
         readable = [pid for pid in project_ids if pid not in self.writer.unreadable]
         self._baselines_and_options(readable)
         prev_info = _sync_info(previous) if previous is not None else {}
-        incremental = (not self.request.full and bool(prev_info)
-                       and sorted(prev_info.get("project_ids") or []) == sorted(project_ids)
-                       and prev_info.get("source") == self.client.endpoint)
-        counters.mode = "incremental" if incremental else "full"
+        counters.mode, counters.mode_reason = sync_mode(self.request.full, prev_info, self.client.endpoint,
+                                                        project_ids)
+        incremental = counters.mode == "incremental"
+        log.info("%s sync: %s", counters.mode, counters.mode_reason)
         reuse = self._reusable(previous, listed) if incremental and previous is not None else set()
         if reuse and previous is not None:
             self._copy_parent_edges(previous, reuse)

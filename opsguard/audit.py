@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from evaluator.checks import checkpoint_names
+from evaluator.events import EventCode
 from lineage.snapshots import default_data_dir
 from opsguard.store import STATE_FILE, Store, StoreError, open_store
 
@@ -28,6 +30,7 @@ __all__ = ["AuditFilter", "AuditError", "COLUMNS", "RESULTS", "FILTER_NAMES", "a
 COLUMNS = ("message_id", "evaluated_at", "received_at", "event_code", "project_id", "operator", "result",
            "wire_result", "tip", "checkpoints", "node_ids", "status", "snapshot_id", "latency_ms", "recheck_of")
 RESULTS = ("OK", "WARN", "FAIL")
+EVENT_CODES = tuple(c.value for c in EventCode if c.is_extension_point)   # the events opsguard decides on
 FILTER_NAMES = ("since", "until", "event_code", "result", "project", "operator", "node", "check", "limit")
 _RELATIVE = re.compile(r"\s*([0-9]+)\s*([mhdw])\s*")
 
@@ -63,10 +66,17 @@ class AuditFilter:
         now = now or datetime.now(UTC)
         if result is not None and str(result).upper() not in RESULTS:
             raise AuditError(f"--result: expected one of {', '.join(RESULTS)}, got {result!r}")
-        return cls(since=parse_time(since, now, "--since"), until=parse_time(until, now, "--until"),
-                   event_code=event_code or None, result=str(result).upper() if result is not None else None,
+        start, end = parse_time(since, now, "--since"), parse_time(until, now, "--until")
+        if start is not None and end is not None and start >= end:   # an empty window is a mistake, not a quiet day
+            raise AuditError(f"--since ({start:%Y-%m-%d %H:%M} UTC) is not before --until ({end:%Y-%m-%d %H:%M} "
+                             f"UTC), so nothing can match: ages count back from now, the older one goes to --since "
+                             f"(--since 7d --until 1d)")
+        return cls(since=start, until=end,
+                   event_code=_one_of(event_code, EVENT_CODES, "--event-code"),
+                   result=str(result).upper() if result is not None else None,
                    project_id=_integer(project, "--project"), operator=str(operator) if operator else None,
-                   node_id=_integer(node, "--node"), check=check or None, limit=_integer(limit, "--limit"))
+                   node_id=_integer(node, "--node"), check=_one_of(check, checkpoint_names(), "--check"),
+                   limit=_integer(limit, "--limit"))
 
     def to_json(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items() if v is not None}
@@ -100,6 +110,21 @@ def parse_time(value: Any, now: datetime, what: str = "time") -> datetime | None
         raise AuditError(f"{what}: expected a date (2026-11-20), a time (2026-11-20T08:00, UTC unless it says "
                          f"+08:00) or an age (30m, 12h, 7d, 2w), got {text!r}") from None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _one_of(value: str | None, names: Sequence[str], what: str) -> str | None:
+    """`value` lower-cased when it is one of `names`; `AuditError` listing them otherwise. An unknown name
+    would select nothing, which reads as "nothing happened" (stored decisions only carry these names).
+
+    >>> _one_of("Freeze-Node", EVENT_CODES, "--event-code")
+    'freeze-node'
+    """
+    if not value:
+        return None
+    name = str(value).strip().lower()
+    if name not in names:
+        raise AuditError(f"{what}: {value!r} is not one of {', '.join(names)}")
+    return name
 
 
 def _integer(value: Any, what: str) -> int | None:

@@ -99,5 +99,6 @@ CREATE TABLE sync_info (
     history_bizdates_fetched INTEGER NOT NULL,
     previous_snapshot_id VARCHAR,
     history_rows_missed BIGINT NOT NULL DEFAULT 0,  -- instances no ListInstances filter could reach (page limits)
-    unreadable_project_ids BIGINT[] NOT NULL DEFAULT []  -- see unreadable_workspaces
+    unreadable_project_ids BIGINT[] NOT NULL DEFAULT [],  -- see unreadable_workspaces
+    mode_reason         VARCHAR             -- why this mode: a full sync says what made incremental impossible
 );

@@ -18,6 +18,7 @@ from evaluator.checks.backfill_stale_downstream import backfill_stale_downstream
 from evaluator.checks.backfill_volume import backfill_volume
 from evaluator.checks.baselines_downstream import baselines_downstream
 from evaluator.checks.cross_workspace_downstream import cross_workspace_downstream
+from evaluator.checks.doc import OTHER_CHECKPOINTS
 from evaluator.checks.downstream_blocked import downstream_blocked
 from evaluator.checks.downstream_orphaned import downstream_orphaned
 from evaluator.checks.judging import Check
@@ -30,7 +31,7 @@ from evaluator.checks.unfreeze_catch_up import unfreeze_catch_up
 from evaluator.checks.unknown_nodes import unknown_nodes
 from evaluator.checks.unreadable_workspaces import unreadable_workspaces
 
-__all__ = ["CHECKS", "SIZE_CHECKS", "Check", "check_name"]
+__all__ = ["CHECKS", "SIZE_CHECKS", "Check", "check_name", "checkpoint_names"]
 
 
 CHECKS: tuple[Check, ...] = (
@@ -77,3 +78,14 @@ def check_name(check: Check) -> str:
     'downstream-blocked'
     """
     return getattr(check, "__name__", type(check).__name__).replace("_", "-")
+
+
+def checkpoint_names(checks: tuple[Check, ...] = CHECKS) -> tuple[str, ...]:
+    """Every checkpoint name a verdict can carry: the checks' in the order they run, then the checkpoints
+    that are not checks (`doc.OTHER_CHECKPOINTS`). `opsguard audit --check` accepts exactly these.
+
+    >>> names = checkpoint_names()
+    >>> names[0], "snapshot-freshness" in names, names[-1] in ("evaluation", "not-checked", "waiver", "policy-options")
+    ('protected-nodes', True, True)
+    """
+    return (*(check_name(c) for c in checks), *OTHER_CHECKPOINTS)

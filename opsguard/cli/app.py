@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
+from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from lineage.errors import LineageError
 from opsguard.store.errors import StoreError
@@ -20,9 +22,52 @@ __all__ = ["app", "main", "JsonOption", "DataDirOption", "fail", "print_json", "
            "handle_errors", "EXIT_OK", "EXIT_FAIL", "EXIT_USAGE"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+P = ParamSpec("P")
+R = TypeVar("R")
 
-app = typer.Typer(
+class _PlainHelp:
+    """Help written as plain text: Typer renders help through Rich markup, where `[policy]` is a style tag
+    that vanishes, and it gives every option a type column, `<bool>` even for a flag that takes no value.
+    Mixed into the app's group and every command it registers, so no command can forget it."""
+
+    help: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            self.help = escape(self.help)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if not getattr(param, "_opsguard_plain", False):   # the objects live as long as the command
+                param._opsguard_plain = True
+                if getattr(param, "help", None):
+                    param.help = escape(param.help)
+                if getattr(param, "is_flag", False):
+                    param.metavar = ""                         # no `<bool>`: a flag is given or not
+        return params
+
+
+class _Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, TyperGroup):
+    pass
+
+
+class _Typer(typer.Typer):
+    """`app.command()` registers a `_Command` unless told otherwise."""
+
+    def command(self, name: str | None = None, *, cls: type[TyperCommand] | None = None,  # type: ignore[override]
+                **kwargs: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        return super().command(name, cls=cls or _Command, **kwargs)
+
+
+app = _Typer(
     name="opsguard",
+    cls=_Group,
     help="Guard for DataWorks Operation Center: impact of freezes and undeploys, size of backfills.",
     no_args_is_help=True,
     add_completion=False,
@@ -68,10 +113,6 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def print_json(obj: Any) -> None:
     """One JSON document on stdout (dates and paths as strings)."""
     sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -38,7 +38,8 @@ def audit(
     operator: Annotated[str | None, typer.Option(help="Operator UID.")] = None,
     node: Annotated[int | None, typer.Option(help="A node the event named (nodeIds, or a backfill's root, "
                                              "include or exclude list).", min=0)] = None,
-    check: Annotated[str | None, typer.Option(help="Only decisions where this checkpoint was WARN or FAIL.")] = None,
+    check: Annotated[str | None, typer.Option(help="Only decisions where this checkpoint was WARN or FAIL "
+                                              "(its name, as in --json: downstream-blocked, backfill-volume...).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many decisions, newest first.", min=1)] = None,
     summary: Annotated[bool, typer.Option("--summary", help="Counts per day: results, and each checkpoint's "
                                           "statuses.")] = False,

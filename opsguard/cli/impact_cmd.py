@@ -55,7 +55,8 @@ def impact(
                                                   help="Only descendants up to this many hops away.")] = None,
     explain: Annotated[str | None, typer.Option("--explain", metavar="TARGET", show_default=False,
                                                 help="Print the dependency path from the changed node(s) to "
-                                                     "this descendant instead (exit 2 if it is not one).")] = None,
+                                                     "this descendant instead, also past --max-depth (exit 2 if "
+                                                     "it is not one).")] = None,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -74,12 +75,18 @@ def impact(
         targets = parse_node_ids(explain, "--explain")
         if len(targets) != 1:
             fail("--explain: give exactly one node id")
-        path = explain_path(graph, result, targets[0])
+        path = explain_path(graph, result, targets[0])   # past --max-depth too: the path, said to be deeper
+        beyond = max_depth is not None and len(path) - 1 > max_depth
         if json_output:
             print_json({"nodes": list(result.nodes), "target": targets[0], "depth": len(path) - 1,
-                        "path": describe_path(graph, path)})
+                        "path": describe_path(graph, path),
+                        **({"max_depth_limit": max_depth, "beyond_max_depth": beyond} if max_depth is not None
+                           else {})})
         else:
             print_path(graph, path)
+            if beyond:
+                Console().print(f"{targets[0]} is {len(path) - 1} hops down, deeper than --max-depth {max_depth}: "
+                                "the impact above stops before it")
         return
     if json_output:
         print_json(result.to_json(graph))

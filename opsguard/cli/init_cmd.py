@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from opsguard.cli.app import DataDirOption, JsonOption, app, fail, print_json
+from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
 
 __all__ = ["init", "example_config"]
 
@@ -31,6 +31,7 @@ def example_config(data_dir: Path | None = None) -> str:
 
 
 @app.command()
+@handle_errors
 def init(
     config: Annotated[Path, typer.Option("--config", help="Where to write it.")] = Path("opsguard.toml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
@@ -39,6 +40,8 @@ def init(
 ) -> None:
     """Write a commented opsguard.toml with every setting and its default (refuses to overwrite without
     --force). Then set dataworks.extension_code and server.public_url, and run `opsguard doctor`."""
+    if data_dir is not None:
+        resolve_data_dir(data_dir)   # a file there is one line now, not a config that fails later
     existed = config.exists()
     if existed and not force:
         fail(f"{config} exists already: pass --force to overwrite it")

@@ -80,4 +80,6 @@ def print_summary(result: SyncResult) -> None:
                        ("throttled", "throttled"), ("history bizdates fetched", "history_bizdates_fetched")]:
         table.add_row(label, str(info.get(key)))
     table.add_row("duration", f"{info.get('duration_seconds', 0):.1f} s")
+    if info.get("mode_reason"):
+        table.add_row("why this mode", str(info["mode_reason"]))
     Console().print(table)

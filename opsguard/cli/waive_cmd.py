@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evaluator.waivers import MAX_WAIVER_DAYS, Waiver, WaiverError
-from opsguard.audit import open_audit_store
+from opsguard.audit import AuditError, open_audit_store
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
 from opsguard.config import OpsguardConfig
 
@@ -53,7 +53,10 @@ def waive(
     cfg = OpsguardConfig.load(config) if config or Path("opsguard.toml").is_file() else None
     url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)
-    store = open_audit_store(directory, url) if (list_waivers or revoke) else _store_for_grant(directory, url)
+    try:
+        store = open_audit_store(directory, url) if (list_waivers or revoke) else _store_for_grant(directory, url)
+    except AuditError as exc:   # no state store yet: one line, as `opsguard audit` says it
+        fail(str(exc))
     now = datetime.now(UTC)
     try:
         if revoke:

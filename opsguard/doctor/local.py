@@ -36,7 +36,7 @@ def check_config(path: str | os.PathLike[str] | None, data_dir: str | os.PathLik
         policy = build_policy(config)
     except ConfigError as exc:
         return Finding("config", False, str(exc)), None
-    directory = default_data_dir(data_dir or config.data_dir or env.get("OPSGUARD_HOME") or None)
+    directory = default_data_dir(data_dir or config.data_dir or env.get("OPSGUARD_HOME") or None, check=False)
     setup = Setup(config=config, policy=policy, data_dir=directory, env=env)
     if not config.dataworks.extension_code:
         return Finding("config", False, f"{config.path}: dataworks.extension_code is empty: set it to the code "

@@ -51,8 +51,15 @@ def test_not_downstream_and_unknown_nodes_raise_the_project_errors():
     assert err.value.node_id == 4 and err.value.start == (1,)
     with pytest.raises(UnknownNodeError):
         explain_path(g, compute_impact(g, [1]), 99)
-    with pytest.raises(NotDownstreamError):                          # beyond --max-depth is not reached
-        explain_path(graph([(1, 2), (2, 3)]), compute_impact(graph([(1, 2), (2, 3)]), [1], max_depth=1), 3)
+
+
+def test_a_depth_limited_impact_still_explains_a_deeper_descendant_and_only_those():
+    """Issue 23.3: past --max-depth a descendant was reported "not downstream"; it is, only deeper."""
+    g = graph([(1, 2), (2, 3), (3, 4), (5, 6)])
+    limited = compute_impact(g, [1], max_depth=1)
+    assert explain_path(g, limited, 4) == (1, 2, 3, 4) and explain_path(g, limited, 2) == (1, 2)
+    with pytest.raises(NotDownstreamError):                          # a depth limit never makes a path up
+        explain_path(g, limited, 6)
 
 
 def test_a_bare_reach_explains_down_to_its_start():
@@ -106,7 +113,23 @@ def test_explain_table_shows_the_chain(data_dir):
                                         (["1", "--explain", "99"], "unknown node id"),
                                         (["1", "--explain", "x"], "--explain: 'x' is not a node id"),
                                         (["1", "--explain", "2,3"], "exactly one node id"),
-                                        (["1", "--max-depth", "1", "--explain", "4"], "not downstream")])
+                                        (["4", "--max-depth", "1", "--explain", "1"], "not downstream")])
 def test_explain_exits_2_with_a_reason(data_dir, args, text):
     done = run("impact", *args, "--data-dir", str(data_dir))
     assert done.exit_code == 2 and text in done.stderr, done.output
+
+
+def test_explain_past_max_depth_gives_the_path_and_says_it_is_deeper(data_dir):
+    """It said "node 4 is not downstream of 1" (exit 2) when 4 was 3 hops down and --max-depth was 2."""
+    done = run("impact", "1", "--max-depth", "2", "--explain", "4", "--json", "--data-dir", str(data_dir))
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert [p["node_id"] for p in out["path"]] == [1, 2, 3, 4] and out["depth"] == 3
+    assert out["max_depth_limit"] == 2 and out["beyond_max_depth"] is True
+    within = json.loads(run("impact", "1", "--max-depth", "2", "--explain", "3", "--json",
+                            "--data-dir", str(data_dir)).stdout)
+    assert within["beyond_max_depth"] is False and within["depth"] == 2
+    table = CliRunner().invoke(app, ["impact", "1", "--max-depth", "2", "--explain", "4", "--data-dir", str(data_dir)],
+                               env={"COLUMNS": "160"})
+    assert table.exit_code == 0 and "n1 → n2 → n3 → n4" in table.stdout
+    assert "3 hops down, deeper than --max-depth 2" in " ".join(table.stdout.split())

@@ -133,3 +133,24 @@ def test_bad_filters_and_a_missing_store_exit_2(tmp_path):
     assert unreachable.exit_code == 2 and "secret-pw" not in unreachable.stderr + unreachable.stdout
     with pytest.raises(AuditError):
         AuditFilter.build(project="x")
+
+
+@pytest.mark.parametrize("args, names", [
+    (["--event-code", "freeze"], ["--event-code", "'freeze'", "freeze-node", "unfreeze-node", "undeploy-node",
+                                  "backfill-data"]),
+    (["--check", "nope"], ["--check", "'nope'", "downstream-blocked", "backfill-volume", "snapshot-freshness",
+                           "evaluation", "waiver"]),
+    (["--since", "1d", "--until", "2d"], ["--since", "--until", "not before"]),
+    (["--since", "2026-11-20", "--until", "2026-11-20"], ["--since", "--until"]),
+])
+def test_filters_that_can_select_nothing_are_refused_naming_the_valid_values(tmp_path, args, names):
+    """They used to return no decisions without a word (issue 23.3): a typo looked like a quiet day."""
+    result = runner.invoke(app, ["audit", "--data-dir", str(tmp_path), *args])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert all(name in lines[0] for name in names), lines[0]
+
+
+def test_event_code_and_check_filters_are_read_as_typed_in_any_case():
+    f = AuditFilter.build(event_code="Freeze-Node", check="Downstream-Blocked")
+    assert (f.event_code, f.check) == ("freeze-node", "downstream-blocked")

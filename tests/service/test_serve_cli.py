@@ -80,6 +80,11 @@ def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
         assert row["tip"].startswith({"OK": "OK: ", "WARN": "WARNING: ", "FAIL": "FAIL: "}[row["result"]])
         assert row["details_url"].startswith("http://127.0.0.1:") and row["message_id"] in row["details_url"]
     assert rows["undeploy-node"]["check_result"] == "FAIL"
+    found = runner.invoke(app, ["audit", "--json", "--data-dir", str(Path(lines[0]["demo"]["state"]).parent)])
+    assert found.exit_code == 0, found.output           # `opsguard audit` reads what the demo decided
+    decided = json.loads(found.stdout)["decisions"]
+    assert sorted(d["message_id"] for d in decided) == sorted(r["message_id"] for c, r in rows.items()
+                                                              if c != "node-change-updated")
 
 
 def test_serve_on_a_data_dir_it_cannot_use_exits_2_with_one_line(tmp_path, emulator, keypair):
@@ -125,3 +130,19 @@ def test_serve_on_a_busy_port_exits_2_with_one_line(tmp_path, emulator, keypair,
 def test_version():
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("opsguard ") and "Usage" not in result.stdout
+
+
+def test_demo_on_a_busy_port_exits_2_with_one_line(tmp_path):
+    import socket
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "opsguard", "demo", "--nodes", "50", "--port", str(port),
+                               "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, env=env,
+                              timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1 and f"cannot listen on 127.0.0.1:{port}" in errors[0] and "Traceback" not in done.stderr

@@ -78,6 +78,51 @@ def test_missing_credentials_and_bad_config_exit_2(tmp_path):
     assert done.returncode == 2 and "dataworks.rate_limit" in done.stderr and "Traceback" not in done.stderr
 
 
+
+def test_an_unreachable_endpoint_is_one_line_naming_it_and_what_to_check(tmp_path):
+    """It printed `HTTP None: {'message': 'HTTPConnectionPool(host=...) Max retries exceeded with url: /?...'}`."""
+    import socket
+
+    with socket.socket() as probe:          # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for endpoint, reason in ((f"http://127.0.0.1:{closed}", "connection refused"),
+                             ("http://no-such-host.invalid:80", "host name does not resolve")):
+        done = run("sync", "--endpoint", endpoint, "--project", "1", "--data-dir", str(tmp_path))
+        errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+        assert done.returncode == 2 and len(errors) == 1, done.stderr
+        line = errors[0]
+        assert line.startswith("opsguard: error: cannot reach DataWorks at ") and endpoint in line, line
+        assert reason in line and "--endpoint" in line and "proxy" in line, line
+        for leak in ("HTTPConnectionPool", "{'message'", "PageSize", "Traceback", TEST_KEY.secret):
+            assert leak not in done.stderr, leak
+    assert SnapshotStore(tmp_path).current() is None
+
+
+def test_a_full_sync_says_why_it_is_not_incremental(workspace_factory, emulator_factory, tmp_path):
+    """A changed endpoint (or workspace set) forces a full sync; it did so without a word."""
+    fixture = workspace_factory(120, seed=3, days=2, end_bizdate=yesterday_in_dataworks_tz())
+    first_emulator, second_emulator = emulator_factory(fixture), emulator_factory(fixture)
+
+    def sync_json(emulator, *args: str) -> tuple[dict, str]:
+        done = run("sync", "--endpoint", emulator.url, "--data-dir", str(tmp_path), "--json", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+    first, _ = sync_json(first_emulator)
+    assert first["mode"] == "full" and "no previous snapshot" in first["mode_reason"]
+    again, _ = sync_json(first_emulator)
+    assert again["mode"] == "incremental" and first["snapshot_id"] in again["mode_reason"]
+    moved, log = sync_json(second_emulator)
+    assert moved["mode"] == "full" and "endpoint changed" in moved["mode_reason"]
+    assert first_emulator.url.split("//")[-1] in moved["mode_reason"] and moved["source"] in moved["mode_reason"]
+    assert f"full sync: {moved['mode_reason']}" in log
+    fewer, log = sync_json(second_emulator, "--project", str(fixture["projects"][0]["ProjectId"]))
+    assert fewer["mode"] == "full" and "workspaces changed" in fewer["mode_reason"] and "full sync: " in log
+    asked, _ = sync_json(second_emulator, "--full")
+    assert asked["mode"] == "full" and asked["mode_reason"] == "--full was asked for"
+
+
 def test_sigkill_mid_sync_leaves_the_previous_snapshot_live(workspace_factory, emulator_factory, tmp_path):
     fixture = workspace_factory(400, seed=4, days=2)
     emulator = emulator_factory(fixture)
