@@ -99,6 +99,16 @@ def test_an_unreachable_endpoint_is_one_line_naming_it_and_what_to_check(tmp_pat
     assert SnapshotStore(tmp_path).current() is None
 
 
+def test_an_endpoint_carrying_a_password_is_refused_without_repeating_it(tmp_path):
+    """The endpoint is stored in every snapshot's sync_info and printed in messages: a user:password in it was kept."""
+    for endpoint in ("http://ak:s3cret-word@127.0.0.1:9", "ak:s3cret-word@127.0.0.1:9"):
+        done = run("sync", "--endpoint", endpoint, "--project", "1", "--data-dir", str(tmp_path), "--json")
+        assert done.returncode == 2, done.stderr
+        assert "must not carry user:password" in done.stderr, done.stderr
+        assert "s3cret-word" not in done.stderr + done.stdout
+    assert SnapshotStore(tmp_path).current() is None
+
+
 def test_a_full_sync_says_why_it_is_not_incremental(workspace_factory, emulator_factory, tmp_path):
     """A changed endpoint (or workspace set) forces a full sync; it did so without a word."""
     fixture = workspace_factory(120, seed=3, days=2, end_bizdate=yesterday_in_dataworks_tz())
