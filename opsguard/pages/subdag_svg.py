@@ -100,7 +100,7 @@ def render_svg(graph: LineageGraph, dag: SubDag, classes: Mapping[int, str] | No
     height = PAD * 2 + HEAD + rows * (BOX_H + GAP)
     where: dict[int, tuple[float, float]] = {}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="subdag" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" style="max-width:100%;height:auto" role="img" aria-label="affected sub-DAG" '
+             f'width="{width}" height="{height}" role="img" aria-label="affected sub-DAG" '
              f'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">']
     for d, (layer, hidden) in enumerate(zip(dag.layers, dag.hidden, strict=True)):
         x = PAD + d * COLUMN
