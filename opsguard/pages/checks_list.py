@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -138,11 +138,6 @@ def read_page(service: Service, checks_filter: ChecksFilter) -> ChecksPage:
     return ChecksPage(checks_filter, rows,
                       next_link=checks_filter.link(before=rows[-1]) if more and rows else None,
                       first_link=checks_filter.link(before=None) if checks_filter.before else None)
-
-
-def without_page(checks_filter: ChecksFilter) -> ChecksFilter:
-    """The same filter on its first page."""
-    return replace(checks_filter, before=None)
 
 
 # -- reading one parameter ------------------------------------------------------------------------------------
