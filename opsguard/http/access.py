@@ -5,7 +5,7 @@ when configured so, and `POST /events` has its own authentication (`opsguard.web
 A check's "View Details" link must open for the operator who clicks it in DataWorks, who has no opsguard
 login. So `LinkSigner` makes per-check links that carry their own proof: an expiry and an HMAC over the
 message id and that expiry (`?exp=…&sig=…`). Such a link opens that check's page, its "why?" paths, its
-JSON, and the documentation pages linked from it (`/docs?check=<id>&exp=…&sig=…`) — nothing else — until
+JSON, its nodes as CSV, and the documentation pages linked from it (`/docs?check=<id>&exp=…&sig=…`) — nothing else — until
 it expires. The key is shared by every replica (kept in the store, see `opsguard.service`), so a link made
 by one opens on any.
 
@@ -45,7 +45,7 @@ UI_AUTH_MODES = ("token", "header", "none")
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/login", "/events"})   # /events: signature-checked by the intake
 SESSION_COOKIE = "opsguard_session"
 SESSION_SECONDS = 12 * 3600
-_CHECK_PATH = re.compile(r"^/(?:api/)?checks/([^/]+)(?:/path/[^/]+)?$")
+_CHECK_PATH = re.compile(r"^/(?:api/)?checks/([^/]+)(?:/path/[^/]+|/nodes\.csv)?$")
 
 
 class LinkSigner:

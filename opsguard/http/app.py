@@ -1,8 +1,9 @@
 """The HTTP face of the service (FastAPI on uvicorn).
 
-Routes: `POST /events` (EventBridge pushes), `GET /checks` and `GET /checks/{message_id}` (HTML),
+Routes: `POST /events` (EventBridge pushes), `GET /` (to the checks list), `GET /checks` (filtered, paged:
+`opsguard.pages.checks_list`) and `GET /checks/{message_id}` (HTML),
 `GET /api/checks` and `GET /api/checks/{message_id}` (the same as JSON), `GET /checks/{id}/path/{node_id}`
-and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /docs` and `GET /docs/{name}`
+and `GET /api/checks/{id}/path/{node_id}` (why a node is impacted), `GET /checks/{id}/nodes.csv` (every node of its node table), `GET /docs` and `GET /docs/{name}`
 (the "View Documentation" page), `GET /api/audit` (past decisions, as `opsguard audit` reads them from the
 store), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text). No route answers 500: an unexpected failure on `/events` is a 503
 (nothing was stored; EventBridge retries), elsewhere a 503 with the reason.
@@ -21,7 +22,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import uvicorn
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -29,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from lineage.errors import ConfigError
 from opsguard import audit
 from opsguard.http import access
-from opsguard.pages import details as details_page, docs as docs_page, path as path_page
+from opsguard.pages import checks_list, details as details_page, docs as docs_page, path as path_page
 from opsguard.http.events_endpoint import ASGIApp, EventsEndpoint
 from opsguard.http.limits import SourceLimit
 from opsguard.metrics import CONTENT_TYPE
@@ -37,7 +38,6 @@ from opsguard.service import Service
 
 __all__ = ["create_app", "ServerThread", "listen_socket", "serve_forever"]
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
 MessageId = Annotated[str, FastApiPath(min_length=1, max_length=256)]
 NodeId = Annotated[int, FastApiPath(ge=0, lt=2**63)]
 
@@ -49,9 +49,18 @@ def create_app(service: Service) -> SourceLimit:
     front of the FastAPI app that serves every other route."""
     app = FastAPI(title="opsguard", docs_url=None, redoc_url=None, openapi_url=None)
 
+    @app.get("/", response_class=RedirectResponse)
+    def home() -> Response:
+        return RedirectResponse("/checks", 303)
+
     @app.get("/checks", response_class=HTMLResponse)
-    def checks(limit: Limit = 100) -> Response:
-        return HTMLResponse(details_page.render_checks(service, limit=limit))
+    def checks(request: Request) -> Response:
+        try:
+            page = checks_list.read_page(service, _checks_filter(request))
+        except checks_list.CheckFilterError as exc:
+            typed = {k: request.query_params.get(k, "")[:checks_list.MAX_TEXT] for k in checks_list.FILTER_PARAMS}
+            return HTMLResponse(details_page.render_checks(service, None, error=str(exc), typed=typed), 400)
+        return HTMLResponse(details_page.render_checks(service, page))
 
     @app.get("/checks/{message_id}", response_class=HTMLResponse)
     def check(request: Request, message_id: MessageId) -> Response:
@@ -61,8 +70,22 @@ def create_app(service: Service) -> SourceLimit:
         return HTMLResponse(page)
 
     @app.get("/api/checks")
-    def api_checks(limit: Limit = 100) -> Response:
-        return JSONResponse(details_page.checks_json(service, limit=limit))
+    def api_checks(request: Request) -> Response:
+        try:
+            page = checks_list.read_page(service, _checks_filter(request))
+        except checks_list.CheckFilterError as exc:
+            return JSONResponse({"error": "bad-filter", "detail": str(exc)}, 400)
+        links = {"Link": f'</api/checks{page.next_link}>; rel="next"'} if page.next_link else None
+        return JSONResponse(details_page.checks_json(page), headers=links)
+
+    @app.get("/checks/{message_id}/nodes.csv")
+    def check_nodes_csv(message_id: MessageId) -> Response:
+        text = details_page.check_nodes_csv(service, message_id)
+        if text is None:
+            return JSONResponse({"error": "not-found", "message_id": message_id}, 404)
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in message_id)[:80]
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": f'attachment; filename="opsguard-{name}-nodes.csv"'})
 
     @app.get("/api/checks/{message_id}")
     def api_check(message_id: MessageId) -> Response:
@@ -153,6 +176,10 @@ def create_app(service: Service) -> SourceLimit:
     async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
         log.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"error": "unavailable", "detail": f"{type(exc).__name__}: {exc}"}, 503)
+
+    def _checks_filter(request: Request) -> checks_list.ChecksFilter:
+        live = service.live()
+        return checks_list.ChecksFilter.parse(request.query_params, graph=live.graph if live is not None else None)
 
     settings = service.options.server
     # The signed URL's base: [server] public_url; without one (loopback only), the address once bound.

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from evaluator.events import Backfill, EventParseError, NodeOperation, parse_event
+from opsguard.pages.checks_list import ChecksPage
+from opsguard.pages.labels import HEADLINE_NAMES, baseline_label, nodes_headline, owner_label
+from opsguard.pages.nodes_csv import nodes_csv
 from opsguard.pages.subdag_svg import svg_layout, render_svg
 from lineage.backfill import estimate_backfill
 from lineage.graph import LineageGraph
@@ -25,7 +28,8 @@ from lineage.impact import compute_impact
 if TYPE_CHECKING:
     from opsguard.service import Service
 
-__all__ = ["render_check", "render_checks", "render_not_found", "check_json", "checks_json", "NODE_ROWS"]
+__all__ = ["render_check", "render_checks", "render_not_found", "check_json", "checks_json", "check_nodes_csv",
+           "NODE_ROWS"]
 
 NODE_ROWS = 500
 
@@ -36,14 +40,21 @@ def _env() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v: "—" if v is None else (f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")
     env.filters["when"] = lambda v: v.strftime("%Y-%m-%d %H:%M:%S UTC") if v is not None else "—"
+    env.filters["owner"] = owner_label
+    env.filters["baseline"] = baseline_label
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
     return env
 
 
-def render_checks(service: Service, *, limit: int = 100) -> str:
-    """The list of recent checks, newest first."""
-    rows = service.store.recent_checks(limit) if service.store else []
-    return _env().get_template("checks.html").render(checks=rows, service=_service_info(service), limit=limit)
+def render_checks(service: Service, page: ChecksPage | None, *, error: str = "",
+                  typed: dict[str, str] | None = None) -> str:
+    """The checks list (`opsguard.pages.checks_list`): one page of it, or the form and `error` when a filter
+    could not be read (`typed`: the values as sent, shown back in the form to correct)."""
+    from opsguard.pages.checks_list import EVENTS, RESULTS
+
+    return _env().get_template("checks.html").render(
+        page=page, error=error, typed=page.filter.typed if page else (typed or {}), results=RESULTS, events=EVENTS,
+        service=_service_info(service))
 
 
 def render_not_found(service: Service, message_id: str) -> str:
@@ -86,9 +97,15 @@ def check_json(service: Service, message_id: str) -> dict[str, Any] | None:
     return json.loads(json.dumps(view, default=str))
 
 
-def checks_json(service: Service, *, limit: int = 100) -> list[dict[str, Any]]:
-    rows = service.store.recent_checks(limit) if service.store else []
-    return json.loads(json.dumps([asdict(r) for r in rows], default=str))
+def check_nodes_csv(service: Service, message_id: str) -> str | None:
+    """Every node of the check's node table as CSV (`opsguard.pages.nodes_csv`); None when the id is unknown."""
+    view = _check_view(service, message_id, rows=None)
+    return None if view is None else nodes_csv(view["nodes"])
+
+
+def checks_json(page: ChecksPage) -> list[dict[str, Any]]:
+    """The rows of one page of the checks list (the next page's link goes in a `Link` header)."""
+    return json.loads(json.dumps([asdict(r) for r in page.rows], default=str))
 
 
 # -- the view model -------------------------------------------------------------------------------------
@@ -123,6 +140,7 @@ def _check_view(service: Service, message_id: str, *, rows: int | None) -> dict[
         notes.append("No metadata snapshot is loaded: the node table is not available.")
     state = inbox.status.value
     return {"inbox": inbox, "state": state, "verdict": verdict, "stored": stored,
+            "headline": _headline(event, live.graph if live is not None else None),
             "event": _event_info(event, inbox.raw),
             "deliveries": store.deliveries(message_id), "nodes": nodes, "svg": svg, "notes": notes,
             "details_url": service.details_url(message_id)}
@@ -180,6 +198,20 @@ def _attrs(graph: LineageGraph, node_id: int, *, depth: int | None, via: int | N
     return {"node_id": node_id, "name": info.node_name, "depth": depth, "via": via, "via_name": via_name,
             "project_id": info.project_id, "owner_id": info.owner_id, "priority": info.priority,
             "baseline_id": info.baseline_id, "scheduler_type": info.scheduler_type}
+
+
+def _headline(event: Any, graph: LineageGraph | None) -> str:
+    """The nodes the event is about, by name (the id when the snapshot does not know it): the first few
+    and "and N more"."""
+    if isinstance(event, NodeOperation):
+        ids = list(event.node_ids)
+    elif isinstance(event, Backfill):
+        ids = [event.root_node_id]
+    else:
+        return ""
+    names = [(graph.node(n).node_name if graph is not None and n in graph else None) or str(n)
+             for n in ids[:HEADLINE_NAMES]]
+    return nodes_headline(names, total=len(ids))
 
 
 def _event_info(event: Any, raw: str) -> dict[str, Any]:

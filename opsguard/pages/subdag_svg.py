@@ -10,12 +10,13 @@ so drawn edges form paths back to the changed node.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from html import escape
 
 import numpy as np
 
 from lineage.graph import LineageGraph
+from opsguard.pages.labels import baseline_label, owner_label
 
 __all__ = ["SubDag", "svg_layout", "render_svg"]
 
@@ -84,21 +85,14 @@ def _by_parent_rows(graph: LineageGraph, chosen: list[int], previous: list[int])
     return sorted(chosen, key=key)
 
 
-_STYLE = {
-    "changed": ("#1f3b73", "#ffffff", "#1f3b73"),
-    "node": ("#ffffff", "#1b1f24", "#8c959f"),
-    "high": ("#fff4e5", "#1b1f24", "#d97706"),
-    "baseline": ("#fdecec", "#1b1f24", "#c62828"),
-    "frozen": ("#eceff1", "#57606a", "#8c959f"),
-    "dry-run": ("#f3f6f9", "#57606a", "#8c959f"),
-    "selected": ("#e8f5e9", "#1b1f24", "#2e7d32"),
-    "stale": ("#fdecec", "#1b1f24", "#c62828"),
-    "more": ("#f6f8fa", "#57606a", "#d0d7de"),
-}
+# Box colours come from the page's CSS (`.role.<kind>`: one variable per role, none a state's colour); the
+# text ink is neutral: white on the filled "changed" boxes, grey on the inactive ones.
+KINDS = ("changed", "node", "high", "baseline", "frozen", "dry-run", "selected", "stale", "more")
+_INK = {"changed": "#ffffff", "frozen": "#57606a", "dry-run": "#57606a", "more": "#57606a"}
 
 
 def render_svg(graph: LineageGraph, dag: SubDag, classes: Mapping[int, str] | None = None) -> str:
-    """The SVG of `dag`; `classes` picks a style per node id (see `_STYLE`), default by attributes."""
+    """The SVG of `dag`; `classes` picks a role per node id (one of `KINDS`), default by attributes."""
     classes = classes or {}
     columns = len(dag.layers) + (1 if dag.deeper else 0)
     rows = max((len(layer) + (1 if hidden else 0)) for layer, hidden in zip(dag.layers, dag.hidden, strict=True))
@@ -106,7 +100,7 @@ def render_svg(graph: LineageGraph, dag: SubDag, classes: Mapping[int, str] | No
     height = PAD * 2 + HEAD + rows * (BOX_H + GAP)
     where: dict[int, tuple[float, float]] = {}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="subdag" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" style="max-width:100%;height:auto" role="img" aria-label="affected sub-DAG" '
+             f'width="{width}" height="{height}" role="img" aria-label="affected sub-DAG" '
              f'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">']
     for d, (layer, hidden) in enumerate(zip(dag.layers, dag.hidden, strict=True)):
         x = PAD + d * COLUMN
@@ -156,25 +150,27 @@ def _kind(graph: LineageGraph, node_id: int) -> str:
 def _node(graph: LineageGraph, node_id: int, x: float, y: float, kind: str) -> str:
     info = graph.node(node_id)
     name = info.node_name or str(node_id)
-    detail = [f"p{info.priority}" if info.priority is not None else "", info.owner_id or ""]
+    row = asdict(info)
+    owner = owner_label(row)
+    detail = [f"p{info.priority}" if info.priority is not None else "", owner if info.owner_id else ""]
     if info.scheduler_type in ("PAUSE", "SKIP"):
         detail.insert(0, "frozen" if info.scheduler_type == "PAUSE" else "dry-run")
-    tooltip = (f"{name} ({node_id})\nworkspace {info.project_id}, owner {info.owner_id}, priority {info.priority}, "
-               f"baseline {info.baseline_id or '-'}, {info.scheduler_type}")
+    tooltip = (f"{name} ({node_id})\nworkspace {info.project_id}, owner {owner}, priority {info.priority}, "
+               f"baseline {baseline_label(row)}, {info.scheduler_type}")
     return _box(x, y, name, tooltip, kind, second=" · ".join(p for p in detail if p), node_id=node_id,
                 dashed=kind == "dry-run")
 
 
 def _box(x: float, y: float, text: str, tooltip: str, kind: str, *, second: str = "", node_id: int | None = None,
          dashed: bool = False) -> str:
-    fill, ink, stroke = _STYLE[kind]
+    ink = _INK.get(kind, "#1b1f24")
     short = text if len(text) <= 26 else text[:25] + "…"
     dash = ' stroke-dasharray="4 3"' if dashed else ""
     data = f' data-node-id="{node_id}"' if node_id is not None else ""
     weight = "600" if kind == "changed" else "500"
     ty = y + (15 if second else BOX_H / 2 + 4)
     out = [f'<g class="node {kind}"{data}><title>{escape(tooltip)}</title>',
-           f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{stroke}" '
+           f'<rect class="role {kind}" x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
            f'stroke-width="1.5"{dash}/>',
            f'<text x="{x + 8}" y="{ty}" fill="{ink}" font-weight="{weight}">{escape(short)}</text>']
     if second:

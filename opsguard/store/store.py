@@ -124,8 +124,25 @@ class Store:
             return [DeliveryRow(**row) for row in s.all("store_deliveries_of", {"message_id": message_id})]
 
     def recent_checks(self, limit: int = 100) -> list[CheckSummary]:
+        """The latest `limit` checks, newest first."""
+        return self.checks(limit=limit)
+
+    def checks(self, *, result: str | None = None, event_code: str | None = None, project_id: int | None = None,
+               operator: str | None = None, node_id: int | None = None, since: datetime | None = None,
+               until: datetime | None = None, before: tuple[datetime, str] | None = None,
+               limit: int = 100) -> list[CheckSummary]:
+        """One page of the checks list, newest first: the checks received in [since, until) (None: no
+        filter; `result` may be "pending"), strictly older than `before` = (received_at, message_id) of the
+        previous page's last row."""
+        params = {"since": since or _EPOCH, "until": until or _END,
+                  "before_at": before[0] if before else _END, "before_id": before[1] if before else "",
+                  "any_result": result is None, "result": result,
+                  "any_code": event_code is None, "event_code": event_code,
+                  "any_project": project_id is None, "project_id": project_id,
+                  "any_operator": operator is None, "operator": operator,
+                  "any_node": node_id is None, "node_pattern": f"%,{node_id},%", "limit": limit}
         with self.connector.read() as s:
-            return [CheckSummary(**row) for row in s.all("store_checks_recent", {"limit": limit})]
+            return [CheckSummary(**row) for row in s.all("store_checks_list", params)]
 
     def rejected(self, limit: int = 100) -> list[RejectedRow]:
         with self.connector.read() as s:
