@@ -1,12 +1,13 @@
 """One sync: DataWorks metadata → a new snapshot file, published only when complete.
 
-Order of work: workspaces → node pages → baselines and options → each node's parents (and, when the sync
+Order of work: workspaces → node pages → baselines, options and members → each node's parents (and, when the sync
 does not cover every workspace downstream of its nodes, their children across workspaces: see
 `lineage.sync_dependencies`) → run history of the bizdates the previous snapshot lacks. Listings that one
 query cannot reach within the API's page limits are split by the actions' filters (`lineage.sync_listings`).
 Calls run concurrently, all behind the client's rate limit. Any failure deletes the partial file; the live
 snapshot is never touched. A workspace the credentials may not read is recorded, not fatal, unless no
-synced workspace can be read at all.
+synced workspace can be read at all. Workspace members only name owners: a member listing that fails (403, the
+API down, too many members) is said once and leaves owners shown as their ids, never failing the sync.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import pyarrow as pa
 
 import sql
 from lineage.client import DataWorksClient
-from lineage.errors import AccessDeniedError
+from lineage.errors import AccessDeniedError, DataWorksError
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import SnapshotWriter, SyncCounters
 from lineage.snapshots import SnapshotRef, SnapshotStore, connect_snapshot, snapshot_id_of
 from lineage.sync_dependencies import fetch_dependencies
-from lineage.sync_listings import (baseline_partitioner, instance_partitioner, list_all, node_partitioner,
-                                   project_partitioner)
+from lineage.sync_listings import (baseline_partitioner, instance_partitioner, list_all, member_partitioner,
+                                   node_partitioner, project_partitioner)
 from lineage.sync_pool import CallPool, Silent, SyncProgress
 
 __all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan"]
@@ -138,6 +139,7 @@ class _SyncJob:
         listed = self._nodes(project_ids)
         readable = [pid for pid in project_ids if pid not in self.writer.unreadable]
         self._baselines_and_options(readable)
+        counters.members_unavailable = self._members(readable)
         prev_info = _sync_info(previous) if previous is not None else {}
         incremental = (not self.request.full and bool(prev_info)
                        and sorted(prev_info.get("project_ids") or []) == sorted(project_ids)
@@ -195,6 +197,33 @@ class _SyncJob:
             values = self.calls.map(lambda pid: self.client.get_option_value(pid, code), project_ids, "options")
             for project_id, value in zip(project_ids, values):
                 self.writer.add_option(project_id, value)
+
+    def _members(self, project_ids: list[int]) -> str | None:
+        """List every workspace's members; None when all were listed, else why some were not (logged once)."""
+        fetched: dict[int, list[dict[str, Any]]] = {}
+        refused: dict[int, str] = {}
+
+        def forbidden(project_id: Hashable, error: AccessDeniedError) -> None:
+            refused[int(project_id)] = error.code or "HTTP 403"  # type: ignore[arg-type]
+
+        try:
+            list_all(self.calls, member_partitioner(self.max_pages["ListProjectMembers"]), project_ids,
+                     self.client.list_project_members_page,
+                     lambda pid, rows: fetched.setdefault(int(pid), []).extend(rows),  # type: ignore[arg-type]
+                     "members", forbidden=forbidden)
+        except DataWorksError as exc:
+            why = f"ListProjectMembers failed ({exc})"
+            log.warning("workspace members not synced: %s; owners are shown as user ids", why)
+            return why
+        for project_id, rows in fetched.items():
+            self.writer.add_members(project_id, rows)
+        if not refused:
+            return None
+        codes = ", ".join(sorted(set(refused.values())))
+        why = (f"ListProjectMembers refused for {len(refused)} of {len(project_ids)} workspace(s) "
+               f"({', '.join(map(str, sorted(refused)))}: {codes})")
+        log.warning("workspace members not synced: %s; their owners are shown as user ids", why)
+        return why
 
     def _reusable(self, previous: duckdb.DuckDBPyConnection, listed: list[dict[str, Any]]) -> set[int]:
         before = {row[0]: row[1] for row in previous.execute(sql.load("sync_previous_nodes")).fetchall() if row[2]}
