@@ -91,5 +91,5 @@ class NodeNames:
 
     def _suggest(self, text: str) -> list[str]:
         wanted = text.lower()
-        containing = sorted(name for name in self._positions() if wanted in name.lower())[:SUGGESTIONS]
+        containing = sorted((n for n in self._positions() if wanted in n.lower()), key=lambda n: (len(n), n))[:SUGGESTIONS]
         return containing or difflib.get_close_matches(text, list(self._positions()), n=SUGGESTIONS, cutoff=0.6)

@@ -9,9 +9,9 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from opsguard.cli.tables import KEEP, PROSE, new_table
 from opsguard.cli.app import (EXIT_FAIL, EXIT_OK, DataDirOption, JsonOption, app, fail, handle_errors, print_json,
                                resolve_data_dir)
 from evaluator.evaluate import evaluate
@@ -105,10 +105,7 @@ def print_verdict(verdict: Verdict, console: Console | None = None) -> None:
                 f"  (sent as {verdict.wire_result})")
     console.print(head)
     console.print(Text(verdict.tip))
-    table = Table(show_lines=False, expand=False)
-    table.add_column("checkpoint", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("message", overflow="fold")
+    table = new_table(None, [("checkpoint", KEEP), ("status", KEEP), ("message", PROSE)])
     for cp in verdict.checkpoints:
         table.add_row(cp.name, Text(cp.status.value, style=_STYLE[cp.status]), cp.message)
     console.print(table)

@@ -15,6 +15,7 @@ from typing import Any
 from rich import box
 from rich.cells import cell_len
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["KEEP", "PROSE", "OPTIONAL", "new_table", "fitted_table", "summary_table", "write_csv"]
 
@@ -35,7 +36,7 @@ def new_table(title: str | None, columns: Sequence[tuple[str, str]]) -> Table:
     return table
 
 
-def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]],
+def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str | Text]],
                  width: int) -> Table:
     """`new_table` holding `rows`, without the OPTIONAL columns (rightmost first) that would make the never-wrapped
     columns wider than `width`: an id is never cut, a less useful column goes instead.
@@ -52,7 +53,7 @@ def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Se
         cells = 0
         for i in kept:
             header, kind = columns[i]
-            cells += PROSE_MIN if kind == PROSE else max([cell_len(header), *(cell_len(r[i]) for r in rows)])
+            cells += PROSE_MIN if kind == PROSE else max([cell_len(header), *(_width(r[i]) for r in rows)])
         return cells + 3 * (len(kept) - 1) + 2   # a column's padding and divider; the two edges
 
     for i in reversed(range(len(columns))):
@@ -64,6 +65,10 @@ def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Se
     for row in rows:
         table.add_row(*(row[i] for i in keep))
     return table
+
+
+def _width(cell: str | Text) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 def summary_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
