@@ -17,7 +17,7 @@ from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 from lineage.snapshots import SnapshotStore
 
-__all__ = ["impact", "impact_rows", "live_graph", "named_path", "parse_node_ids", "print_path", "SHOWN_ROWS"]
+__all__ = ["impact", "impact_rows", "live_graph", "parse_node_ids", "print_path", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 20  # cap what a human reads, never what is computed
 
@@ -77,7 +77,7 @@ def impact(
     if explain is not None:
         target = resolve_one(graph, explain, "--explain")
         path = explain_path(graph, result, target)
-        rows = named_path(graph, path)
+        rows = describe_path(graph, path)
         if json_output:
             print_json({"nodes": list(result.nodes), "target": target, "depth": len(path) - 1, "path": rows})
         elif csv_output:
@@ -113,13 +113,6 @@ def impact_rows(graph: LineageGraph, result: Impact) -> list[dict[str, Any]]:
         row.update(via_name=via_name, priority=p if p >= 0 else None, baseline_id=b if b >= 0 else None,
                    baseline_name=graph.directory.baseline_name(b), scheduler_type=s)
     return rows
-
-
-def named_path(graph: LineageGraph, path: tuple[int, ...]) -> list[dict[str, Any]]:
-    """`describe_path` rows with the workspace and owner names beside their ids."""
-    d = graph.directory
-    return [{**row, "workspace_name": d.workspace_name(row["project_id"]), "owner_name": d.owner_name(row["owner_id"])}
-            for row in describe_path(graph, path)]
 
 
 def print_impact(graph: LineageGraph, result: Impact, console: Console | None = None) -> None:
