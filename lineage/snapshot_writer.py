@@ -100,6 +100,11 @@ class SnapshotWriter:
         self._unreadable.setdefault(int(project_id), (int(project_id), action, code, message))
 
     @property
+    def node_project_ids(self) -> set[int]:
+        """Workspaces of the nodes added so far (listed ones, and those seen as a parent or child)."""
+        return {row["project_id"] for row in self._nodes.values() if row["project_id"] is not None}
+
+    @property
     def unreadable(self) -> set[int]:
         """Workspaces recorded as unreadable so far."""
         return set(self._unreadable)

@@ -1,8 +1,8 @@
 """One sync: DataWorks metadata → a new snapshot file, published only when complete.
 
-Order of work: workspaces → node pages → baselines, options and members → each node's parents (and, when the sync
+Order of work: workspaces → node pages → baselines and options → each node's parents (and, when the sync
 does not cover every workspace downstream of its nodes, their children across workspaces: see
-`lineage.sync_dependencies`) → run history of the bizdates the previous snapshot lacks. Listings that one
+`lineage.sync_dependencies`) → the members of every workspace holding a node → run history of the bizdates the previous snapshot lacks. Listings that one
 query cannot reach within the API's page limits are split by the actions' filters (`lineage.sync_listings`).
 Calls run concurrently, all behind the client's rate limit. Any failure deletes the partial file; the live
 snapshot is never touched. A workspace the credentials may not read is recorded, not fatal, unless no
@@ -139,7 +139,6 @@ class _SyncJob:
         listed = self._nodes(project_ids)
         readable = [pid for pid in project_ids if pid not in self.writer.unreadable]
         self._baselines_and_options(readable)
-        counters.members_unavailable = self._members(readable)
         prev_info = _sync_info(previous) if previous is not None else {}
         incremental = (not self.request.full and bool(prev_info)
                        and sorted(prev_info.get("project_ids") or []) == sorted(project_ids)
@@ -151,6 +150,9 @@ class _SyncJob:
         # Every edge is some node's parent edge, unless the child lives in a workspace this sync does not list.
         follow = bool(self.request.projects) or bool(self.writer.unreadable)
         fetch_dependencies(self.client, self.calls, self.writer, (int(n["NodeId"]) for n in listed), reuse, follow)
+        # members of every workspace whose nodes the snapshot holds (downstream ones too), so owners read the same
+        # after a sync limited to some workspaces as after a full one
+        counters.members_unavailable = self._members(sorted(self.writer.node_project_ids - self.writer.unreadable))
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None
         counters.history_bizdates_fetched, counters.history_rows_missed = \
             self._history(readable, listed, previous, history_to)

@@ -46,4 +46,4 @@ def baselines_downstream(event: NodeOperation, graph: LineageGraph, policy: Poli
         message = (f"{verb} stops nodes of {plural(int(ids.size), 'baseline')}: "
                    f"{shown_baselines(graph, ids)} — each will breach its commitment")
     return rule_checkpoint(rule, policy, event.operator, int(ids.size), message, facts,
-                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_baselines(graph, ids, cap=2)})")
+                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_baselines(graph, ids, cap=1)})")   # one name: the panel's tip is short
