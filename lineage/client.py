@@ -223,6 +223,13 @@ class DataWorksClient:
         data = self.call("ListBaselines", request).get("Data") or {}
         return list(data.get("Baselines") or []), int(data.get("TotalCount") or 0)
 
+    def list_project_members_page(self, project_id: int, page: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of a workspace's members: `ProjectMemberId` (the user id nodes name as `OwnerId`),
+        `ProjectMemberName`, `Nick`, `ProjectMemberType`, `Status`."""
+        request = self.models.ListProjectMembersRequest(project_id=project_id, page_number=page, page_size=PAGE_SIZE)
+        data = self.call("ListProjectMembers", request).get("Data") or {}
+        return list(data.get("ProjectMemberList") or []), int(data.get("TotalCount") or 0)
+
     def get_option_value(self, project_id: int, extension_code: str) -> str | None:
         request = self.models.GetOptionValueForProjectRequest(project_id=str(project_id),
                                                               extension_code=extension_code)

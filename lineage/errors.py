@@ -59,13 +59,15 @@ class UnknownNodeError(LineageError, KeyError):
 
 
 class UnknownNodeNameError(UnknownNodeError):
-    """No node of the snapshot has the name `name`; `suggestions` are names that contain it."""
+    """No node of the snapshot has the name `name`; `suggestions` are names that contain it or are spelled close."""
 
     def __init__(self, name: str, suggestions: Iterable[str] = ()):
         self.name = name
         self.suggestions = tuple(suggestions)
         self.node_ids = ()
-        hint = f" (names containing it: {', '.join(self.suggestions)})" if self.suggestions else ""
+        close = self.suggestions and not all(name.lower() in s.lower() for s in self.suggestions)
+        label = "close names" if close else "names containing it"
+        hint = f" ({label}: {', '.join(self.suggestions)})" if self.suggestions else ""
         LineageError.__init__(self, f"no node named {name!r} in the snapshot{hint}")
 
 

@@ -79,16 +79,19 @@ def _row_of(reached: Reach, position: int, lo: int, hi: int) -> int:
 
 
 def describe_path(graph: LineageGraph, path: tuple[int, ...]) -> list[dict[str, Any]]:
-    """The path as rows a human or a JSON reader uses: node id, name, depth, workspace, owner, state.
+    """The path as rows a human or a JSON reader uses: node id, name, depth, workspace, owner, state; the workspace's
+    and owner's names beside their ids (`workspace_name`, `owner_name`: None when the snapshot has none).
 
     >>> g = LineageGraph.from_records([{"node_id": 1, "node_name": "ods_a"}, {"node_id": 2, "node_name": "dwd_b"}], [(1, 2)])
     >>> [(r["node_id"], r["node_name"], r["depth"]) for r in describe_path(g, (1, 2))]
     [(1, 'ods_a', 0), (2, 'dwd_b', 1)]
     """
     rows = []
+    d = graph.directory
     for depth, node_id in enumerate(path):
         info = graph.node(node_id)
         rows.append({"node_id": node_id, "node_name": info.node_name, "depth": depth,
                      "project_id": info.project_id, "owner_id": info.owner_id,
-                     "scheduler_type": info.scheduler_type})
+                     "scheduler_type": info.scheduler_type, "workspace_name": d.workspace_name(info.project_id),
+                     "owner_name": d.owner_name(info.owner_id)})
     return rows

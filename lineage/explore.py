@@ -26,6 +26,8 @@ import pandas as pd
 import sql
 from lineage import snapshots
 from lineage._example import example_snapshot as _example_snapshot  # noqa: F401  (the examples run on it)
+from lineage.directory import Directory
+from lineage.graph_load import read_directory
 from lineage.explore_graph import explain_frame, next_runs_frame, with_manual_nodes
 from lineage.frames import BackfillResult, ImpactResult, Period, backfill_result, impact_result, node_frame, reach_frame
 from lineage.graph import LineageGraph, NodeInfo
@@ -114,7 +116,7 @@ class Snapshot:
         """Every node with all its columns (DataWorks field names in snake_case) plus `project_name`;
         `create_time`, `modify_time`, `deploy_date` as datetimes in `tz`. MANUAL nodes are included; the
         cycle DAG (`graph`) leaves them out."""
-        return self._local_times(self.sql(sql.load("explore_nodes")), _TIME_COLUMNS["nodes"])
+        return self._named(self._local_times(self.sql(sql.load("explore_nodes")), _TIME_COLUMNS["nodes"]))
 
     def edges(self) -> pd.DataFrame:
         """Every stored dependency: parent_id, child_id and both ends' project ids."""
@@ -138,6 +140,11 @@ class Snapshot:
         return self.sql(sql.load("explore_projects"))
 
     @cached_property
+    def directory(self) -> Directory:
+        """Names of the snapshot's workspaces, owners (workspace members) and baselines (`lineage.directory`)."""
+        return read_directory(self._connection())
+
+    @cached_property
     def workspaces(self) -> dict[int, str]:
         """Project id → workspace name."""
         rows = self._connection().execute("SELECT project_id, project_name FROM projects").fetchall()
@@ -149,7 +156,7 @@ class Snapshot:
         >>> _example_snapshot().find("^d", regex=True)["node_name"].tolist()
         ['dwd_order', 'dws_order_1d']
         """
-        return self.sql(sql.load("explore_find_regex" if regex else "explore_find"), {"pattern": pattern})
+        return self._named(self.sql(sql.load("explore_find_regex" if regex else "explore_find"), {"pattern": pattern}))
 
     def cross_workspace(self) -> pd.DataFrame:
         """Dependencies between workspaces: cycle-DAG edges whose parent and child are in different projects.
@@ -296,6 +303,13 @@ class Snapshot:
         return draw_subdag(self, nodes, **options)
 
     # -- internals -----------------------------------------------------------------------------
+    def _named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with an `owner` column (the member's name, else the id) before its `owner_id`."""
+        if "owner_id" in frame and "owner" not in frame:
+            frame.insert(int(frame.columns.get_loc("owner_id")), "owner",
+                         [self.directory.owner(o) for o in frame["owner_id"].tolist()])
+        return frame
+
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             self._con = snapshots.connect_snapshot(self.path)

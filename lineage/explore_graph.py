@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["explain_frame", "next_runs_frame", "with_manual_nodes"]
 
-_PATH_COLUMNS = ["depth", "node_id", "node_name", "workspace", "project_id", "owner_id", "scheduler_type"]
+_PATH_COLUMNS = ["depth", "node_id", "node_name", "workspace", "project_id", "owner", "owner_id", "scheduler_type"]
 
 
 def explain_frame(graph: LineageGraph, changed: Sequence[int], target: int,
@@ -44,6 +44,7 @@ def explain_frame(graph: LineageGraph, changed: Sequence[int], target: int,
     path = explain_path(graph, impact, target)
     frame = pd.DataFrame(describe_path(graph, path))
     frame["workspace"] = [workspaces.get(p) if p is not None else None for p in frame["project_id"]]
+    frame["owner"] = [graph.directory.owner(o) for o in frame["owner_id"]]
     frame = frame[_PATH_COLUMNS]
     frame.attrs["path"] = " → ".join(str(name or node_id) for node_id, name in zip(frame["node_id"],
                                                                                      frame["node_name"]))

@@ -39,25 +39,32 @@ _SHOWN = 10  # rows an HTML preview shows; the DataFrames hold everything
 
 def node_frame(graph: LineageGraph, idx: np.ndarray, workspaces: Mapping[int, str] | None = None) -> pd.DataFrame:
     """One row per position of `idx` (order kept): node_id, node_name, workspace (the project's name when
-    `workspaces` maps it), project_id, owner_id, priority, baseline_id (the node's own), scheduler_type.
+    `workspaces` maps it; default: the snapshot's names), project_id, owner (the workspace member's name, else the
+    id), owner_id, priority, baseline (its name, else the id), baseline_id (the node's own), scheduler_type.
 
-    >>> g = LineageGraph.from_records([{"node_id": 7, "project_id": 10, "priority": 8}, {"node_id": 9}], [])
+    >>> from lineage.directory import Directory
+    >>> g = LineageGraph.from_records([{"node_id": 7, "project_id": 10, "priority": 8, "owner_id": "u1"},
+    ...                                {"node_id": 9, "owner_id": "u2"}], [], directory=Directory(owners={"u1": "Ann"}))
     >>> f = node_frame(g, np.array([1, 0]), {10: "dw_trade"})
-    >>> f["node_id"].tolist(), f["workspace"].tolist()[1], f["priority"].isna().tolist()
-    ([9, 7], 'dw_trade', [True, False])
+    >>> f["node_id"].tolist(), f["workspace"].tolist()[1], f["priority"].isna().tolist(), f["owner"].tolist()
+    ([9, 7], 'dw_trade', [True, False], ['u2', 'Ann'])
     """
     idx = np.asarray(idx, dtype=np.int64)
+    d = graph.directory
     frame = pd.DataFrame({"node_id": graph.node_ids(idx), "node_name": graph.column("node_name")[idx]})
     projects = graph.column("project_id")[idx]
-    names = workspaces or {}
+    names = d.workspaces if workspaces is None else workspaces
     frame["workspace"] = pd.Series([names.get(p) for p in projects.tolist()])
     for name in _NULLABLE_INTS:
         values = graph.column(name)[idx].astype(np.int64)
         frame[name] = pd.arrays.IntegerArray(values, values < 0)
-    frame["owner_id"] = graph.column("owner_id")[idx]
+    owners = graph.column("owner_id")[idx]
+    frame["owner_id"] = owners
+    frame["owner"] = pd.Series([d.owner(o) for o in owners.tolist()], dtype=object)
+    frame["baseline"] = pd.Series([d.baseline(b) for b in graph.column("baseline_id")[idx].tolist()], dtype=object)
     frame["scheduler_type"] = graph.column("scheduler_type")[idx]
-    return frame[["node_id", "node_name", "workspace", "project_id", "owner_id", "priority", "baseline_id",
-                  "scheduler_type"]]
+    return frame[["node_id", "node_name", "workspace", "project_id", "owner", "owner_id", "priority", "baseline",
+                  "baseline_id", "scheduler_type"]]
 
 
 def reach_frame(graph: LineageGraph, reach: Reach, workspaces: Mapping[int, str] | None = None) -> pd.DataFrame:
@@ -154,7 +161,8 @@ class BackfillResult:
         time each node adds (`median_seconds`) and whether it had run history."""
         path = list(self.estimate.wall_clock.critical_path) if self.estimate.wall_clock else []
         rows = self.per_node.set_index("node_id").loc[path].reset_index()
-        return rows[["node_id", "node_name", "workspace", "project_id", "owner_id", "median_seconds", "has_history"]]
+        return rows[["node_id", "node_name", "workspace", "project_id", "owner", "owner_id", "median_seconds",
+                     "has_history"]]
 
     def __repr__(self) -> str:
         e = self.estimate
@@ -177,8 +185,8 @@ def impact_result(graph: LineageGraph, node_ids: int | Iterable[int], *, max_dep
 
     >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2, "scheduler_type": "PAUSE"}], [(1, 2)])
     >>> r = impact_result(g, 1)
-    >>> r.summary["downstream_count"], r.summary["paused_count"], r.to_json()["descendants"]
-    (1, 1, [{'node_id': 2, 'depth': 1, 'via': 1}])
+    >>> r.summary["downstream_count"], r.summary["paused_count"], r.to_json()["descendants"][0]["via"]
+    (1, 1, 1)
     """
     ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
     impact = compute_impact(graph, ids, max_depth=max_depth)

@@ -19,6 +19,7 @@ import numpy as np
 from lineage._bfs import Csr, bfs
 from lineage.baseline_index import BaselineIndex
 from lineage.cron import CronTable
+from lineage.directory import Directory
 from lineage.errors import SnapshotError, UnknownNodeError
 from lineage.graph_load import GraphData, load_snapshot
 from lineage.graph_networkx import to_digraph
@@ -85,6 +86,8 @@ class LineageGraph:
         self.history_to: date | None = data.history_to
         #: workspaces the sync could not read: the snapshot does not know what lies below their nodes
         self.unreadable_project_ids: tuple[int, ...] = tuple(data.unreadable_project_ids)
+        #: names of workspaces, owners and baselines (`lineage.directory`): what a person reads beside the ids
+        self.directory: Directory = data.directory
         ids = nodes["node_id"].to_numpy()
         if not _ascending(ids):
             raise SnapshotError(f"snapshot {self.snapshot_id}: nodes are not stored in node_id order")
@@ -132,18 +135,20 @@ class LineageGraph:
     def from_records(cls, nodes: Iterable[Mapping[str, Any]], edges: Iterable[tuple[int, int]],
                      instances: Iterable[Mapping[str, Any]] = (), baselines: Mapping[int, Iterable[int]] | None = None,
                      snapshot_id: str = "test", synced_at: datetime | None = None,
-                     unreadable_project_ids: Iterable[int] = ()) -> LineageGraph:
+                     unreadable_project_ids: Iterable[int] = (), directory: Directory | None = None) -> LineageGraph:
         """A graph of snake_case node dicts (`node_id` required, `scheduler_type` default NORMAL) and id pairs.
 
         `instances` are dicts of node_id, bizdate (date), status, begin_running_time / finish_time (epoch
         ms); `baselines` maps baseline id → member node ids. Edges naming unknown nodes raise UnknownNodeError.
-        `unreadable_project_ids`: workspaces a sync could not read (see `unreadable_project_ids`).
+        `unreadable_project_ids`: workspaces a sync could not read (see `unreadable_project_ids`); `directory`:
+        names of workspaces, owners and baselines.
 
         >>> LineageGraph.from_records([{"node_id": 5, "priority": 8}], []).node(5).priority
         8
         """
         data = load_records(nodes, edges, instances, baselines, snapshot_id, synced_at)
-        return cls(replace(data, unreadable_project_ids=tuple(sorted({int(p) for p in unreadable_project_ids}))))
+        return cls(replace(data, unreadable_project_ids=tuple(sorted({int(p) for p in unreadable_project_ids})),
+                           directory=directory or Directory()))
 
     # -- ids and attributes --------------------------------------------------------------------
     def __contains__(self, node_id: object) -> bool:

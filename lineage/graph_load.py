@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 import sql
+from lineage.directory import Directory
 from lineage.errors import SnapshotError
 from lineage.snapshots import connect_snapshot
 
@@ -37,6 +38,7 @@ class GraphData:
     runtimes: pa.Table                   # sql/graph_runtimes.sql, row i = idx i
     history: Callable[[], pa.Table]      # sql/graph_history.sql, read on first use
     unreadable_project_ids: tuple[int, ...] = ()  # workspaces the sync could not read (their downstream is unknown)
+    directory: Directory = Directory()            # names of workspaces, owners and baselines
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> GraphData:
@@ -80,7 +82,23 @@ def _read(con: duckdb.DuckDBPyConnection, default_id: str, synced_at: datetime |
         runtimes=_in_idx_order(con.sql(sql.load("graph_runtimes")).to_arrow_table()),
         history=history,
         unreadable_project_ids=_unreadable(con),
+        directory=read_directory(con),
     )
+
+
+def read_directory(con: duckdb.DuckDBPyConnection) -> Directory:
+    """Workspace, owner and baseline names of a snapshot. A snapshot written before members were synced has no
+    `members` table: its owners have no names (they are shown as ids)."""
+    workspaces: dict[int, str] = {}
+    baselines: dict[int, str] = {}
+    for kind, key, name in con.execute(sql.load("graph_directory")).fetchall():
+        (workspaces if kind == "workspace" else baselines)[int(key)] = name
+    try:
+        rows = con.execute(sql.load("graph_members")).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    owners = {member_id: name or nick for member_id, name, nick in rows if name or nick}
+    return Directory(workspaces=workspaces, owners=owners, baselines=baselines)
 
 
 def _unreadable(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:

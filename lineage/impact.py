@@ -37,19 +37,36 @@ class Impact:
     reach: Reach = field(compare=False, repr=False)
     truncated_at: int | None = None   # the max_depth asked for, if any
 
-    def descendants(self, graph: LineageGraph) -> list[dict[str, int]]:
-        """[{"node_id", "depth", "via"}] of every descendant, sorted by depth then node_id.
+    def descendants(self, graph: LineageGraph, *, names: bool = False) -> list[dict[str, Any]]:
+        """[{"node_id", "depth", "via"}] of every descendant, sorted by depth then node_id. `names`: each row also
+        carries node_name, project_id, workspace_name, owner_id and owner_name (None where the snapshot has no name).
 
-        >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
+        >>> from lineage.directory import Directory
+        >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2, "node_name": "dwd_a", "owner_id": "u7",
+        ...                                 "project_id": 10}], [(1, 2)], directory=Directory({10: "dw_x"}, {"u7": "Ann"}))
         >>> compute_impact(g, [1]).descendants(g)
         [{'node_id': 2, 'depth': 1, 'via': 1}]
+        >>> compute_impact(g, [1]).descendants(g, names=True)[0]
+        {'node_id': 2, 'depth': 1, 'via': 1, 'node_name': 'dwd_a', 'project_id': 10, 'workspace_name': 'dw_x', 'owner_id': 'u7', 'owner_name': 'Ann'}
         """
-        ids = graph.node_ids(self.reach.idx).tolist()
+        idx = self.reach.idx
+        ids = graph.node_ids(idx).tolist()
         via = graph.node_ids(self.reach.via).tolist()
-        return [{"node_id": n, "depth": d, "via": v} for n, d, v in zip(ids, self.reach.depth.tolist(), via)]
+        rows: list[dict[str, Any]] = [{"node_id": n, "depth": d, "via": v}
+                                      for n, d, v in zip(ids, self.reach.depth.tolist(), via)]
+        if names:
+            d = graph.directory
+            for row, name, project, owner in zip(rows, graph.column("node_name")[idx].tolist(),
+                                                 graph.column("project_id")[idx].tolist(),
+                                                 graph.column("owner_id")[idx].tolist()):
+                row.update(node_name=name, project_id=project if project >= 0 else None,
+                           workspace_name=d.workspace_name(project), owner_id=owner, owner_name=d.owner_name(owner))
+        return rows
 
     def to_json(self, graph: LineageGraph, *, include_descendants: bool = True) -> dict[str, Any]:
-        """docs/contract.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields.
+        """docs/contract.md impact JSON (nodes, downstream_count, max_depth, descendants) plus the other fields;
+        names beside the ids: `owner_names` and `baseline_names` (id → name, null when unknown) and, per
+        descendant, node_name, workspace_name and owner_name (`descendants(names=True)`).
 
         >>> g = LineageGraph.from_records([{"node_id": 1}, {"node_id": 2}], [(1, 2)])
         >>> out = compute_impact(g, [1]).to_json(g)
@@ -64,10 +81,13 @@ class Impact:
             "by_project": {str(k): v for k, v in self.by_project.items()},
             "by_depth": {str(k): v for k, v in self.by_depth.items()},
         }
+        d = graph.directory
+        out["owner_names"] = {o: d.owner_name(o) for o in self.owners}
+        out["baseline_names"] = {str(b): d.baseline_name(b) for b in self.baseline_ids}
         if self.truncated_at is not None:
             out["max_depth_limit"] = self.truncated_at
         if include_descendants:
-            out["descendants"] = self.descendants(graph)
+            out["descendants"] = self.descendants(graph, names=True)
         return out
 
 

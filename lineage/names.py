@@ -4,10 +4,13 @@ DataWorks does not make node names unique (two workspaces often both have a `dwd
 that several nodes share is an error that lists them (`AmbiguousNodeError`), never a silent pick. A
 name no node has raises `UnknownNodeNameError` with the names that contain it. The index is built once
 per graph, on first use; MANUAL nodes are found too (they are nodes, just not in the cycle DAG).
+Candidates name their workspace and owner by name (`LineageGraph.directory`) when the snapshot knows them.
+Suggestions for an unknown name: names that contain it, else the closest spellings (`difflib`).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -33,11 +36,15 @@ class NodeNames:
     Traceback (most recent call last):
     ...
     lineage.errors.AmbiguousNodeError: 2 nodes are named 'dwd_a': 2 (workspace ?, owner ?); 3 (workspace ?, owner ?); pass the node id instead
+    >>> names.resolve("dwd_b")
+    Traceback (most recent call last):
+    ...
+    lineage.errors.UnknownNodeNameError: no node named 'dwd_b' in the snapshot (close names: dwd_a)
     """
 
     def __init__(self, graph: LineageGraph, workspaces: Mapping[int, str] | None = None):
         self.graph = graph
-        self.workspaces = workspaces or {}
+        self.workspaces = workspaces if workspaces is not None else graph.directory.workspaces
         self._index: dict[str, list[int]] | None = None
 
     def _positions(self) -> dict[str, list[int]]:
@@ -79,8 +86,10 @@ class NodeNames:
         projects = self.graph.column("project_id")[idx].tolist()
         owners = self.graph.column("owner_id")[idx].tolist()
         ids = self.graph.node_ids(idx).tolist()
-        return [(i, self.workspaces.get(p, str(p) if p >= 0 else None), o) for i, p, o in zip(ids, projects, owners)]
+        who = self.graph.directory.owner_label
+        return [(i, self.workspaces.get(p, str(p) if p >= 0 else None), who(o)) for i, p, o in zip(ids, projects, owners)]
 
     def _suggest(self, text: str) -> list[str]:
         wanted = text.lower()
-        return sorted(name for name in self._positions() if wanted in name.lower())[:SUGGESTIONS]
+        containing = sorted((n for n in self._positions() if wanted in n.lower()), key=lambda n: (len(n), n))[:SUGGESTIONS]
+        return containing or difflib.get_close_matches(text, list(self._positions()), n=SUGGESTIONS, cutoff=0.6)

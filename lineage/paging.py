@@ -43,8 +43,10 @@ from lineage.errors import PageLimitError
 __all__ = ["Dimension", "Query", "Partitioner", "PAGE_SIZE", "MAX_PAGES"]
 
 PAGE_SIZE = 100  # the largest PageSize the list actions accept
-#: documented PageNumber ceilings (the ListNodes, ListInstances, ListProjects and ListBaselines pages)
-MAX_PAGES = {"ListProjects": 100, "ListNodes": 100, "ListInstances": 100, "ListBaselines": 30}
+#: documented PageNumber ceilings (the ListNodes, ListInstances, ListProjects, ListBaselines and ListProjectMembers
+#: pages; ListProjectMembers documents PageNumber 1-30 and PageSize 1-100)
+MAX_PAGES = {"ListProjects": 100, "ListNodes": 100, "ListInstances": 100, "ListBaselines": 30,
+             "ListProjectMembers": 30}
 
 Filters = tuple[tuple[str, Any], ...]
 

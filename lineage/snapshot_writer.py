@@ -27,6 +27,10 @@ _INSTANCE_SCHEMA = pa.schema([
     ("instance_id", pa.int64()), ("node_id", pa.int64()), ("bizdate", pa.date32()),
     ("status", pa.string()), ("begin_running_time", pa.int64()), ("finish_time", pa.int64()),
 ])
+_MEMBER_SCHEMA = pa.schema([
+    ("project_id", pa.int64()), ("project_member_id", pa.string()), ("project_member_name", pa.string()),
+    ("nick", pa.string()), ("project_member_type", pa.string()), ("status", pa.string()),
+])
 _NODE_TYPES = {int: pa.int64(), str: pa.string(), bool: pa.bool_()}
 _NODE_SCHEMA = pa.schema([(col, _NODE_TYPES[kind]) for col, (_, kind) in NODE_COLUMNS.items()]
                          + [("listed", pa.bool_())])
@@ -48,6 +52,8 @@ class SyncCounters:
     history_bizdates_fetched: int = 0
     history_rows_missed: int = 0
     previous_snapshot_id: str | None = None
+    #: why workspace members could not be listed (None: they were); readers then show owner ids as they are
+    members_unavailable: str | None = None
 
 
 class SnapshotWriter:
@@ -68,6 +74,7 @@ class SnapshotWriter:
         self._projects: dict[int, tuple[int, str | None, str | None]] = {}
         self._baselines: dict[int, tuple[int, str | None, int | None, int | None]] = {}
         self._baseline_nodes: set[tuple[int, int]] = set()
+        self._members: dict[tuple[int, str], dict[str, Any]] = {}
 
     # -- feeding -------------------------------------------------------------------------------
     def add_project(self, record: Mapping[str, Any]) -> None:
@@ -92,6 +99,11 @@ class SnapshotWriter:
     def add_unreadable(self, project_id: int, action: str, code: str, message: str) -> None:
         """Record a workspace the credentials may not read (the first refusal is kept)."""
         self._unreadable.setdefault(int(project_id), (int(project_id), action, code, message))
+
+    @property
+    def node_project_ids(self) -> set[int]:
+        """Workspaces of the nodes added so far (listed ones, and those seen as a parent or child)."""
+        return {row["project_id"] for row in self._nodes.values() if row["project_id"] is not None}
 
     @property
     def unreadable(self) -> set[int]:
@@ -119,6 +131,17 @@ class SnapshotWriter:
                                 int(priority) if priority is not None else None, project_id)
         for node_id in record.get("NodeIds") or ():
             self._baseline_nodes.add((bid, int(node_id)))
+
+    def add_members(self, project_id: int, records: Iterable[Mapping[str, Any]]) -> None:
+        """Add ListProjectMembers records of one workspace (a member listed twice is kept once)."""
+        for r in records:
+            member_id = r.get("ProjectMemberId")
+            if member_id in (None, ""):
+                continue
+            self._members[(int(project_id), str(member_id))] = {
+                "project_id": int(project_id), "project_member_id": str(member_id),
+                "project_member_name": r.get("ProjectMemberName") or None, "nick": r.get("Nick") or None,
+                "project_member_type": _text(r.get("ProjectMemberType")), "status": _text(r.get("Status"))}
 
     def add_option(self, project_id: int, option_value: str | None) -> None:
         self._con.execute("INSERT INTO project_options VALUES (?, ?)", [project_id, option_value])
@@ -152,6 +175,9 @@ class SnapshotWriter:
         con.register("staging_baseline_nodes", listed_members)
         con.execute(sql.load("snapshot_insert_baseline_nodes"))
         con.unregister("staging_baseline_nodes")
+        con.register("staging_members", pa.Table.from_pylist(list(self._members.values()), schema=_MEMBER_SCHEMA))
+        con.execute(sql.load("snapshot_insert_members"))
+        con.unregister("staging_members")
         finished = datetime.now(UTC)
         con.execute(sql.load("snapshot_insert_sync_info"), {
             "snapshot_id": snapshot_id, "source": counters.source, "mode": counters.mode,
@@ -164,6 +190,7 @@ class SnapshotWriter:
             "history_bizdates_fetched": counters.history_bizdates_fetched,
             "history_rows_missed": counters.history_rows_missed,
             "previous_snapshot_id": counters.previous_snapshot_id, "mode_reason": counters.mode_reason,
+            "members_unavailable": counters.members_unavailable,
         })
         con.execute("CHECKPOINT")
         con.close()
@@ -201,7 +228,13 @@ def write_fixture_snapshot(fixture: Mapping[str, Any], path: str | os.PathLike[s
         writer.add_baseline(baseline, project_id=nodes_project.get(first))
     for project_id, value in (fixture.get("options") or {}).items():
         writer.add_option(int(project_id), value)
+    for project_id, records in (fixture.get("members") or {}).items():
+        writer.add_members(int(project_id), records)
     counters = SyncCounters(source=source, project_ids=[int(p["ProjectId"]) for p in fixture.get("projects", ())])
     writer.finish(counters, snapshot_id or snapshot_id_of(path))
     return Path(path)
 
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

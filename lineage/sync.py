@@ -2,11 +2,12 @@
 
 Order of work: workspaces → node pages → baselines and options → each node's parents (and, when the sync
 does not cover every workspace downstream of its nodes, their children across workspaces: see
-`lineage.sync_dependencies`) → run history of the bizdates the previous snapshot lacks. Listings that one
+`lineage.sync_dependencies`) → the members of every workspace holding a node → run history of the bizdates the previous snapshot lacks. Listings that one
 query cannot reach within the API's page limits are split by the actions' filters (`lineage.sync_listings`).
 Calls run concurrently, all behind the client's rate limit. Any failure deletes the partial file; the live
 snapshot is never touched. A workspace the credentials may not read is recorded, not fatal, unless no
-synced workspace can be read at all.
+synced workspace can be read at all. Workspace members only name owners: a member listing that fails (403, the
+API down, too many members) is said once and leaves owners shown as their ids, never failing the sync.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import pyarrow as pa
 
 import sql
 from lineage.client import DataWorksClient
-from lineage.errors import AccessDeniedError
+from lineage.errors import AccessDeniedError, DataWorksError
 from lineage.records import DATAWORKS_TZ
 from lineage.snapshot_writer import SnapshotWriter, SyncCounters
 from lineage.snapshots import SnapshotRef, SnapshotStore, connect_snapshot, snapshot_id_of
 from lineage.sync_dependencies import fetch_dependencies
-from lineage.sync_listings import (baseline_partitioner, instance_partitioner, list_all, node_partitioner,
-                                   project_partitioner)
+from lineage.sync_listings import (baseline_partitioner, instance_partitioner, list_all, member_partitioner,
+                                   node_partitioner, project_partitioner)
 from lineage.sync_pool import CallPool, Silent, SyncProgress
 
 __all__ = ["SyncRequest", "SyncResult", "SyncProgress", "run_sync", "read_sync_info", "history_plan",
@@ -180,6 +181,9 @@ class _SyncJob:
         # Every edge is some node's parent edge, unless the child lives in a workspace this sync does not list.
         follow = bool(self.request.projects) or bool(self.writer.unreadable)
         fetch_dependencies(self.client, self.calls, self.writer, (int(n["NodeId"]) for n in listed), reuse, follow)
+        # members of every workspace whose nodes the snapshot holds (downstream ones too), so owners read the same
+        # after a sync limited to some workspaces as after a full one
+        counters.members_unavailable = self._members(sorted(self.writer.node_project_ids - self.writer.unreadable))
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None
         counters.history_bizdates_fetched, counters.history_rows_missed = \
             self._history(readable, listed, previous, history_to)
@@ -226,6 +230,33 @@ class _SyncJob:
             values = self.calls.map(lambda pid: self.client.get_option_value(pid, code), project_ids, "options")
             for project_id, value in zip(project_ids, values):
                 self.writer.add_option(project_id, value)
+
+    def _members(self, project_ids: list[int]) -> str | None:
+        """List every workspace's members; None when all were listed, else why some were not (logged once)."""
+        fetched: dict[int, list[dict[str, Any]]] = {}
+        refused: dict[int, str] = {}
+
+        def forbidden(project_id: Hashable, error: AccessDeniedError) -> None:
+            refused[int(project_id)] = error.code or "HTTP 403"  # type: ignore[arg-type]
+
+        try:
+            list_all(self.calls, member_partitioner(self.max_pages["ListProjectMembers"]), project_ids,
+                     self.client.list_project_members_page,
+                     lambda pid, rows: fetched.setdefault(int(pid), []).extend(rows),  # type: ignore[arg-type]
+                     "members", forbidden=forbidden)
+        except DataWorksError as exc:
+            why = f"ListProjectMembers failed ({exc})"
+            log.warning("workspace members not synced: %s; owners are shown as user ids", why)
+            return why
+        for project_id, rows in fetched.items():
+            self.writer.add_members(project_id, rows)
+        if not refused:
+            return None
+        codes = ", ".join(sorted(set(refused.values())))
+        why = (f"ListProjectMembers refused for {len(refused)} of {len(project_ids)} workspace(s) "
+               f"({', '.join(map(str, sorted(refused)))}: {codes})")
+        log.warning("workspace members not synced: %s; their owners are shown as user ids", why)
+        return why
 
     def _reusable(self, previous: duckdb.DuckDBPyConnection, listed: list[dict[str, Any]]) -> set[int]:
         before = {row[0]: row[1] for row in previous.execute(sql.load("sync_previous_nodes")).fetchall() if row[2]}

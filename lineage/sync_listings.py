@@ -9,6 +9,7 @@ every row (see `lineage.paging`), and one loop that runs a listing's queries con
   and logged, since run history only feeds estimates.
 - ListBaselines of a workspace (30 pages): by `Priority`, then `BaselineTypes` (documented closed sets).
 - ListProjects: never split (10,000 workspaces).
+- ListProjectMembers of a workspace (30 pages): never split (the action has no filter; 3,000 members).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lineage.paging import Dimension, Partitioner, Query
 from lineage.sync_pool import CallPool
 
 __all__ = ["list_all", "node_partitioner", "instance_partitioner", "baseline_partitioner", "project_partitioner",
-           "SCHEDULER_TYPES"]
+           "member_partitioner", "SCHEDULER_TYPES"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ def baseline_partitioner(max_pages: int) -> Partitioner:
 
 def project_partitioner(max_pages: int) -> Partitioner:
     return Partitioner([], action="ListProjects", max_pages=max_pages)
+
+
+def member_partitioner(max_pages: int) -> Partitioner:
+    return Partitioner([], action="ListProjectMembers", max_pages=max_pages)
 
 
 def list_all(calls: CallPool, partitioner: Partitioner, keys: Iterable[Hashable], fetch: Fetch,

@@ -10,7 +10,7 @@ shape the SDK's ``*ResponseBody.from_map`` reads. Errors are ``ApiError``:
 ``InvalidExtensionCode.NotFound`` for an extension code the emulator's registry does not hold (``sandbox.extensions``).
 
 Page limits (documented): ListNodes, ListInstances and ListProjects take PageNumber 1-100, ListBaselines
-at most 30 pages; with PageSize <= 100 one query reaches at most 10,000 (3,000) rows. The error code and
+and ListProjectMembers at most 30 pages; with PageSize <= 100 one query reaches at most 10,000 (3,000) rows. The error code and
 message of a page past the limit are not documented: INFERRED (DataWorks' dotted ``Invalid.*`` style).
 
 ``ListInstances`` filters ``NodeId``, ``Status``, ``ProgramType``, ``Owner`` and ``NodeName`` (a substring)
@@ -34,7 +34,8 @@ from sandbox.workspace_schedule import midnight_ms
 
 MAX_PAGE_SIZE = 100
 #: documented PageNumber ceilings per action (ListBaselines: 30 pages)
-PAGE_LIMITS = {"ListProjects": 100, "ListNodes": 100, "ListInstances": 100, "ListBaselines": 30}
+PAGE_LIMITS = {"ListProjects": 100, "ListNodes": 100, "ListInstances": 100, "ListBaselines": 30,
+               "ListProjectMembers": 30}
 PAGE_LIMIT_CODE = "Invalid.Parameter.PageNumber"  # INFERRED: the documentation names no code for it
 ENVIRONMENTS = ("PROD", "DEV")
 CHECK_RESULTS = ("OK", "FAIL")
@@ -267,6 +268,20 @@ def list_nodes_by_baseline(ws: ServedWorkspace, req: ApiRequest, results: list) 
                         "ProjectId": n["ProjectId"]} for n in nodes])
 
 
+def list_project_members(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
+    """A workspace's members (documented: PageSize 1-100, default 10; PageNumber 1-30). The documented response
+    has ``RequestId`` and ``Data`` only (no ``Success``); ``Status`` and ``ProjectMemberType`` are strings."""
+    project_id = _project(ws, req)
+    number, size = _page(req)
+    members = ws.members.get(project_id, [])
+    page = [{"ProjectMemberId": m["ProjectMemberId"], "ProjectMemberName": m.get("ProjectMemberName", ""),
+             "Nick": m.get("Nick", ""), "ProjectMemberType": m.get("ProjectMemberType", "5"),
+             "Status": m.get("Status", "0"), "ProjectRoleList": list(m.get("ProjectRoleList", ()))}
+            for m in _paged(members, number, size)]
+    return {"RequestId": req.request_id,
+            "Data": {"PageNumber": number, "PageSize": size, "TotalCount": len(members), "ProjectMemberList": page}}
+
+
 def get_option_value_for_project(ws: ServedWorkspace, req: ApiRequest, results: list) -> dict:
     project_id = _project(ws, req)
     ws.extensions.require(_str(req, "ExtensionCode"))
@@ -301,6 +316,7 @@ ACTIONS: dict[str, Handler] = {
     "ListInstances": list_instances,
     "ListBaselines": list_baselines,
     "ListNodesByBaseline": list_nodes_by_baseline,
+    "ListProjectMembers": list_project_members,
     "GetOptionValueForProject": get_option_value_for_project,
     "GetExtension": get_extension,
     "UpdateWorkbenchEventResult": update_workbench_event_result,

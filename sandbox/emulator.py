@@ -11,7 +11,8 @@ faults apply (``faults``: latency, 429 ``Throttling.User``, 500 ``InternalError.
 then the action runs (``actions``). The documented page limits are enforced by default
 (``page_limits``: ``True``, ``False``, or ``{action: max PageNumber}``, see ``actions.PAGE_LIMITS``);
 ``forbidden_projects`` are listed by ListProjects but answer 403 ``Forbidden.Access`` to every read,
-as a tenant's workspaces the credentials are no member of (``allowed_projects`` hides the others). Control endpoints, unsigned: ``GET /_emulator/results``
+as a tenant's workspaces the credentials are no member of (``allowed_projects`` hides the others);
+``forbidden_actions`` answer 403 ``Forbidden.Access`` to every call (a RAM policy that lacks them). Control endpoints, unsigned: ``GET /_emulator/results``
 (UpdateWorkbenchEventResult calls in arrival order), ``GET /_emulator/stats``,
 ``GET|POST /_emulator/faults``, ``GET /_emulator/health``. The sandbox EventBridge's public keys are
 published at ``GET /_emulator/eventbridge/<file>.pem`` (``Emulator.eventbridge``, see
@@ -73,13 +74,15 @@ class Emulator:
                  allowed_projects: Iterable[int] | None = None, credentials: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time, page_limits: bool | Mapping[str, int] = True,
                  forbidden_projects: Iterable[int] = (), retry_after_ms: int | None = None,
-                 extensions: Mapping[str, Mapping] | None = None):
+                 extensions: Mapping[str, Mapping] | None = None, forbidden_actions: Iterable[str] = ()):
         self._workspace = ServedWorkspace(fixture if extensions is None else {**fixture, "extensions": extensions})
         self._clock = clock
         self._verifier = SignatureVerifier({access_key_id: access_key_secret, **(credentials or {})}, clock)
         self._faults = FaultInjector(faults_from(qps, error_rate, latency_ms, fault_actions, retry_after_ms), seed)
         self._allowed = None if allowed_projects is None else frozenset(allowed_projects)
         self._forbidden = frozenset(forbidden_projects)
+        #: actions the key may not call at all (a RAM policy without them): 403 Forbidden.Access for any request
+        self._forbidden_actions = frozenset(forbidden_actions)
         self.page_limits: dict[str, int] = (dict(PAGE_LIMITS) if page_limits is True
                                             else {} if page_limits is False else dict(page_limits))
         self._results: list[dict] = []
@@ -235,6 +238,9 @@ class Emulator:
             self._count("client_errors")
             if version != API_VERSION:
                 raise ApiError(400, "InvalidVersion", f"Specified version {version!r} is invalid; use {API_VERSION}.")
+        if action in self._forbidden_actions:
+            self._served(action)
+            raise ApiError(403, "Forbidden.Access", f"You are not authorized to perform {action}.")
         try:
             with self._lock:
                 request = ApiRequest(action, params, request_id, self._allowed, self.page_limits.get(action),
@@ -295,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allowed-project", type=int, action="append", help="answer 403 for other projects")
     parser.add_argument("--forbidden-project", type=int, action="append", default=[],
                         help="list this project but answer 403 to every read of it (repeatable)")
+    parser.add_argument("--forbidden-action", action="append", default=[],
+                        help="answer 403 to every call of this action, e.g. ListProjectMembers (repeatable)")
     parser.add_argument("--no-page-limits", action="store_true",
                         help="serve pages past the documented PageNumber limits (100; ListBaselines 30)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the error-rate RNG")
@@ -311,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                             host=args.host, port=args.port, qps=args.qps, error_rate=args.error_rate,
                             latency_ms=args.latency_ms, fault_actions=args.fault_action, seed=args.seed,
                             allowed_projects=args.allowed_project, forbidden_projects=args.forbidden_project,
-                            page_limits=not args.no_page_limits)
+                            page_limits=not args.no_page_limits, forbidden_actions=args.forbidden_action)
         emulator.start()
     except (WorkspaceFixtureError, FaultConfigError) as e:
         fail(prog, str(e))

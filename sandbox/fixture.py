@@ -4,8 +4,8 @@ A bad fixture must give a one-line reason naming the file and the problem (missi
 wrong type, edge naming an unknown node, duplicate NodeId, ...), never a traceback:
 ``load_workspace`` raises ``WorkspaceFixtureError`` for all of them.
 
-Required: ``projects``, ``nodes``, ``edges``; ``instances``, ``baselines`` and ``options``
-default to empty. Extra keys are kept as they are.
+Required: ``projects``, ``nodes``, ``edges``; ``instances``, ``baselines``, ``options`` and ``members``
+(project id as text → ListProjectMembers records) default to empty. Extra keys are kept as they are.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["WorkspaceFixtureError", "load_workspace", "validate_workspace"]
 
 _BIZDATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TOP_REQUIRED = ("projects", "nodes", "edges")
-_TOP_OPTIONAL = {"instances": list, "baselines": list, "options": dict}
+_TOP_OPTIONAL = {"instances": list, "baselines": list, "options": dict, "members": dict}
 
 
 class WorkspaceFixtureError(ValueError):
@@ -79,6 +79,7 @@ def validate_workspace(data: Any, source: str = "<fixture>") -> dict:
             fail(f"options[{key!r}]", f"must be a JSON string, got {_kind(value)}")
         if not key.isdigit() or int(key) not in projects:
             fail(f"options[{key!r}]", "names an unknown project")
+    _check_members(data["members"], projects, fail)
     return data
 
 
@@ -198,3 +199,14 @@ def _check_baselines(items: list, nodes: set[int], fail: _Reporter) -> None:
         for node_id in rec["NodeIds"]:
             if node_id not in nodes:
                 fail(f"baselines[{i}].NodeIds", f"names unknown node {node_id}")
+
+
+def _check_members(members: dict, projects: set[int], fail: _Reporter) -> None:
+    for key, items in members.items():
+        if not key.isdigit() or int(key) not in projects:
+            fail(f"members[{key!r}]", "names an unknown project")
+        if not isinstance(items, list):
+            fail(f"members[{key!r}]", f"must be a list, got {_kind(items)}")
+        for i in range(len(items)):
+            _record(items, i, f"members[{key!r}]", fail,
+                    {"ProjectMemberId": lambda v: isinstance(v, str) and bool(v)})

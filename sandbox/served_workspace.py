@@ -52,6 +52,8 @@ class ServedWorkspace:
         for b in self.baselines.values():
             self.baselines_by_project[self._baseline_project(b)].append(b)
         self.options: dict[str, str] = dict(fixture.get("options", {}))
+        #: project id → its ListProjectMembers records, in fixture order
+        self.members: dict[int, list[dict]] = {int(k): list(v) for k, v in (fixture.get("members") or {}).items()}
         self.extensions = ExtensionRegistry(fixture.get("extensions"))   # None in the fixture: any code is known
 
     def _baseline_project(self, baseline: dict) -> int | None:

@@ -1,7 +1,7 @@
 """Demo-workspace generator: a realistic DataWorks Operation Center fixture.
 
 ``generate_workspace(nodes, seed)`` returns the fixture dict (format in DESIGN/the sandbox
-brief: ``projects``, ``nodes``, ``edges``, ``instances``, ``baselines``, ``options``);
+brief: ``projects``, ``nodes``, ``edges``, ``instances``, ``baselines``, ``options``, ``members``);
 ``python -m sandbox.workspace --nodes N --seed S --out FILE`` writes it as JSON.
 
 Deterministic for a given ``(nodes, seed, days, end_bizdate)``. The sample ids of
@@ -25,9 +25,10 @@ from sandbox.cli_args import OneLineArgumentParser, fail
 from sandbox.fixture import WorkspaceFixtureError, load_workspace
 from sandbox.workspace_graph import build_graph
 from sandbox.workspace_history import bizdate_range, generate_instances, node_run_medians
+from sandbox.workspace_members import draw_members
 from sandbox.workspace_nodes import (PROGRAM_TYPES, PROGRAM_TYPES_ODS, RES_GROUPS, Baselines, connection_of,
                                      draw_baselines, draw_owners, draw_priorities, draw_program_types,
-                                     draw_scheduler_types, node_names, project_domains)
+                                     draw_scheduler_types, node_names, project_domains, SAMPLE_OWNER)
 from sandbox.workspace_schedule import DATAWORKS_TZ, draw_schedules, with_daily_time
 
 __all__ = ["MIN_NODES", "SAMPLE_NODE_IDS", "SAMPLE_PROJECT_ID", "WorkspaceFixtureError",
@@ -129,7 +130,18 @@ def _generate(nodes: int, seed: int, days: int, end: date, projects: int | None)
         "baselines": _baseline_dicts(baselines, node_ids, project_ids, domains, owners),
         "options": {str(pid): json.dumps(_options(p, rng)) for p, pid in enumerate(project_ids.tolist())},
     }
+    fixture["members"] = draw_members(_owners_by_project(fixture), seed)
     return fixture
+
+
+def _owners_by_project(fixture: dict) -> dict[int, list[str]]:
+    """Each workspace's owner ids (of its nodes and baselines), the sample operator first where present."""
+    owners: dict[int, set[str]] = {p["ProjectId"]: set() for p in fixture["projects"]}
+    for node in fixture["nodes"]:
+        owners[node["ProjectId"]].add(node["OwnerId"])
+    for baseline in fixture["baselines"]:
+        owners[baseline["ProjectId"]].add(baseline["Owner"])
+    return {pid: sorted(ids, key=lambda o: (o != SAMPLE_OWNER, o)) for pid, ids in owners.items()}
 
 
 def _node_ids(n: int, special: dict[str, int], rng: np.random.Generator) -> np.ndarray:

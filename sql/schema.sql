@@ -62,6 +62,18 @@ CREATE TABLE baseline_nodes (
     node_id             BIGINT NOT NULL
 );
 
+-- Workspace members (ListProjectMembers). A node's `owner_id` and a baseline's owner are a member's
+-- `project_member_id`. Readers show `project_member_name`, else `nick`, else the id. Empty when the sync could not
+-- list them (`sync_info.members_unavailable` says why); snapshots written before this table have none.
+CREATE TABLE members (
+    project_id          BIGINT NOT NULL,
+    project_member_id   VARCHAR NOT NULL,
+    project_member_name VARCHAR,
+    nick                VARCHAR,
+    project_member_type VARCHAR,            -- 1 Alibaba Cloud account, 5 RAM user, 6 RAM role
+    status              VARCHAR             -- 0 normal, 1 forbidden, 2 deleted
+);
+
 CREATE TABLE project_options (
     project_id          BIGINT NOT NULL,
     option_value        VARCHAR            -- the extension's per-workspace options, a JSON string
@@ -100,5 +112,7 @@ CREATE TABLE sync_info (
     previous_snapshot_id VARCHAR,
     history_rows_missed BIGINT NOT NULL DEFAULT 0,  -- instances no ListInstances filter could reach (page limits)
     unreadable_project_ids BIGINT[] NOT NULL DEFAULT [],  -- see unreadable_workspaces
-    mode_reason         VARCHAR             -- why this mode: a full sync says what made incremental impossible
+    mode_reason         VARCHAR,            -- why this mode: a full sync says what made incremental impossible
+    member_count        INTEGER NOT NULL DEFAULT 0,        -- rows of `members`
+    members_unavailable VARCHAR                             -- why members could not be listed (owners shown as ids)
 );

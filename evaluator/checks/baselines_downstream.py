@@ -8,7 +8,7 @@ import numpy as np
 
 from evaluator.checks.derived import downstream
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_ids
+from evaluator.checks.judging import baseline_names, graded, is_operation, rule_checkpoint, plural, shown_baselines
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
 from evaluator.events import NodeOperation
 from evaluator.policy import Policy, Rule
@@ -37,12 +37,13 @@ def baselines_downstream(event: NodeOperation, graph: LineageGraph, policy: Poli
     own = np.unique(graph.baselines_of(down.start_idx))
     below = np.unique(graph.baselines_of(down.live_idx))
     ids = np.union1d(own, below)
-    facts = {"baseline_ids": ids, "own_baseline_ids": own, "downstream_baseline_ids": below}
+    facts = {"baseline_ids": ids, "own_baseline_ids": own, "downstream_baseline_ids": below,
+             "baseline_names": baseline_names(graph, ids)}
     if not ids.size:
         message = "no baseline affected"
     else:
         verb = "freezing" if event.code.value == "freeze-node" else "undeploying"
         message = (f"{verb} stops nodes of {plural(int(ids.size), 'baseline')}: "
-                   f"{shown_ids(ids)} — each will breach its commitment")
+                   f"{shown_baselines(graph, ids)} — each will breach its commitment")
     return rule_checkpoint(rule, policy, event.operator, int(ids.size), message, facts,
-                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_ids(ids, cap=2)})")
+                 f"{plural(int(ids.size), 'baseline')} stopped ({shown_baselines(graph, ids, cap=1)})")   # one name: the panel's tip is short

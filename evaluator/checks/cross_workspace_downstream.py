@@ -42,11 +42,12 @@ def cross_workspace_downstream(event: NodeOperation, graph: LineageGraph, policy
     other = int(per_project.sum())
     by_project = dict(sorted(((int(project_ids[c]), int(per_project[c])) for c in np.flatnonzero(per_project)),
                              key=lambda item: (-item[1], item[0])))
-    facts = {"home_project_ids": project_ids[home & (project_ids >= 0)], "count": other, "by_project": by_project}
+    facts = {"home_project_ids": project_ids[home & (project_ids >= 0)], "count": other, "by_project": by_project,
+             "workspace_names": {str(p): graph.directory.workspace_name(p) for p in by_project}}
     if not by_project:
         message = "no live downstream node in another workspace"
     else:
-        listed = [f"{pid}: {n:,}" for pid, n in by_project.items()]
+        listed = [f"{graph.directory.workspace(pid)}: {n:,}" for pid, n in by_project.items()]
         message = (f"{plural(other, 'live downstream node')} in "
                    f"{plural(len(by_project), 'other workspace')} ({shown_list(listed)})")
     return rule_checkpoint(rule, policy, event.operator, other, message, facts,

@@ -16,7 +16,7 @@ from evaluator.verdict import Checkpoint, Status
 from lineage.graph import LineageGraph
 
 __all__ = ["Check", "active_rule", "graded", "is_backfill", "is_operation", "rule_checkpoint",
-           "label_ids", "plural", "name_nodes", "shown_ids", "shown_list", "subject", "split_phrase", "MESSAGE_NAMES"]
+           "label_ids", "plural", "name_nodes", "shown_ids", "shown_list", "shown_baselines", "baseline_names", "subject", "split_phrase", "MESSAGE_NAMES"]
 
 MESSAGE_NAMES = 3  # node names a message spells out before "+N more" (the full list is in facts)
 
@@ -115,6 +115,22 @@ def shown_ids(ids: Iterable[int], cap: int = MESSAGE_NAMES) -> str:
     ('7, 8, 9 +1 more', '7')
     """
     return shown_list([str(i) for i in ids], cap=cap)
+
+
+def shown_baselines(graph: LineageGraph, ids: Iterable[int], cap: int = MESSAGE_NAMES) -> str:
+    """`trade_sla_000, trade_sla_004 +7 more` — baselines by name (`LineageGraph.directory`), by id when unnamed.
+
+    >>> from lineage.directory import Directory
+    >>> g = LineageGraph.from_records([{"node_id": 1}], [], directory=Directory(baselines={7: "sla_a"}))
+    >>> shown_baselines(g, [7, 8])
+    'sla_a, 8'
+    """
+    return shown_list([graph.directory.baseline(int(i)) or str(i) for i in ids], cap=cap)
+
+
+def baseline_names(graph: LineageGraph, ids: Iterable[int]) -> dict[str, str | None]:
+    """Baseline id (as text) → name, None when the snapshot has none: facts beside the ids."""
+    return {str(int(i)): graph.directory.baseline_name(int(i)) for i in ids}
 
 
 def name_nodes(graph: LineageGraph, idx: np.ndarray, *, order: Iterable[np.ndarray] = (),

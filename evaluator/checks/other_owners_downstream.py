@@ -35,11 +35,13 @@ def other_owners_downstream(event: NodeOperation, graph: LineageGraph, policy: P
     counts = np.bincount(codes[down.live_idx] + 1, minlength=len(names) + 1)[1:]
     ranked = dict(sorted(((names[c], int(counts[c])) for c in np.flatnonzero(counts).tolist()
                           if names[c] != event.operator), key=lambda item: (-item[1], item[0])))
-    facts = {"operator": event.operator, "owners": ranked}
+    who = graph.directory
+    facts = {"operator": event.operator, "owners": ranked, "owner_names": {o: who.owner_name(o) for o in ranked},
+             "operator_name": who.owner_name(event.operator)}
     if not ranked:
         message = "no other owner's live node downstream"
     else:
-        listed = [f"{owner} ({n:,})" for owner, n in ranked.items()]
+        listed = [f"{who.owner(owner)} ({n:,})" for owner, n in ranked.items()]
         message = f"live downstream nodes of {plural(len(ranked), 'other owner')}: {shown_list(listed)}"
     return rule_checkpoint(rule, policy, event.operator, len(ranked), message, facts,
                  f"{plural(len(ranked), 'other owner')} affected")

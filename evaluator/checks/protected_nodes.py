@@ -17,7 +17,7 @@ import numpy as np
 from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
-from evaluator.checks.judging import (graded, is_backfill, is_operation, rule_checkpoint, label_ids, plural, shown_ids,
+from evaluator.checks.judging import (graded, is_backfill, is_operation, rule_checkpoint, label_ids, plural, shown_ids, shown_baselines,
                                       shown_list, subject)
 from evaluator.events import Backfill, EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -84,8 +84,8 @@ def protected_nodes(event: NodeOperation | Backfill, graph: LineageGraph, policy
         parts.append(f"{verb} {plural(len(hit_ids), 'protected node')}: {shown_list(hops)}")
         short.append(shown_list(names, cap=2))
     if baselines:
-        parts.append(f"touches {plural(len(baselines), 'protected baseline')}: {shown_ids(baselines)}")
-        short.append(f"baseline {shown_ids(baselines, cap=2)}")
+        parts.append(f"touches {plural(len(baselines), 'protected baseline')}: {shown_baselines(graph, baselines)}")
+        short.append(f"baseline {shown_baselines(graph, baselines, cap=2)}")
     return rule_checkpoint(rule, policy, event.operator, measure, f"{what} {' and '.join(parts)}", facts,
                  f"{what} touches protected {'; '.join(short)}")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.doc import CheckDoc
-from evaluator.checks.judging import graded, is_operation, rule_checkpoint, plural, shown_ids
+from evaluator.checks.judging import baseline_names, graded, is_operation, rule_checkpoint, plural, shown_baselines
 from evaluator.checks.unfreeze_catch_up import catch_up
 from evaluator.events import EventCode, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -31,11 +31,11 @@ def unfreeze_baselines_at_risk(event: NodeOperation, graph: LineageGraph, policy
     """Graded on baselines of the nodes that catch up (none when nothing catches up)."""
     burst = catch_up(event, graph, policy, now)
     ids = np.unique(graph.baselines_of(burst.run_idx)) if burst.run_instances else np.zeros(0, np.int64)
-    facts = {"baseline_ids": ids, "run_instances": burst.run_instances}
+    facts = {"baseline_ids": ids, "run_instances": burst.run_instances, "baseline_names": baseline_names(graph, ids)}
     if not ids.size:
         message = "no baseline at risk from the catch-up"
     else:
         message = (f"{plural(int(ids.size), 'baseline')} at risk: the catch-up competes with "
-                   f"{shown_ids(ids)} for resources")
+                   f"{shown_baselines(graph, ids)} for resources")
     return rule_checkpoint(rule, policy, event.operator, int(ids.size), message, facts,
                  f"{plural(int(ids.size), 'baseline')} at risk")

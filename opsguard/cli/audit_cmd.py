@@ -16,6 +16,8 @@ from rich.text import Text
 
 from opsguard.audit import AuditError, AuditFilter, open_audit_store, read_decisions, summarise
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
+from opsguard.cli.node_refs import resolve_offline
+from opsguard.cli.tables import KEEP, OPTIONAL, PROSE, fitted_table
 from opsguard.config import OpsguardConfig
 from lineage.errors import LineageError
 
@@ -23,6 +25,9 @@ __all__ = ["audit", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 50  # rows a human reads; --json and --csv have all of them
 _STYLE = {"OK": "green", "WARN": "yellow", "FAIL": "bold red"}
+#: at 100 columns the operator, workspace and node ids go (rightmost first) so the tip keeps room to wrap
+_DECISION_COLUMNS = [("decided (UTC)", KEEP), ("event", KEEP), ("workspace", OPTIONAL), ("operator", OPTIONAL),
+                     ("result", KEEP), ("nodes", OPTIONAL), ("not OK", PROSE), ("tip", PROSE)]
 
 
 @app.command()
@@ -36,8 +41,9 @@ def audit(
     result: Annotated[str | None, typer.Option(help="OK, WARN or FAIL (opsguard's result, before warn_as).")] = None,
     project: Annotated[int | None, typer.Option(help="Workspace id.", min=0)] = None,
     operator: Annotated[str | None, typer.Option(help="Operator UID.")] = None,
-    node: Annotated[int | None, typer.Option(help="A node the event named (nodeIds, or a backfill's root, "
-                                             "include or exclude list).", min=0)] = None,
+    node: Annotated[str | None, typer.Option(help="A node the event named (nodeIds, or a backfill's root, "
+                                             "include or exclude list): id, or name (looked up in the live "
+                                             "snapshot).", show_default=False)] = None,
     check: Annotated[str | None, typer.Option(help="Only decisions where this checkpoint was WARN or FAIL "
                                               "(its name, as in --json: downstream-blocked, backfill-volume...).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many decisions, newest first.", min=1)] = None,
@@ -64,7 +70,8 @@ def audit(
     url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     try:
         filters = AuditFilter.build(since=since, until=until, event_code=event_code, result=result, project=project,
-                                    operator=operator, node=node, check=check, limit=limit)
+                                    operator=operator, check=check, limit=limit,
+                                    node=resolve_offline(directory, node, "--node") if node is not None else None)
         store = open_audit_store(directory, url)
         try:
             rows, source = read_decisions(store, filters), store.describe()
@@ -104,18 +111,16 @@ def _config(path: Path | None) -> OpsguardConfig | None:
 def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None) -> None:
     """The newest `SHOWN_ROWS` decisions: when, event, workspace, operator, result, nodes, what was not OK."""
     console = console or Console(highlight=False)
-    table = Table(title=f"{len(rows):,} decision(s) from {source}", title_justify="left")
-    for column in ("decided (UTC)", "event", "workspace", "operator", "result", "nodes", "not OK", "tip"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("decided (UTC)", "result"))
+    cells = []
     for row in rows[:SHOWN_ROWS]:
         flagged = [c["name"] for c in row["checkpoints"] or () if c["status"] != "OK"]
         sent = f" (sent {row['wire_result']})" if row["wire_result"] != row["result"] else ""
         nodes = [str(n) for n in row["node_ids"] or ()]
-        table.add_row(_when(row["evaluated_at"]), escape(row["event_code"] or ""), str(row["project_id"] or ""),
+        cells.append([_when(row["evaluated_at"]), escape(row["event_code"] or ""), str(row["project_id"] or ""),
                       escape(row["operator"] or ""), Text(row["result"] + sent, style=_STYLE.get(row["result"], "")),
-                      ", ".join(nodes[:3]) + (f" +{len(nodes) - 3}" if len(nodes) > 3 else ""),
-                      escape(", ".join(flagged) or "—"), escape(row["tip"] or ""))
-    console.print(table)
+                      ", ".join(nodes[:2]) + (f" +{len(nodes) - 2}" if len(nodes) > 2 else ""),
+                      escape(", ".join(flagged) or "—"), escape(row["tip"] or "")])
+    console.print(fitted_table(f"{len(rows):,} decision(s) from {source}", _DECISION_COLUMNS, cells, console.width))
     if len(rows) > SHOWN_ROWS:
         console.print(f"+{len(rows) - SHOWN_ROWS:,} more (use --json or --csv for every row)")
 

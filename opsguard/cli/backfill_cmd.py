@@ -1,4 +1,4 @@
-"""`opsguard backfill ROOT_ID --from D --to D`: the volume of a backfill, from the live snapshot.
+"""`opsguard backfill ROOT --from D --to D`: the volume of a backfill (nodes by id or name), from the live snapshot.
 
 Same call as the server's backfill check (`lineage.backfill.estimate_backfill`): preview and
 enforcement share one code path.
@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
-from opsguard.cli.impact_cmd import SHOWN_ROWS, live_graph, parse_node_ids
+from opsguard.cli.impact_cmd import SHOWN_ROWS, live_graph
+from opsguard.cli.node_refs import resolve_one, split_refs
+from opsguard.cli.tables import KEEP, OPTIONAL, fitted_table, summary_table, write_csv
+from lineage.names import NodeNames
 from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, estimate_backfill
 from lineage.errors import UnknownNodeError
 from lineage.graph import LineageGraph
 from lineage.wall_clock import hours_text
 
-__all__ = ["backfill", "parse_bizdate", "parse_period", "request_periods", "print_estimate"]
+__all__ = ["backfill", "backfill_rows", "parse_bizdate", "parse_period", "request_periods", "print_estimate"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -73,7 +75,7 @@ def request_periods(from_: str | None, to: str | None, periods: list[str] | None
 @app.command()
 @handle_errors
 def backfill(
-    root_id: Annotated[str, typer.Argument(help="The backfill's root node id.", metavar="ROOT_ID",
+    root_id: Annotated[str, typer.Argument(help="The backfill's root node: id or name.", metavar="ROOT",
                                            show_default=False)],
     from_: Annotated[str | None, typer.Option("--from", help="First bizdate, YYYY-MM-DD.",
                                               show_default=False)] = None,
@@ -84,44 +86,64 @@ def backfill(
                                                           "repeat for several (DataWorks' multiple periods; "
                                                           "overlaps count once). Combines with --from/--to.",
                                                      show_default=False)] = None,
-    include: Annotated[str | None, typer.Option("--include", metavar="IDS",
-                                                help="Comma-separated node ids to run (default: root + all "
-                                                     "downstream).")] = None,
-    exclude: Annotated[str | None, typer.Option("--exclude", metavar="IDS",
-                                                help="Comma-separated node ids to dry-run.")] = None,
+    include: Annotated[str | None, typer.Option("--include", metavar="NODES",
+                                                help="Comma-separated node ids or names to run (default: root + "
+                                                     "all downstream).")] = None,
+    exclude: Annotated[str | None, typer.Option("--exclude", metavar="NODES",
+                                                help="Comma-separated node ids or names to dry-run.")] = None,
     all_downstream: Annotated[bool, typer.Option("--all-downstream",
                                                  help="Select root + all descendants (plus --include).")] = False,
     parallel: Annotated[int, typer.Option("--parallel", metavar="GROUPS",
                                           help="Parallel groups of bizdates (DataWorks' isParallel + "
                                                "parallelGroup); 1 = one bizdate at a time. Changes only the "
                                                "wall-clock estimate.")] = 1,
+    csv_output: Annotated[bool, typer.Option("--csv", help="Print the selected nodes as CSV (ids and names).")] = False,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Estimate a backfill: nodes selected, instances (run and dry-run), bizdates, compute hours (the
     serial sum), the wall-clock estimate (each bizdate's critical path, bizdates in --parallel groups),
     the descendants left out (they keep stale data), and requested ids outside the root's downstream."""
-    roots = parse_node_ids(root_id, "ROOT_ID")
-    if len(roots) != 1:
-        fail(f"ROOT_ID: give exactly one root node id, got {root_id!r}")
-    root = roots[0]
+    if csv_output and json_output:
+        fail("--csv and --json exclude each other: pick one")
     periods = request_periods(from_, to, period)
     if parallel < 1:
         fail(f"--parallel: {parallel} groups; give 1 (one bizdate at a time) or more")
-    include_ids = parse_node_ids(include, "--include") if include is not None else None
-    exclude_ids = parse_node_ids(exclude, "--exclude") if exclude is not None else ()
     graph = live_graph(data_dir)
+    root = resolve_one(graph, root_id, "ROOT")
+    include_ids = NodeNames(graph).resolve_all(split_refs(include)) if include is not None else None
+    exclude_ids = tuple(NodeNames(graph).resolve_all(split_refs(exclude))) if exclude is not None else ()
     _, unknown = graph.positions([root, *(include_ids or ()), *exclude_ids])
     if unknown:
         raise UnknownNodeError(unknown)
-    request = BackfillRequest(root_id=root, periods=periods, include_ids=include_ids or None,
+    request = BackfillRequest(root_id=root, periods=periods, include_ids=tuple(include_ids) if include_ids else None,
                               exclude_ids=exclude_ids, all_downstream=all_downstream,
                               is_parallel=parallel > 1, parallel_group=parallel)
     estimate = estimate_backfill(graph, request)
     if json_output:
         print_json(estimate.to_json(include_nodes=True))
+    elif csv_output:
+        write_csv(BACKFILL_CSV_COLUMNS, backfill_rows(graph, estimate))
     else:
         print_estimate(graph, estimate)
+
+
+BACKFILL_CSV_COLUMNS = ("node_id", "node_name", "project_id", "workspace_name", "owner_id", "owner_name", "dry_run",
+                        "run_instances", "dry_run_instances", "median_seconds", "has_history", "hours")
+
+
+def backfill_rows(graph: LineageGraph, e: BackfillEstimate) -> list[dict[str, Any]]:
+    """Every selected node (root first) with its ids and names and its share of the estimate: the `--csv` rows."""
+    d = graph.directory
+    rows = []
+    for p in e.per_node:
+        info = graph.node(p.node_id)
+        rows.append({"node_id": p.node_id, "node_name": info.node_name, "project_id": info.project_id,
+                     "workspace_name": d.workspace_name(info.project_id), "owner_id": info.owner_id,
+                     "owner_name": d.owner_name(info.owner_id), "dry_run": p.dry_run, "run_instances": p.run_instances,
+                     "dry_run_instances": p.dry_run_instances, "median_seconds": round(p.median_seconds, 1),
+                     "has_history": p.has_history, "hours": round(p.hours, 4)})
+    return rows
 
 
 def print_estimate(graph: LineageGraph, e: BackfillEstimate, console: Console | None = None) -> None:
@@ -129,7 +151,7 @@ def print_estimate(graph: LineageGraph, e: BackfillEstimate, console: Console | 
     console = console or Console()
     mode = ("root + all downstream (no include list)" if e.selection_mode == "all-downstream"
             else "the include list")
-    summary = Table(title=f"backfill of {e.node_ids[0] if e.node_ids else '?'} — an estimate", show_header=False)
+    root = f"{e.node_ids[0]} ({graph.node(e.node_ids[0]).node_name or '?'})" if e.node_ids else "?"
     rows = [("selection", f"{e.node_count} nodes: {mode}"),
             ("dry-run (excluded) nodes", str(e.dry_run_node_count)),
             ("bizdates", _bizdates(e)),
@@ -143,20 +165,19 @@ def print_estimate(graph: LineageGraph, e: BackfillEstimate, console: Console | 
             ("snapshot", graph.snapshot_id)]
     if e.bad_cron_node_ids:
         rows.append(("nodes without a valid cron", f"{len(e.bad_cron_node_ids)} (assumed daily)"))
-    for label, value in rows:
-        summary.add_row(label, value)
-    console.print(summary)
-    table = Table(title="selected nodes")
-    for column in ("node id", "name", "run instances", "dry-run instances", "median run", "hours"):
-        table.add_column(column, no_wrap=column == "node id", overflow="fold")
+    console.print(summary_table(f"backfill of {root} — an estimate", rows))
+    table_rows = []
     for p in e.per_node[:SHOWN_ROWS]:
-        name = graph.node(p.node_id).node_name or ""
+        info = graph.node(p.node_id)
         median = f"{p.median_seconds:.0f} s" + ("" if p.has_history else " (fallback)")
-        table.add_row(str(p.node_id), name + (" [dry-run]" if p.dry_run else ""), str(p.run_instances),
-                      str(p.dry_run_instances), median, f"{p.hours:.2f}")
-    console.print(table)
+        table_rows.append([str(p.node_id), (info.node_name or "") + (" [dry-run]" if p.dry_run else ""),
+                           graph.directory.owner(info.owner_id) or "", str(p.run_instances), str(p.dry_run_instances),
+                           median, f"{p.hours:.2f}"])
+    console.print(fitted_table("selected nodes", [("node id", KEEP), ("name", KEEP), ("owner", OPTIONAL),
+                                                  ("run", KEEP), ("dry-run", KEEP), ("median run", KEEP),
+                                                  ("hours", KEEP)], table_rows, console.width))
     if e.node_count > SHOWN_ROWS:
-        console.print(f"+{e.node_count - SHOWN_ROWS} more (use --json for the full list)")
+        console.print(f"+{e.node_count - SHOWN_ROWS} more (use --json or --csv for the full list)")
 
 
 def _bizdates(e: BackfillEstimate) -> str:

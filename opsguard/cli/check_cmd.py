@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,9 +10,9 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from opsguard.cli.tables import KEEP, PROSE, new_table
 from opsguard.cli.app import (EXIT_FAIL, EXIT_OK, DataDirOption, JsonOption, app, fail, handle_errors, print_json,
                                resolve_data_dir)
 from evaluator.evaluate import evaluate
@@ -104,18 +105,17 @@ def print_verdict(verdict: Verdict, console: Console | None = None) -> None:
     head.append(f"  {verdict.event_code}  message {verdict.message_id}  workspace {verdict.project_id}"
                 f"  (sent as {verdict.wire_result})")
     console.print(head)
-    console.print(Text(verdict.tip))
-    table = Table(show_lines=False, expand=False)
-    table.add_column("checkpoint", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("message", overflow="fold")
+    # the tip wraps at a terminal's (or COLUMNS') width, between words; piped, it stays the one line DataWorks shows
+    fold = console.is_terminal or "COLUMNS" in os.environ
+    console.print(Text(verdict.tip), soft_wrap=not fold)
+    table = new_table(None, [("checkpoint", KEEP), ("status", KEEP), ("message", PROSE)])
     for cp in verdict.checkpoints:
         table.add_row(cp.name, Text(cp.status.value, style=_STYLE[cp.status]), cp.message)
     console.print(table)
     figures = verdict.backfill if verdict.backfill is not None else verdict.impact
     if figures:
         shown = {k: v for k, v in figures.items() if not isinstance(v, (list, dict, tuple))}
-        console.print("  ".join(f"{k}={v}" for k, v in shown.items()))
+        console.print("  ".join(f"{k}={v}" for k, v in shown.items()), soft_wrap=not fold)
     snap = verdict.snapshot
     age = "" if snap.age_seconds is None else f", {snap.age_seconds:,.0f} s old"
     console.print(f"snapshot {snap.id}{age}; evaluated in {verdict.latency_ms:.1f} ms", style="dim")

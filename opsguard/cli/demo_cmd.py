@@ -23,11 +23,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
 from opsguard.cli.progress import sync_progress_for
 from opsguard.cli.sync_cmd import print_summary, summary
+from opsguard.cli.tables import KEEP, PROSE, new_table
 from lineage.config import DataWorksSettings
 from lineage.credentials import AccessKey
 from lineage.snapshots import SnapshotStore
@@ -196,9 +196,9 @@ def _print(rows: list[DemoRow], result: SyncResult, json_output: bool, nodes: in
         for row in rows:
             print_json(row.to_json())
         return
-    table = Table(title="verdicts reported to DataWorks (emulator)", show_lines=True)
-    for column in ("event", "nodes", "result", "CheckResult", "tip"):
-        table.add_column(column, overflow="fold")
+    table = new_table("verdicts reported to DataWorks (emulator)",
+                      [("event", KEEP), ("nodes", PROSE), ("result", KEEP), ("CheckResult", PROSE), ("tip", PROSE)])
+    table.show_lines = True
     for row in rows:
         style = {"OK": "green", "WARN": "yellow", "FAIL": "red"}.get(row.result or "", "")
         table.add_row(row.event, row.nodes, f"[{style}]{row.result}[/]" if row.result else "—",

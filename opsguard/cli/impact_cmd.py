@@ -1,22 +1,23 @@
-"""`opsguard impact NODE_ID...`: the downstream impact of changing nodes, from the live snapshot."""
+"""`opsguard impact NODE...`: the downstream impact of changing nodes (ids or names), from the live snapshot."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
+from opsguard.cli.node_refs import resolve_one, resolve_refs
+from opsguard.cli.tables import KEEP, OPTIONAL, fitted_table, summary_table, write_csv
 from lineage.errors import UnknownNodeError
 from lineage.explain import describe_path, explain_path
 from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 from lineage.snapshots import SnapshotStore
 
-__all__ = ["impact", "live_graph", "parse_node_ids", "print_path", "SHOWN_ROWS"]
+__all__ = ["impact", "impact_rows", "live_graph", "parse_node_ids", "print_path", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 20  # cap what a human reads, never what is computed
 
@@ -49,57 +50,83 @@ def parse_node_ids(values: list[str] | str, what: str) -> tuple[int, ...]:
 @app.command()
 @handle_errors
 def impact(
-    node_ids: Annotated[list[str], typer.Argument(help="Node ids (space- or comma-separated).",
-                                                  metavar="NODE_ID...", show_default=False)],
+    node_ids: Annotated[list[str], typer.Argument(help="Node ids or names (space- or comma-separated).",
+                                                  metavar="NODE...", show_default=False)],
     max_depth: Annotated[int | None, typer.Option("--max-depth", min=0,
                                                   help="Only descendants up to this many hops away.")] = None,
     explain: Annotated[str | None, typer.Option("--explain", metavar="TARGET", show_default=False,
                                                 help="Print the dependency path from the changed node(s) to "
-                                                     "this descendant instead, also past --max-depth (exit 2 if "
-                                                     "it is not one).")] = None,
+                                                     "this descendant (id or name) instead, also past "
+                                                     "--max-depth (exit 2 if it is not one).")] = None,
+    csv_output: Annotated[bool, typer.Option("--csv", help="Print the descendants as CSV (ids and names).")] = False,
     json_output: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Downstream impact of the nodes: descendants (depth, and the parent each was reached via),
+    """Downstream impact of the nodes (ids or names): descendants (depth, and the parent each was reached via),
     cross-workspace reach, baselines, high-priority nodes, owners, frozen and dry-run descendants.
 
-    With --explain TARGET: why TARGET is impacted, as the chain of parents from a changed node to it."""
-    ids = parse_node_ids(node_ids, "NODE_ID")
-    if not ids:
-        fail("NODE_ID: give at least one node id")
+    With --explain TARGET: why TARGET is impacted, as the chain of parents from a changed node to it.
+    A name several nodes share lists them (exit 2): pass the id instead."""
+    if csv_output and json_output:
+        fail("--csv and --json exclude each other: pick one")
     graph = live_graph(data_dir)
+    ids = resolve_refs(graph, node_ids, "NODE")
     result = compute_impact(graph, ids, max_depth=max_depth)
     if result.unknown:
         raise UnknownNodeError(result.unknown)
     if explain is not None:
-        targets = parse_node_ids(explain, "--explain")
-        if len(targets) != 1:
-            fail("--explain: give exactly one node id")
-        path = explain_path(graph, result, targets[0])   # past --max-depth too: the path, said to be deeper
+        target = resolve_one(graph, explain, "--explain")
+        path = explain_path(graph, result, target)   # past --max-depth too: the path, said to be deeper
         beyond = max_depth is not None and len(path) - 1 > max_depth
+        rows = describe_path(graph, path)
         if json_output:
-            print_json({"nodes": list(result.nodes), "target": targets[0], "depth": len(path) - 1,
-                        "path": describe_path(graph, path),
+            print_json({"nodes": list(result.nodes), "target": target, "depth": len(path) - 1, "path": rows,
                         **({"max_depth_limit": max_depth, "beyond_max_depth": beyond} if max_depth is not None
                            else {})})
+        elif csv_output:
+            write_csv(PATH_CSV_COLUMNS, rows)
         else:
             print_path(graph, path)
             if beyond:
-                Console().print(f"{targets[0]} is {len(path) - 1} hops down, deeper than --max-depth {max_depth}: "
+                Console().print(f"{target} is {len(path) - 1} hops down, deeper than --max-depth {max_depth}: "
                                 "the impact above stops before it")
         return
     if json_output:
         print_json(result.to_json(graph))
+    elif csv_output:
+        write_csv(IMPACT_CSV_COLUMNS, impact_rows(graph, result))
     else:
         print_impact(graph, result)
+
+
+#: the descendants table; at 100 columns the scheduler type goes first, then the via id
+DESCENDANT_COLUMNS = [("node id", KEEP), ("name", KEEP), ("depth", KEEP), ("via", OPTIONAL), ("workspace", KEEP),
+                      ("owner", KEEP), ("scheduler", OPTIONAL)]
+IMPACT_CSV_COLUMNS = ("node_id", "node_name", "depth", "via", "via_name", "project_id", "workspace_name",
+                      "owner_id", "owner_name", "scheduler_type", "priority", "baseline_id", "baseline_name")
+PATH_CSV_COLUMNS = ("depth", "node_id", "node_name", "project_id", "workspace_name", "owner_id", "owner_name",
+                    "scheduler_type")
+
+
+def impact_rows(graph: LineageGraph, result: Impact) -> list[dict[str, Any]]:
+    """Every descendant with its ids and names: the `--csv` rows (and the table's)."""
+    rows = result.descendants(graph, names=True)
+    via_names = graph.labels(result.reach.via)
+    priority = graph.column("priority")[result.reach.idx].tolist()
+    own = graph.column("baseline_id")[result.reach.idx].tolist()
+    scheduler = graph.column("scheduler_type")[result.reach.idx].tolist()
+    for row, via_name, p, b, s in zip(rows, via_names, priority, own, scheduler):
+        row.update(via_name=via_name, priority=p if p >= 0 else None, baseline_id=b if b >= 0 else None,
+                   baseline_name=graph.directory.baseline_name(b), scheduler_type=s)
+    return rows
 
 
 def print_impact(graph: LineageGraph, result: Impact, console: Console | None = None) -> None:
     """Summary table plus the first `SHOWN_ROWS` descendants, nearest first, and "+N more"."""
     console = console or Console()
+    d = graph.directory
     names = ", ".join(f"{n} ({graph.node(n).node_name or '?'})" for n in result.nodes[:5])
     more = f" +{len(result.nodes) - 5} more" if len(result.nodes) > 5 else ""
-    summary = Table(title=f"impact of {names}{more}", show_header=False)
     live = result.downstream_count - result.paused_count - result.skipped_count
     rows = [("descendants", f"{result.downstream_count} ({live} live, {result.paused_count} frozen, "
                             f"{result.skipped_count} dry-run)"),
@@ -107,38 +134,31 @@ def print_impact(graph: LineageGraph, result: Impact, console: Console | None = 
                                                    if result.truncated_at is not None else "")),
             ("in other workspaces", str(result.cross_project_count)),
             ("high-priority descendants", str(result.high_priority_count)),
-            ("baselines touched", _capped([str(b) for b in result.baseline_ids], 8) or "none"),
-            ("owners", _capped(list(result.owners), 8) or "none"),
-            ("by depth", ", ".join(f"{d}: {c}" for d, c in result.by_depth.items()) or "-"),
+            ("baselines touched", _capped([d.baseline(b) or "" for b in result.baseline_ids], 8) or "none"),
+            ("owners", _capped([d.owner(o) or "" for o in result.owners], 8) or "none"),
+            ("by depth", ", ".join(f"{k}: {c}" for k, c in result.by_depth.items()) or "-"),
             ("snapshot", graph.snapshot_id)]
-    for label, value in rows:
-        summary.add_row(label, value)
-    console.print(summary)
+    console.print(summary_table(f"impact of {names}{more}", rows))
     if not result.downstream_count:
         return
-    table = Table(title="descendants (nearest first)")
-    for column in ("node id", "name", "depth", "via", "workspace", "owner", "scheduler"):
-        table.add_column(column, no_wrap=column in ("node id", "via", "workspace"), overflow="fold")
-    for row in result.descendants(graph)[:SHOWN_ROWS]:
-        info = graph.node(row["node_id"])
-        table.add_row(str(row["node_id"]), info.node_name or "", str(row["depth"]), str(row["via"]),
-                      str(info.project_id), info.owner_id or "", info.scheduler_type or "")
-    console.print(table)
+    rows = [[str(row["node_id"]), row["node_name"] or "", str(row["depth"]), str(row["via"]),
+             d.workspace(row["project_id"]) or "", d.owner(row["owner_id"]) or "", row["scheduler_type"] or ""]
+            for row in impact_rows(graph, result)[:SHOWN_ROWS]]
+    console.print(fitted_table("descendants (nearest first)", DESCENDANT_COLUMNS, rows, console.width))
     if result.downstream_count > SHOWN_ROWS:
-        console.print(f"+{result.downstream_count - SHOWN_ROWS} more (use --json for the full list)")
+        console.print(f"+{result.downstream_count - SHOWN_ROWS} more (use --json or --csv for the full list)")
 
 
 def print_path(graph: LineageGraph, path: tuple[int, ...], console: Console | None = None) -> None:
     """One line per hop, the changed node first: depth, node id, name, workspace, owner, state."""
     console = console or Console()
-    table = Table(title=f"why {path[-1]} is impacted: {len(path) - 1} hop(s) from {path[0]}")
-    for column in ("depth", "node id", "name", "workspace", "owner", "scheduler"):
-        table.add_column(column, no_wrap=column != "name", overflow="fold")
-    for row in describe_path(graph, path):
-        table.add_row(str(row["depth"]), str(row["node_id"]), row["node_name"] or "", str(row["project_id"]),
-                      row["owner_id"] or "", row["scheduler_type"] or "")
-    console.print(table)
-    console.print(" → ".join(graph.node(n).node_name or str(n) for n in path))
+    d = graph.directory
+    rows = [[str(row["depth"]), str(row["node_id"]), row["node_name"] or "", d.workspace(row["project_id"]) or "",
+             d.owner(row["owner_id"]) or "", row["scheduler_type"] or ""] for row in describe_path(graph, path)]
+    console.print(fitted_table(f"why {path[-1]} is impacted: {len(path) - 1} hop(s) from {path[0]}",
+                               [("depth", KEEP), ("node id", KEEP), ("name", KEEP), ("workspace", OPTIONAL),
+                                ("owner", KEEP), ("scheduler", OPTIONAL)], rows, console.width))
+    console.print(" → ".join(graph.node(n).node_name or str(n) for n in path), soft_wrap=True)
 
 
 def _capped(items: list[str], cap: int) -> str:

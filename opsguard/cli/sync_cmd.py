@@ -79,6 +79,9 @@ def print_summary(result: SyncResult) -> None:
                        ("baselines", "baseline_count"), ("API calls", "api_calls"), ("retries", "api_retries"),
                        ("throttled", "throttled"), ("history bizdates fetched", "history_bizdates_fetched")]:
         table.add_row(label, str(info.get(key)))
+    unavailable = info.get("members_unavailable")
+    table.add_row("workspace members", f"not synced: {unavailable}; owners shown as user ids" if unavailable
+                  else str(info.get("member_count", 0)))
     table.add_row("duration", f"{info.get('duration_seconds', 0):.1f} s")
     if info.get("mode_reason"):
         table.add_row("why this mode", str(info["mode_reason"]))

@@ -16,6 +16,7 @@ from rich.table import Table
 from evaluator.waivers import MAX_WAIVER_DAYS, Waiver, WaiverError
 from opsguard.audit import AuditError, open_audit_store
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
+from opsguard.cli.node_refs import resolve_offline
 from opsguard.config import OpsguardConfig
 
 __all__ = ["waive"]
@@ -24,7 +25,8 @@ __all__ = ["waive"]
 @app.command()
 @handle_errors
 def waive(
-    node: Annotated[int | None, typer.Option(help="Waive for operations naming this node.", min=0)] = None,
+    node: Annotated[str | None, typer.Option(help="Waive for operations naming this node (id, or name: looked up "
+                                             "in the live snapshot).", show_default=False)] = None,
     baseline: Annotated[int | None, typer.Option(help="...reaching this baseline.", min=0)] = None,
     project: Annotated[int | None, typer.Option(help="...in this workspace.", min=0)] = None,
     operator: Annotated[str | None, typer.Option(help="...by this operator (UID).")] = None,
@@ -53,6 +55,7 @@ def waive(
     cfg = OpsguardConfig.load(config) if config or Path("opsguard.toml").is_file() else None
     url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)
+    node_id = resolve_offline(directory, node, "--node") if node is not None else None
     try:
         store = open_audit_store(directory, url) if (list_waivers or revoke) else _store_for_grant(directory, url)
     except AuditError as exc:   # no state store yet: one line, as `opsguard audit` says it
@@ -71,7 +74,7 @@ def waive(
             fail("--reason is required: a waiver is kept with why it was granted")
         try:
             waiver = Waiver(f"w-{secrets.token_hex(4)}", by or getpass.getuser(), reason, now,
-                            now + timedelta(hours=hours), node_id=node, baseline_id=baseline, project_id=project,
+                            now + timedelta(hours=hours), node_id=node_id, baseline_id=baseline, project_id=project,
                             operator=operator, event_code=event_code)
         except WaiverError as exc:
             fail(str(exc))

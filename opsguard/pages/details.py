@@ -193,11 +193,15 @@ def _attrs(graph: LineageGraph, node_id: int, *, depth: int | None, via: int | N
            via_name: str | None = None) -> dict[str, Any]:
     if node_id not in graph:
         return {"node_id": node_id, "name": None, "depth": depth, "via": via, "via_name": via_name,
-                "project_id": None, "owner_id": None, "priority": None, "baseline_id": None, "scheduler_type": None}
+                "project_id": None, "owner_id": None, "priority": None, "baseline_id": None, "scheduler_type": None,
+                "workspace_name": None, "owner_name": None, "baseline_name": None}
     info = graph.node(node_id)
+    d = graph.directory   # names beside the ids: the page shows the name, else the id
     return {"node_id": node_id, "name": info.node_name, "depth": depth, "via": via, "via_name": via_name,
             "project_id": info.project_id, "owner_id": info.owner_id, "priority": info.priority,
-            "baseline_id": info.baseline_id, "scheduler_type": info.scheduler_type}
+            "baseline_id": info.baseline_id, "scheduler_type": info.scheduler_type,
+            "workspace_name": d.workspace_name(info.project_id), "owner_name": d.owner_name(info.owner_id),
+            "baseline_name": d.baseline_name(info.baseline_id)}
 
 
 def _headline(event: Any, graph: LineageGraph | None) -> str:

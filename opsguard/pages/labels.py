@@ -1,7 +1,8 @@
 """How the pages name things a person reads: owners, baselines, and the nodes a check is about.
 
 Every page and the CSV go through `owner_label` and `baseline_label`, so names (when the snapshot carries
-them: a row's `owner_name` / `baseline_name`) show up everywhere at once; without a name the id is shown.
+them: a row's `owner_name` / `baseline_name`) show up everywhere at once; without a name the id is shown. The id
+is not repeated beside a name: the CSV and the JSON carry it in a column of its own.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ NONE = "—"
 
 
 def owner_label(row: Mapping[str, Any]) -> str:
-    """An owner as a person reads it: "name (id)" when the row has the name, else the id.
+    """An owner as a person reads it: the name when the row has one, else the id.
 
     >>> owner_label({"owner_id": "100231"}), owner_label({"owner_id": "100231", "owner_name": "Ann Li"})
-    ('100231', 'Ann Li (100231)')
+    ('100231', 'Ann Li')
     >>> owner_label({"owner_id": None})
     '—'
     """
@@ -27,18 +28,18 @@ def owner_label(row: Mapping[str, Any]) -> str:
 
 
 def baseline_label(row: Mapping[str, Any]) -> str:
-    """A baseline as a person reads it: "name (id)" when the row has the name, else the id.
+    """A baseline as a person reads it: the name when the row has one, else the id.
 
     >>> baseline_label({"baseline_id": 90001, "baseline_name": "trade_daily_0800"}), baseline_label({})
-    ('trade_daily_0800 (90001)', '—')
+    ('trade_daily_0800', '—')
     """
     return _label(row.get("baseline_id"), row.get("baseline_name"))
 
 
 def _label(ident: Any, name: Any) -> str:
-    if ident in (None, "", 0):
-        return str(name) if name else NONE
-    return f"{name} ({ident})" if name and str(name) != str(ident) else str(ident)
+    if name:
+        return str(name)
+    return NONE if ident in (None, "", 0) else str(ident)
 
 
 def nodes_headline(names: Sequence[str], total: int | None = None) -> str:

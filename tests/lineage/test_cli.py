@@ -46,8 +46,11 @@ def test_impact_json_has_the_design_shape(data_dir):
     assert done.exit_code == 0, done.output
     out = json.loads(done.stdout)
     assert out["nodes"] == [1] and out["downstream_count"] == 4 and out["max_depth"] == 3
-    assert out["descendants"] == [{"node_id": 2, "depth": 1, "via": 1}, {"node_id": 3, "depth": 2, "via": 2},
-                                  {"node_id": 5, "depth": 2, "via": 2}, {"node_id": 4, "depth": 3, "via": 3}]
+    assert [{k: d[k] for k in ("node_id", "depth", "via")} for d in out["descendants"]] == [
+        {"node_id": 2, "depth": 1, "via": 1}, {"node_id": 3, "depth": 2, "via": 2},
+        {"node_id": 5, "depth": 2, "via": 2}, {"node_id": 4, "depth": 3, "via": 3}]
+    assert [(d["node_name"], d["workspace_name"], d["owner_id"]) for d in out["descendants"]][-2:] == [
+        ("n5", "p20", "bob"), ("n4", "p10", "ann")]
     assert (out["cross_project_count"], out["high_priority_count"], out["paused_count"]) == (1, 1, 1)
     assert out["baseline_ids"] == [77] and out["owners"] == ["ann", "bob"]
 
@@ -124,7 +127,8 @@ def test_backfill_table_says_it_is_an_estimate(data_dir):
 
 @pytest.mark.parametrize("args, reason", [
     (("impact", "1", "999"), "unknown node id(s) in the snapshot: 999"),
-    (("impact", "x1"), "not a node id"),
+    (("impact", "x1"), "no node named 'x1'"),
+    (("impact", "n"), "names containing it: n1, n2"),
     (("backfill", "999", "--from", "2026-11-01", "--to", "2026-11-02"), "unknown node id(s) in the snapshot: 999"),
     (("backfill", "1", "--from", "2026-11-01", "--to", "2026-11-02", "--include", "1,998"), "998"),
     (("backfill", "1", "--from", "2026-11-01", "--to", "2026-11-02", "--exclude", "997"), "997"),

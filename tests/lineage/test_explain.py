@@ -111,8 +111,8 @@ def test_explain_table_shows_the_chain(data_dir):
 
 @pytest.mark.parametrize("args, text", [(["3", "--explain", "1"], "node 1 is not downstream of 3"),
                                         (["1", "--explain", "99"], "unknown node id"),
-                                        (["1", "--explain", "x"], "--explain: 'x' is not a node id"),
-                                        (["1", "--explain", "2,3"], "exactly one node id"),
+                                        (["1", "--explain", "x"], "no node named 'x'"),
+                                        (["1", "--explain", "2,3"], "exactly one node id or name"),
                                         (["4", "--max-depth", "1", "--explain", "1"], "not downstream")])
 def test_explain_exits_2_with_a_reason(data_dir, args, text):
     done = run("impact", *args, "--data-dir", str(data_dir))

@@ -101,7 +101,9 @@ def test_impact_json_has_the_design_shape():
     g = chain(2)
     out = compute_impact(g, [100]).to_json(g)
     assert out["nodes"] == [100] and out["downstream_count"] == 2 and out["max_depth"] == 2
-    assert out["descendants"] == [{"node_id": 101, "depth": 1, "via": 100}, {"node_id": 102, "depth": 2, "via": 101}]
+    assert [{k: d[k] for k in ("node_id", "depth", "via")} for d in out["descendants"]] == [
+        {"node_id": 101, "depth": 1, "via": 100}, {"node_id": 102, "depth": 2, "via": 101}]
+    assert out["descendants"][0]["node_name"] == "n101" and out["descendants"][0]["owner_name"] is None
     for key in ("cross_project_count", "baseline_ids", "high_priority_count", "owners", "paused_count",
                 "skipped_count", "unknown", "by_project", "by_depth"):
         assert key in out

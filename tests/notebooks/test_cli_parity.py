@@ -43,7 +43,12 @@ def test_impact_equals_the_cli_json(demo, demo_home, node_ids, max_depth):
         args += ["--max-depth", str(max_depth)]
     result = demo.impact(node_ids, max_depth=max_depth)
     assert as_printed(result.to_json()) == cli_json(*args)
-    assert result.descendants[["node_id", "depth", "via"]].to_dict("records") == cli_json(*args)["descendants"]
+    cli = cli_json(*args)["descendants"]
+    assert result.descendants[["node_id", "depth", "via"]].to_dict("records") == \
+        [{k: row[k] for k in ("node_id", "depth", "via")} for row in cli]
+    assert result.descendants["node_name"].tolist() == [row["node_name"] for row in cli]
+    assert result.descendants["owner"].tolist() == [row["owner_name"] or row["owner_id"] for row in cli]
+    assert result.descendants["workspace"].tolist() == [row["workspace_name"] for row in cli]
 
 
 OPTIONS = {

@@ -158,8 +158,10 @@ def test_a_name_several_nodes_share_is_refused_listing_every_candidate(tmp_path)
 
 
 def test_an_unknown_name_says_so_with_the_names_that_contain_it(snap):
-    with pytest.raises(lineage.UnknownNodeNameError, match="no node named 'order'.*dwd_order, dws_order_1d, ods_order"):
-        snap.node("order")
+    with pytest.raises(lineage.UnknownNodeNameError, match="no node named 'order'.*dwd_order, ods_order, dws_order_1d"):
+        snap.node("order")                                                  # the closest (shortest) first
+    with pytest.raises(lineage.UnknownNodeNameError, match="close names: dwd_order"):
+        snap.node("dwd_ordr")                                               # a typo: the names spelled close
     with pytest.raises(UnknownNodeError):                                   # the parent type still catches it
         snap.downstream("no_such_node")
 
@@ -177,7 +179,11 @@ def test_explain_gives_the_path_the_cli_prints(snap, small_home):
         [0, 1, "ods_order", "dw_trade"], [1, 2, "dwd_order", "dw_trade"], [2, 4, "ads_user_report", "dw_user"]]
     assert path.attrs["path"] == "ods_order → dwd_order → ads_user_report"
     done = CliRunner().invoke(app, ["impact", "1", "--explain", "4", "--json", "--data-dir", str(small_home)])
-    assert json.loads(done.stdout)["path"] == path.drop(columns="workspace").to_dict("records")
+    cli = json.loads(done.stdout)["path"]
+    assert [{k: row[k] for k in ("depth", "node_id", "node_name", "project_id", "owner_id", "scheduler_type")}
+            for row in cli] == path.drop(columns=["workspace", "owner"]).to_dict("records")
+    assert [row["workspace_name"] for row in cli] == path["workspace"].tolist()
+    assert [row["owner_name"] or row["owner_id"] for row in cli] == path["owner"].tolist()
     with pytest.raises(lineage.NotDownstreamError):
         snap.explain("dws_order_1d", "ods_order")
 

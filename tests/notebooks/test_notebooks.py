@@ -27,7 +27,8 @@ CHARTS = {"lineage_explorer.ipynb": 5, "backfill_planner.ipynb": 2, "freeze_star
 SHOWN = {"lineage_explorer.ipynb": ("ods_trade_order_di → ", "dwd_trade_order_detail_di", "critical path of a bizdate: "),
          "backfill_planner.ipynb": ("root ods_trade_order_di (700000000101", "dwd_trade_order_detail_di",
                                     "ods_trade_order_di → "),
-         "freeze_starvation.ipynb": ("freeze of ods_trade_order_di", "ods_trade_order_di → ", "team nodes starve")}
+         "freeze_starvation.ipynb": ("freeze of ods_trade_order_di (dw_trade, owner Li Na)", "ods_trade_order_di → ",
+                                     "team nodes starve")}
 
 
 def test_every_notebook_is_checked():
@@ -92,6 +93,9 @@ def _assert_outputs_name_the_nodes(nb: nbformat.NotebookNode, shown: tuple[str, 
     assert all(text in everything for text in shown), [t for t in shown if t not in everything]
     with_ids = [t for t in tables if "<th>node_id</th>" in t]
     assert all("<th>node_name</th>" in t for t in with_ids)
+    with_owners = [t for t in tables if "<th>owner_id</th>" in t]
+    assert all("<th>owner</th>" in t for t in with_owners)             # owners by name beside their ids
+    assert not re.search(r"\bowner \d{9,}", everything)                # no owner shown as a bare user id
 
 
 def _assert_ends_with_a_working_backfill_command(nb: nbformat.NotebookNode) -> None:

@@ -157,6 +157,43 @@ def test_baselines_their_nodes_and_project_options(emulator, sdk, small_workspac
     assert json.loads(option) == json.loads(small_workspace["options"]["215001"])
 
 
+def test_project_members_page_through_the_sdk_and_name_every_owner(emulator, sdk, small_workspace):
+    client = sdk(emulator)
+    first = client.list_project_members(m.ListProjectMembersRequest(project_id=215001)).body.data
+    assert first.page_size == 10 and len(first.project_member_list) == 10     # the documented default size
+    listed = []
+    for page in range(1, 4):
+        data = client.list_project_members(m.ListProjectMembersRequest(project_id=215001, page_number=page,
+                                                                       page_size=5)).body.data
+        listed += data.project_member_list
+    assert first.total_count == len(small_workspace["members"]["215001"]) and len(listed) == min(15, first.total_count)
+    every = client.list_project_members(m.ListProjectMembersRequest(project_id=215001, page_size=100)).body.data
+    ids = {p.project_member_id for p in every.project_member_list}
+    owners = {n["OwnerId"] for n in small_workspace["nodes"] if n["ProjectId"] == 215001}
+    assert owners <= ids                                  # a node's OwnerId is a member's ProjectMemberId
+    sample = next(p for p in every.project_member_list if p.project_member_id == "203100000000042")
+    assert (sample.project_member_name, sample.nick, sample.status, sample.project_member_type) == \
+        ("Li Na", "lina", "0", "5")
+    assert all(p.project_member_name or p.nick for p in every.project_member_list)
+    assert all(p.project_role_list and p.project_role_list[0].project_role_code for p in every.project_member_list)
+    with pytest.raises(ClientException) as info:
+        client.list_project_members(m.ListProjectMembersRequest(project_id=215001, page_size=101))
+    assert info.value.code == "InvalidParameter"
+    with pytest.raises(ClientException) as info:
+        client.list_project_members(m.ListProjectMembersRequest(project_id=1))
+    assert info.value.code == "InvalidProjectId.NotFound"
+
+
+def test_a_forbidden_action_answers_403_and_others_still_work(small_workspace, sdk):
+    with Emulator(small_workspace, access_key_id="test-ak", access_key_secret="test-secret",
+                  forbidden_actions=["ListProjectMembers"]) as emu:
+        client = sdk(emu)
+        with pytest.raises(ClientException) as info:
+            client.list_project_members(m.ListProjectMembersRequest(project_id=215001))
+        assert (info.value.status_code, info.value.code) == (403, "Forbidden.Access")
+        assert client.list_nodes(m.ListNodesRequest(project_id=215001, project_env=PROD)).status_code == 200
+
+
 def test_update_workbench_event_result_is_recorded_in_arrival_order(emulator, sdk):
     client = sdk(emulator)
     for message_id, result in (("m-1", "OK"), ("m-2", "FAIL")):
@@ -258,11 +295,13 @@ def test_sdk_from_8_threads_gets_hundreds_of_calls_per_second(emulator, sdk):
                                          page_number=page, page_size=1), 100),
     (lambda page: m.ListBaselinesRequest(project_id=215001, page_number=page, page_size=1), 30),
     (lambda page: m.ListProjectsRequest(page_number=page, page_size=1), 100),
+    (lambda page: m.ListProjectMembersRequest(project_id=215001, page_number=page, page_size=1), 30),
 ])
 def test_pages_past_the_documented_limit_are_refused(emulator, sdk, request_of, last_page):
     client = sdk(emulator)
     call = {"ListNodesRequest": client.list_nodes, "ListInstancesRequest": client.list_instances,
-            "ListBaselinesRequest": client.list_baselines, "ListProjectsRequest": client.list_projects}
+            "ListBaselinesRequest": client.list_baselines, "ListProjectsRequest": client.list_projects,
+            "ListProjectMembersRequest": client.list_project_members}
     request = request_of(last_page)
     send = call[type(request).__name__]
     assert send(request).status_code == 200  # the last documented page is served (empty or not)

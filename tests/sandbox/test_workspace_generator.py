@@ -116,7 +116,7 @@ def test_same_seed_gives_the_same_workspace_and_another_seed_does_not():
 
 
 def test_fixture_has_exactly_the_contract_sections_and_required_node_fields(ws3k):
-    assert set(ws3k) == {"projects", "nodes", "edges", "instances", "baselines", "options"}
+    assert set(ws3k) == {"projects", "nodes", "edges", "instances", "baselines", "options", "members"}
     assert set(ws3k["projects"][0]) == {"ProjectId", "ProjectName", "ProjectIdentifier"}
     required = {"NodeId", "NodeName", "ProjectId", "CronExpress", "SchedulerType", "ProgramType", "OwnerId",
                 "Priority", "BaselineId", "Repeatability", "ResGroupName"}
@@ -320,3 +320,17 @@ def test_days_zero_gives_no_history_and_manual_nodes_never_run(ws3k):
     assert generate_workspace(100, seed=1, days=0, end_bizdate=END)["instances"] == []
     manual = {n["NodeId"] for n in ws3k["nodes"] if n["SchedulerType"] == "MANUAL"}
     assert manual and not any(i["NodeId"] in manual for i in ws3k["instances"])
+
+
+def test_members_name_every_owner_once_with_one_name_across_workspaces(ws3k):
+    names: dict[str, str] = {}
+    for project in ws3k["projects"]:
+        pid = project["ProjectId"]
+        members = {m["ProjectMemberId"]: m for m in ws3k["members"][str(pid)]}
+        owners = {n["OwnerId"] for n in ws3k["nodes"] if n["ProjectId"] == pid}
+        owners |= {b["Owner"] for b in ws3k["baselines"] if b["ProjectId"] == pid}
+        assert owners == set(members)
+        for uid, m in members.items():
+            shown = m["ProjectMemberName"] or m["Nick"]
+            assert shown and names.setdefault(uid, shown) == shown
+    assert len(set(names.values())) == len(names)          # two people never share a display name
