@@ -30,6 +30,7 @@ from opsguard.cli.sync_cmd import print_summary, summary
 from opsguard.cli.tables import KEEP, PROSE, new_table
 from lineage.config import DataWorksSettings
 from lineage.credentials import AccessKey
+from lineage.graph import LineageGraph
 from lineage.snapshots import SnapshotStore
 from lineage.sync import SyncRequest, SyncResult, run_sync
 from opsguard.store import STATE_FILE
@@ -101,7 +102,7 @@ def demo(
         client = partial(DataWorksClient, settings.model_copy(update={"max_attempts": 1, "rate_limit": 500.0}), key)
         with _DemoServer(directory, client, public_pem, port) as server:
             console.print(f"opsguard server on {server.url}; pushing {len(SAMPLE_ORDER)} signed sample events")
-            rows = _push_samples(server.url, private_pem, server.service, emulator)
+            rows = _push_samples(server.url, private_pem, server.service, emulator, directory)
             _print(rows, result, json_output, nodes, seed, started, server.url, directory / STATE_FILE)
             if keep_serving:
                 console.print(f"serving {server.url}/checks — Ctrl-C to stop")
@@ -147,9 +148,10 @@ class _DemoServer:
         self.service.stop()
 
 
-def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any) -> list[DemoRow]:
+def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any, directory: Path) -> list[DemoRow]:
     from sandbox.pusher import push
 
+    name = _node_namer(directory)
     pushed = []
     for code in SAMPLE_ORDER:
         envelope = json.loads(resources.files("evaluator").joinpath(f"demo_samples/{code}.json").read_text("utf-8"))
@@ -170,7 +172,7 @@ def _push_samples(url: str, private_pem: bytes, service: Any, emulator: Any) -> 
         mid, data = envelope["id"], envelope["data"]
         stored = service.store.verdict(mid)
         sent = reported.get(mid)
-        rows.append(DemoRow(code, mid, status, _nodes(data), stored.result if stored else None,
+        rows.append(DemoRow(code, mid, status, _nodes(data, name), stored.result if stored else None,
                             sent["CheckResult"] if sent else None, sent["CheckResultTip"] if sent else None,
                             service.details_url(mid) if stored else None))
     return rows
@@ -180,12 +182,25 @@ def _finished(row: Any) -> bool:
     return row is not None and row.status.finished
 
 
-def _nodes(data: dict[str, Any]) -> str:
+def _nodes(data: dict[str, Any], name: Callable[[Any], str]) -> str:
+    """The nodes an event names, by name (the id when the snapshot does not know it)."""
     if "nodeIds" in data:
-        return ", ".join(str(n) for n in data["nodeIds"])
+        return ", ".join(name(n) for n in data["nodeIds"])
     if "rootNodeId" in data:
-        return f"root {data['rootNodeId']} + {max(len(data.get('includeNodeIds') or []) - 1, 0)} selected"
-    return str(data.get("nodeId", "—"))
+        return f"root {name(data['rootNodeId'])} + {max(len(data.get('includeNodeIds') or []) - 1, 0)} selected"
+    return name(data["nodeId"]) if "nodeId" in data else "—"
+
+
+def _node_namer(directory: Path) -> Callable[[Any], str]:
+    graph = LineageGraph.from_snapshot(SnapshotStore(directory).require_current().path)
+
+    def name(node_id: Any) -> str:
+        try:
+            idx, unknown = graph.positions([int(node_id)])
+        except (TypeError, ValueError):
+            return str(node_id)
+        return str(node_id) if unknown else graph.labels(idx)[0]
+    return name
 
 
 def _print(rows: list[DemoRow], result: SyncResult, json_output: bool, nodes: int, seed: int, started: float,
@@ -197,13 +212,14 @@ def _print(rows: list[DemoRow], result: SyncResult, json_output: bool, nodes: in
             print_json(row.to_json())
         return
     table = new_table("verdicts reported to DataWorks (emulator)",
-                      [("event", KEEP), ("nodes", PROSE), ("result", KEEP), ("CheckResult", PROSE), ("tip", PROSE)])
+                      [("event", KEEP), ("nodes", PROSE), ("result", KEEP), ("sent as", KEEP), ("tip", PROSE)])
+    table.columns[-1].ratio = 2     # the tip is the longest prose: it gets two shares of the width left
     table.show_lines = True
     for row in rows:
         style = {"OK": "green", "WARN": "yellow", "FAIL": "red"}.get(row.result or "", "")
         table.add_row(row.event, row.nodes, f"[{style}]{row.result}[/]" if row.result else "—",
-                      row.check_result or ("not reported: a regular event blocks nothing"
-                                           if row.event == "node-change-updated" else "—"), row.tip or "")
+                      row.check_result or "—", row.tip or ("not reported: a regular event blocks nothing"
+                                                           if row.event == "node-change-updated" else ""))
     console = Console()
     console.print(table)
     console.print("details pages:")

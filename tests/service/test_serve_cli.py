@@ -80,6 +80,8 @@ def test_demo_runs_the_whole_loop_and_exits_0(tmp_path):
         assert row["tip"].startswith({"OK": "OK: ", "WARN": "WARNING: ", "FAIL": "FAIL: "}[row["result"]])
         assert row["details_url"].startswith("http://127.0.0.1:") and row["message_id"] in row["details_url"]
     assert rows["undeploy-node"]["check_result"] == "FAIL"
+    assert rows["freeze-node"]["nodes"] == "ods_trade_order_di"                 # by name, as a person reads it
+    assert rows["undeploy-node"]["nodes"] == "ods_trade_order_di, ods_trade_refund_di"
     found = runner.invoke(app, ["audit", "--json", "--data-dir", str(Path(lines[0]["demo"]["state"]).parent)])
     assert found.exit_code == 0, found.output           # `opsguard audit` reads what the demo decided
     decided = json.loads(found.stdout)["decisions"]
