@@ -20,7 +20,7 @@ from lineage.directory import Directory
 from lineage.errors import SnapshotError
 from lineage.snapshots import connect_snapshot
 
-__all__ = ["GraphData", "load_snapshot"]
+__all__ = ["load_directory", "GraphData", "load_snapshot"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +39,19 @@ class GraphData:
     history: Callable[[], pa.Table]      # sql/graph_history.sql, read on first use
     unreadable_project_ids: tuple[int, ...] = ()  # workspaces the sync could not read (their downstream is unknown)
     directory: Directory = Directory()            # names of workspaces, owners and baselines
+
+
+def load_directory(path: str | os.PathLike[str]) -> Directory:
+    """Only the names of a published snapshot (no graph): for views of stored decisions, which name workspaces
+    and operators without needing the nodes. `SnapshotError` if unreadable."""
+    path = Path(path)
+    con = connect_snapshot(path)
+    try:
+        return read_directory(con)
+    except duckdb.Error as exc:
+        raise SnapshotError(f"cannot read names from snapshot {path}: {exc}") from exc
+    finally:
+        con.close()
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> GraphData:

@@ -15,19 +15,24 @@ from rich.table import Table
 from rich.text import Text
 
 from opsguard.audit import AuditError, AuditFilter, open_audit_store, read_decisions, summarise
-from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
+from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
 from opsguard.cli.node_refs import resolve_offline
 from opsguard.cli.tables import KEEP, OPTIONAL, PROSE, fitted_table
 from opsguard.config import OpsguardConfig
+from lineage.directory import Directory
 from lineage.errors import LineageError
+from lineage.graph_load import load_directory
+from lineage.snapshots import SnapshotStore
 
 __all__ = ["audit", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 50  # rows a human reads; --json and --csv have all of them
 _STYLE = {"OK": "green", "WARN": "yellow", "FAIL": "bold red"}
-#: at 100 columns the operator, workspace and node ids go (rightmost first) so the tip keeps room to wrap
-_DECISION_COLUMNS = [("decided (UTC)", KEEP), ("event", KEEP), ("workspace", OPTIONAL), ("operator", OPTIONAL),
-                     ("result", KEEP), ("nodes", OPTIONAL), ("not OK", PROSE), ("tip", PROSE)]
+#: narrow terminals lose the node ids first, then the checkpoint names, the operator and the workspace (the tip says
+#: what was not OK and keeps room to wrap); at 160 columns only the node ids go
+TIP_WIDTH = 40     # the tip says what was not OK: it keeps room for a few words a line before ids go
+_DECISION_COLUMNS = [("decided (UTC)", KEEP), ("event", KEEP), ("result", KEEP), ("workspace", OPTIONAL),
+                     ("operator", OPTIONAL), ("not OK", OPTIONAL), ("nodes", OPTIONAL), ("tip", PROSE)]
 
 
 @app.command()
@@ -95,7 +100,16 @@ def audit(
     elif csv_output:
         _write_csv(rows, tuple(rows[0]) if rows else ())
     else:
-        print_decisions(rows, source)
+        print_decisions(rows, source, names=_names(directory))
+
+
+def _names(data_dir: Path | None) -> Directory | None:
+    """The live snapshot's names, if the data dir has one: decisions are stored with ids only."""
+    try:
+        ref = SnapshotStore(resolve_data_dir(data_dir)).current()
+        return load_directory(ref.path) if ref else None
+    except LineageError:
+        return None
 
 
 def _config(path: Path | None) -> OpsguardConfig | None:
@@ -108,19 +122,27 @@ def _config(path: Path | None) -> OpsguardConfig | None:
         return None
 
 
-def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None) -> None:
-    """The newest `SHOWN_ROWS` decisions: when, event, workspace, operator, result, nodes, what was not OK."""
+def print_decisions(rows: list[dict[str, Any]], source: str, console: Console | None = None,
+                    names: Directory | None = None) -> None:
+    """The newest `SHOWN_ROWS` decisions: when, event, workspace, operator, result, nodes, what was not OK.
+
+    Workspaces and operators by name when `names` (the live snapshot's) knows them, else by id; each checkpoint
+    name on a line of its own, never split."""
     console = console or Console(highlight=False)
+    names = names or Directory()
     cells = []
     for row in rows[:SHOWN_ROWS]:
         flagged = [c["name"] for c in row["checkpoints"] or () if c["status"] != "OK"]
         sent = f" (sent {row['wire_result']})" if row["wire_result"] != row["result"] else ""
         nodes = [str(n) for n in row["node_ids"] or ()]
-        cells.append([_when(row["evaluated_at"]), escape(row["event_code"] or ""), str(row["project_id"] or ""),
-                      escape(row["operator"] or ""), Text(row["result"] + sent, style=_STYLE.get(row["result"], "")),
+        cells.append([_when(row["evaluated_at"]), escape(row["event_code"] or ""),
+                      Text(row["result"] + sent, style=_STYLE.get(row["result"], "")),
+                      escape(names.workspace(row["project_id"]) or ""), escape(names.owner(row["operator"]) or ""),
+                      escape("\n".join(flagged) or "—"),
                       ", ".join(nodes[:2]) + (f" +{len(nodes) - 2}" if len(nodes) > 2 else ""),
-                      escape(", ".join(flagged) or "—"), escape(row["tip"] or "")])
-    console.print(fitted_table(f"{len(rows):,} decision(s) from {source}", _DECISION_COLUMNS, cells, console.width))
+                      escape(row["tip"] or "")])
+    console.print(fitted_table(f"{len(rows):,} decision(s) from {source}", _DECISION_COLUMNS, cells, console.width,
+                               prose_width=TIP_WIDTH))
     if len(rows) > SHOWN_ROWS:
         console.print(f"+{len(rows) - SHOWN_ROWS:,} more (use --json or --csv for every row)")
 

@@ -37,9 +37,9 @@ def new_table(title: str | None, columns: Sequence[tuple[str, str]]) -> Table:
 
 
 def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str | Text]],
-                 width: int) -> Table:
-    """`new_table` holding `rows`, without the OPTIONAL columns (rightmost first) that would make the never-wrapped
-    columns wider than `width`: an id is never cut, a less useful column goes instead.
+                 width: int, prose_width: int = PROSE_MIN) -> Table:
+    """`new_table` holding `rows`, without the OPTIONAL columns (rightmost first) that would leave the PROSE
+    columns less than `prose_width` each within `width`: an id is never cut, a less useful column goes instead.
 
     >>> cols = [("id", KEEP), ("state", OPTIONAL), ("tip", PROSE)]
     >>> [c.header for c in fitted_table(None, cols, [["700000000101", "NORMAL", "a long tip"]], 44).columns]
@@ -53,7 +53,7 @@ def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Se
         cells = 0
         for i in kept:
             header, kind = columns[i]
-            cells += PROSE_MIN if kind == PROSE else max([cell_len(header), *(_width(r[i]) for r in rows)])
+            cells += prose_width if kind == PROSE else max([cell_len(header), *(_width(r[i]) for r in rows)])
         return cells + 3 * (len(kept) - 1) + 2   # a column's padding and divider; the two edges
 
     for i in reversed(range(len(columns))):
@@ -68,7 +68,9 @@ def fitted_table(title: str | None, columns: Sequence[tuple[str, str]], rows: Se
 
 
 def _width(cell: str | Text) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+    """Cells a value needs on one line: its longest line (a cell may hold one item per line)."""
+    text = cell.plain if isinstance(cell, Text) else cell
+    return max(cell_len(line) for line in text.split("\n"))
 
 
 def summary_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:

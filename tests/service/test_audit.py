@@ -122,6 +122,34 @@ def test_csv_and_table_output(judged, data_dir):
     assert table.exit_code == 0 and "6 decision(s)" in table.stdout and "freeze-node" in table.stdout
 
 
+@pytest.mark.parametrize("store_engine", ["sqlite"], indirect=True)
+def test_the_table_names_workspaces_and_operators_and_never_splits_a_name(judged, data_dir):
+    """It showed ids only, and split checkpoint names and node ids across lines at 100-160 columns."""
+    from lineage.graph_load import load_directory
+    from lineage.snapshots import SnapshotStore
+
+    names = load_directory(SnapshotStore(data_dir).require_current().path)
+    decisions = audit("--data-dir", str(data_dir))["decisions"]
+    workspaces = {names.workspace(d["project_id"]) for d in decisions}
+    operators = {names.owner(d["operator"]) for d in decisions}
+    assert workspaces - {str(d["project_id"]) for d in decisions}, "the fixture's workspaces have names"
+    assert operators - {d["operator"] for d in decisions}, "the fixture's operators have names"
+    for columns in (100, 130, 160):
+        table = runner.invoke(app, ["audit", "--data-dir", str(data_dir)], env={"COLUMNS": str(columns)})
+        assert table.exit_code == 0, table.output
+        lines = table.stdout.splitlines()
+        assert max(map(len, lines)) <= columns
+        header = next(line for line in lines if "decided (UTC)" in line)
+        assert header.split()[-1] == "tip" and all(d["event_code"] in table.stdout for d in decisions)
+        if columns >= 130:
+            assert all(w in table.stdout for w in workspaces) and all(o in table.stdout for o in operators)
+            assert not any(str(d["project_id"]) in table.stdout for d in decisions)   # names, not ids
+        if columns >= 160:
+            flagged = {c["name"] for d in decisions for c in d["checkpoints"] if c["status"] != "OK"}
+            words = set(table.stdout.split())
+            assert flagged <= words, flagged - words                                  # each on one line, whole
+
+
 def test_bad_filters_and_a_missing_store_exit_2(tmp_path):
     for args, text in ((["--result", "MAYBE"], "--result"), (["--since", "last tuesday"], "--since"),
                        (["--json", "--csv"], "choose one")):
