@@ -18,10 +18,11 @@ import jinja2
 
 from evaluator.events import Backfill, EventParseError, NodeOperation, parse_event
 from opsguard.pages.checks_list import ChecksPage
-from opsguard.pages.labels import HEADLINE_NAMES, baseline_label, nodes_headline, owner_label
+from opsguard.pages.labels import HEADLINE_NAMES, baseline_label, nodes_headline, owner_label, workspace_label
 from opsguard.pages.nodes_csv import nodes_csv
 from opsguard.pages.subdag_svg import svg_layout, render_svg
 from lineage.backfill import estimate_backfill
+from lineage.directory import Directory
 from lineage.graph import LineageGraph
 from lineage.impact import compute_impact
 
@@ -42,6 +43,7 @@ def _env() -> jinja2.Environment:
     env.filters["when"] = lambda v: v.strftime("%Y-%m-%d %H:%M:%S UTC") if v is not None else "—"
     env.filters["owner"] = owner_label
     env.filters["baseline"] = baseline_label
+    env.filters["workspace"] = workspace_label
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
     return env
 
@@ -54,7 +56,13 @@ def render_checks(service: Service, page: ChecksPage | None, *, error: str = "",
 
     return _env().get_template("checks.html").render(
         page=page, error=error, typed=page.filter.typed if page else (typed or {}), results=RESULTS, events=EVENTS,
-        service=_service_info(service))
+        names=_names(service), service=_service_info(service))
+
+
+def _names(service: Service) -> Directory:
+    """The live snapshot's names of workspaces and people (the store keeps their ids); ids without a snapshot."""
+    live = service.live()
+    return live.graph.directory if live is not None else Directory()
 
 
 def render_not_found(service: Service, message_id: str) -> str:
@@ -67,7 +75,8 @@ def render_check(service: Service, message_id: str, *, link: dict[str, str] | No
     view = _check_view(service, message_id, rows=NODE_ROWS)
     if view is None:
         return None
-    return _env().get_template("check.html").render(**view, **link_queries(link), service=_service_info(service))
+    return _env().get_template("check.html").render(**view, **link_queries(link), names=_names(service),
+                                                    service=_service_info(service))
 
 
 def link_queries(link: dict[str, str] | None) -> dict[str, str]:

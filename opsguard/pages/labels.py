@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["owner_label", "baseline_label", "nodes_headline", "HEADLINE_NAMES"]
+__all__ = ["owner_label", "baseline_label", "workspace_label", "nodes_headline", "HEADLINE_NAMES"]
 
 HEADLINE_NAMES = 3
 NONE = "—"
@@ -34,6 +34,15 @@ def baseline_label(row: Mapping[str, Any]) -> str:
     ('trade_daily_0800', '—')
     """
     return _label(row.get("baseline_id"), row.get("baseline_name"))
+
+
+def workspace_label(row: Mapping[str, Any]) -> str:
+    """A workspace as a person reads it: the name when the row has one, else the id.
+
+    >>> workspace_label({"project_id": 215001, "workspace_name": "dw_trade"}), workspace_label({"project_id": 7})
+    ('dw_trade', '7')
+    """
+    return _label(row.get("project_id"), row.get("workspace_name"))
 
 
 def _label(ident: Any, name: Any) -> str:

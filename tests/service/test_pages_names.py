@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 
 import httpx
 
-from tests.service.conftest import sample, wait_reported
+from tests.service.conftest import UI_TOKEN, sample, wait_reported
 
 
 def test_the_details_page_and_the_path_name_owners_and_baselines(start_server, emulator, demo_workspace):
@@ -27,3 +28,11 @@ def test_the_details_page_and_the_path_name_owners_and_baselines(start_server, e
     path_page = httpx.get(link.replace(f"/checks/{event['id']}", f"/checks/{event['id']}/path/700000000206"),
                           timeout=10.0)
     assert path_page.status_code == 200 and "Li Na" in html.unescape(path_page.text)
+    workspace = next(p["ProjectName"] for p in demo_workspace["projects"] if p["ProjectId"] == 215001)
+    assert "<dt>operator</dt><dd>Li Na " in text and f"<dt>workspace</dt><dd>{workspace} " in text
+    for column in ("workspace", "owner"):                 # the node table names them too
+        assert re.search(rf"<td>{re.escape(workspace if column == 'workspace' else members[detail_owner])}</td>",
+                         text)
+    listing = html.unescape(httpx.get(f"{server.url}/checks", headers={"authorization": f"Bearer {UI_TOKEN}"},
+                                    timeout=10.0).text)
+    assert f'<td title="215001">{workspace}</td>' in listing and '">Li Na</td>' in listing
