@@ -150,12 +150,15 @@ def _kind(graph: LineageGraph, node_id: int) -> str:
 def _node(graph: LineageGraph, node_id: int, x: float, y: float, kind: str) -> str:
     info = graph.node(node_id)
     name = info.node_name or str(node_id)
-    row = asdict(info)
+    names = graph.directory
+    row = {**asdict(info), "owner_name": names.owner_name(info.owner_id),
+           "baseline_name": names.baseline_name(info.baseline_id)}
     owner = owner_label(row)
     detail = [f"p{info.priority}" if info.priority is not None else "", owner if info.owner_id else ""]
     if info.scheduler_type in ("PAUSE", "SKIP"):
         detail.insert(0, "frozen" if info.scheduler_type == "PAUSE" else "dry-run")
-    tooltip = (f"{name} ({node_id})\nworkspace {info.project_id}, owner {owner}, priority {info.priority}, "
+    tooltip = (f"{name} ({node_id})\nworkspace {names.workspace(info.project_id)}, owner {owner}, "
+               f"priority {info.priority}, "
                f"baseline {baseline_label(row)}, {info.scheduler_type}")
     return _box(x, y, name, tooltip, kind, second=" · ".join(p for p in detail if p), node_id=node_id,
                 dashed=kind == "dry-run")

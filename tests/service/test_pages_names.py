@@ -36,3 +36,4 @@ def test_the_details_page_and_the_path_name_owners_and_baselines(start_server, e
     listing = html.unescape(httpx.get(f"{server.url}/checks", headers={"authorization": f"Bearer {UI_TOKEN}"},
                                     timeout=10.0).text)
     assert f'<td title="215001">{workspace}</td>' in listing and '">Li Na</td>' in listing
+    assert re.search(r"<text[^>]*>p\d+ · Li Na</text>", text)   # the picture's boxes name the owner too
