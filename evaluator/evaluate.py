@@ -144,8 +144,10 @@ def _size_only(event: Backfill) -> dict[str, Any]:
 def _not_checked(event: Ignored | NodeChanged, graph: LineageGraph, policy: Policy, now: datetime,
                  started: float) -> Verdict:
     if isinstance(event, NodeChanged):
+        idx, unknown = graph.positions([event.node_id])
+        node = f"node {event.node_id}" if unknown else f"{graph.labels(idx)[0]} ({event.node_id})"
         code, reason = event.code.value, (f"{event.code.value} is a regular event (after the fact): nothing to "
-                                          f"hold back; node {event.node_id} recorded for the next check")
+                                          f"hold back; {node} recorded for the next check")
     else:
         code, reason = event.code, event.reason
     checkpoint = Checkpoint("not-checked", Status.OK, reason, {"event_code": code})

@@ -21,6 +21,7 @@ from evaluator.policy import Policy, PolicyError, default_policy, load_policy, p
     read_extension_options
 from evaluator.verdict import Status, Verdict
 from opsguard.config import OpsguardConfig
+from lineage.directory import Directory
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.snapshots import SnapshotStore
@@ -64,7 +65,7 @@ def check(
     if json_output:  # doc_url absolute when the config names the server's public URL
         print_json(verdict.to_json(doc_base=config.server.public_url if config else ""))
     else:
-        print_verdict(verdict)
+        print_verdict(verdict, names=graph.directory)
     raise typer.Exit(EXIT_FAIL if verdict.result is Status.FAIL else EXIT_OK)
 
 
@@ -97,16 +98,19 @@ def _policy(policy_file: Path | None, config: OpsguardConfig | None) -> Policy:
         fail(f"bad policy: {exc}")
 
 
-def print_verdict(verdict: Verdict, console: Console | None = None) -> None:
-    """The human view: result and tip, one row per checkpoint, the impact or backfill figures."""
+def print_verdict(verdict: Verdict, console: Console | None = None, names: Directory | None = None) -> None:
+    """The human view: result and tip, one row per checkpoint, the impact or backfill figures. `names`: the
+    snapshot's, for the workspace and operator by name (ids without)."""
     console = console or Console(highlight=False, soft_wrap=True)
+    names = names or Directory()
     head = Text()
     head.append(f"{verdict.result.value}", style=_STYLE[verdict.result])
-    head.append(f"  {verdict.event_code}  message {verdict.message_id}  workspace {verdict.project_id}"
-                f"  (sent as {verdict.wire_result})")
-    console.print(head)
-    # the tip wraps at a terminal's (or COLUMNS') width, between words; piped, it stays the one line DataWorks shows
+    head.append(f"  {verdict.event_code}  message {verdict.message_id}  workspace "
+                f"{_named(names.workspace_name(verdict.project_id), verdict.project_id)}"
+                f"{_operator(names, verdict.operator)}  (sent as {verdict.wire_result})")
+    # the head and the tip wrap at a terminal's (or COLUMNS') width, between words; piped, each stays one line
     fold = console.is_terminal or "COLUMNS" in os.environ
+    console.print(head, soft_wrap=not fold)
     console.print(Text(verdict.tip), soft_wrap=not fold)
     table = new_table(None, [("checkpoint", KEEP), ("status", KEEP), ("message", PROSE)])
     for cp in verdict.checkpoints:
@@ -119,3 +123,11 @@ def print_verdict(verdict: Verdict, console: Console | None = None) -> None:
     snap = verdict.snapshot
     age = "" if snap.age_seconds is None else f", {snap.age_seconds:,.0f} s old"
     console.print(f"snapshot {snap.id}{age}; evaluated in {verdict.latency_ms:.1f} ms", style="dim")
+
+
+def _named(name: str | None, ident: object) -> str:
+    return f"{name} ({ident})" if name else str(ident)
+
+
+def _operator(names: Directory, operator: str | None) -> str:
+    return f"  operator {_named(names.owner_name(operator), operator)}" if operator else ""

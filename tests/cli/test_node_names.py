@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from datetime import date, timedelta
 
 import pytest
@@ -165,3 +166,13 @@ def test_waive_and_audit_take_a_node_name(synced):
     assert run(synced, "waive", "--node", SHARED, "--reason", "x").exit_code == 2
     assert run(synced, "audit", "--node", "ods_trade_order_di", "--json").exit_code == 0
     assert run(synced, "audit", "--node", "ods_trade_ordr_di").exit_code == 2
+
+
+def test_check_names_the_workspace_and_the_operator_beside_their_ids(synced):
+    """`check` printed `workspace 215001` only; an operator is a person, read by name."""
+    event = json.loads(Path("evaluator/demo_samples/freeze-node.json").read_text())
+    operator, project = event["data"]["operator"], int(event["data"]["projectId"])
+    head = run(synced, "check", "evaluator/demo_samples/freeze-node.json").stdout.splitlines()[0]
+    workspace = next(p["ProjectName"] for p in synced["fixture"]["projects"] if p["ProjectId"] == project)
+    assert f"workspace {workspace} ({project})" in head
+    assert f"operator {synced['members'][operator]} ({operator})" in head
