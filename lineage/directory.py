@@ -11,14 +11,19 @@ members were synced, or a sync whose member listing was refused, still reads —
 ('Li Na', '2099', None, 'trade_sla_000', '90002', 'dw_trade')
 >>> d.owner_name("2099") is None, d.owner_label("2031")
 (True, 'Li Na (2031)')
+>>> d.workspace_ids("dw_trade"), d.owner_ids("li na"), d.owner_ids("nobody")
+([215001], ['2031'], [])
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 __all__ = ["Directory"]
+
+K = TypeVar("K", int, str)
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,15 @@ class Directory:
         """"Name (id)" when the name is known, else the id: for places where both help (candidates lists)."""
         name = self.owner_name(owner_id)
         return f"{name} ({owner_id})" if name else owner_id
+
+    # -- back from a name a person typed: every id it may mean (exact first, else ignoring case) ---------------
+    def workspace_ids(self, name: str) -> list[int]:
+        return _ids_named(self.workspaces, name)
+
+    def owner_ids(self, name: str) -> list[str]:
+        return _ids_named(self.owners, name)
+
+
+def _ids_named(names: Mapping[K, str], name: str) -> list[K]:
+    exact = sorted(k for k, v in names.items() if v == name)
+    return exact or sorted(k for k, v in names.items() if v.casefold() == name.casefold())

@@ -95,7 +95,8 @@ class ChecksFilter:
             raise CheckFilterError(f"since ({since:%Y-%m-%d %H:%M} UTC) must be before until "
                                    f"({until:%Y-%m-%d %H:%M} UTC): nothing is received in that span")
         return cls(typed=typed, result=result, event_code=event.lower() if event else None,
-                   project_id=_whole(typed.get("workspace"), "workspace"), operator=typed.get("operator"),
+                   project_id=_workspace(typed.get("workspace"), graph),
+                   operator=_operator(typed.get("operator"), graph),
                    node_id=_node(typed.get("node"), graph), since=since, until=until,
                    before=_cursor(params.get("before"), params.get("before_id")),
                    limit=_limit(params.get("limit")))
@@ -147,6 +148,30 @@ def _whole(value: str | None, what: str) -> int | None:
     if not value.isdigit() or len(value) > 19 or int(value) >= 2**63:
         raise CheckFilterError(f"{what}: expected a workspace id (a whole number), got {value[:40]!r}")
     return int(value)
+
+
+def _workspace(value: str | None, graph: LineageGraph | None) -> int | None:
+    """A workspace id, or the name of exactly one workspace of the live snapshot (the list shows names)."""
+    if value is None or value.isdigit() or graph is None:
+        return _whole(value, "workspace")
+    return _one_named("workspace", value, graph.directory.workspace_ids(value))
+
+
+def _operator(value: str | None, graph: LineageGraph | None) -> str | None:
+    """An operator's user id, or the name of exactly one workspace member of the live snapshot."""
+    if value is None or value.isdigit() or graph is None:
+        return value
+    return _one_named("operator", value, graph.directory.owner_ids(value)) or value
+
+
+def _one_named(what: str, value: str, ids: list[Any]) -> Any:
+    if len(ids) > 1:
+        raise CheckFilterError(f"{what}: {len(ids)} are named {value!r} ({', '.join(map(str, ids[:5]))}): "
+                               "give the id instead")
+    if not ids and what == "workspace":
+        raise CheckFilterError(f"workspace: expected a workspace id or the name of one in the snapshot, "
+                               f"got {value[:40]!r}")
+    return ids[0] if ids else None
 
 
 def _limit(value: Any) -> int:

@@ -61,6 +61,8 @@ def test_root_leads_to_the_checks_list_and_nothing_is_readable_without_signing_i
     ({"node": "ods_trade_refund_di"}, {"ann", "undeploy-node", "five"}),     # by name, resolved on the snapshot
     ({"workspace": "215001", "event": "backfill-data"}, {"backfill-data"}),
     ({"workspace": "215002"}, set()),
+    ({"workspace": "dw_trade", "event": "backfill-data"}, {"backfill-data"}),  # names, as the list shows them
+    ({"operator": "Li Na"}, {"freeze-node", "undeploy-node", "backfill-data", "five"}),
     ({"since": "1h"}, {"freeze-node", "undeploy-node", "backfill-data", "ann", "five"}),
     ({"until": "1h"}, set()),
 ])
@@ -79,6 +81,7 @@ def test_the_list_shows_only_the_checks_a_filter_selects(judged, params, expecte
     ({"result": "nope"}, "result: expected one of OK, WARN, FAIL, pending, got &#39;nope&#39;"),
     ({"event": "freeze"}, "event: expected one of freeze-node"),
     ({"workspace": "abc"}, "workspace: expected a workspace id"),
+    ({"workspace": "dw_nowhere"}, "workspace: expected a workspace id or the name of one in the snapshot"),
     ({"since": "yesterday"}, "since: expected a date"),
     ({"since": "1d", "until": "2d"}, "must be before until"),
     ({"node": "no_such_node_anywhere"}, "no node named &#39;no_such_node_anywhere&#39;"),
