@@ -16,7 +16,7 @@ from rich.text import Text
 
 from opsguard.audit import AuditError, AuditFilter, open_audit_store, read_decisions, summarise
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json, resolve_data_dir
-from opsguard.cli.node_refs import resolve_offline
+from opsguard.cli.node_refs import resolve_offline, resolve_operator
 from opsguard.cli.tables import KEEP, OPTIONAL, PROSE, fitted_table
 from opsguard.config import OpsguardConfig
 from lineage.directory import Directory
@@ -45,7 +45,7 @@ def audit(
                                                    "undeploy-node or backfill-data.")] = None,
     result: Annotated[str | None, typer.Option(help="OK, WARN or FAIL (opsguard's result, before warn_as).")] = None,
     project: Annotated[int | None, typer.Option(help="Workspace id.", min=0)] = None,
-    operator: Annotated[str | None, typer.Option(help="Operator UID.")] = None,
+    operator: Annotated[str | None, typer.Option(help="Operator: user id, or a workspace member's name.")] = None,
     node: Annotated[str | None, typer.Option(help="A node the event named (nodeIds, or a backfill's root, "
                                              "include or exclude list): id, or name (looked up in the live "
                                              "snapshot).", show_default=False)] = None,
@@ -75,7 +75,8 @@ def audit(
     url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     try:
         filters = AuditFilter.build(since=since, until=until, event_code=event_code, result=result, project=project,
-                                    operator=operator, check=check, limit=limit,
+                                    operator=resolve_operator(directory, operator, "--operator") if operator else None,
+                                    check=check, limit=limit,
                                     node=resolve_offline(directory, node, "--node") if node is not None else None)
         store = open_audit_store(directory, url)
         try:

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lineage.graph import LineageGraph
+from lineage.graph_load import load_directory
 from lineage.names import NodeNames
 from lineage.snapshots import SnapshotStore
 from opsguard.cli.app import fail, resolve_data_dir
 
-__all__ = ["split_refs", "resolve_refs", "resolve_one", "resolve_offline"]
+__all__ = ["split_refs", "resolve_refs", "resolve_one", "resolve_offline", "resolve_operator"]
 
 
 def split_refs(values: Iterable[str] | str) -> list[str]:
@@ -53,3 +54,17 @@ def resolve_offline(data_dir: Path | None, value: str, what: str) -> int:
         return int(text)
     ref = SnapshotStore(resolve_data_dir(data_dir)).require_current()
     return resolve_one(LineageGraph.from_snapshot(ref.path), text, what)
+
+
+def resolve_operator(data_dir: Path | None, value: str, what: str) -> str:
+    """An operator (a workspace member) by user id or by name: digits are the id; a name is looked up among the
+    live snapshot's members (exit 2 when two share it); a name no member has is kept as typed (some ids are
+    not digits)."""
+    text = value.strip()
+    if text.isdigit():
+        return text
+    ref = SnapshotStore(resolve_data_dir(data_dir)).current()
+    ids = load_directory(ref.path).owner_ids(text) if ref else []
+    if len(ids) > 1:
+        fail(f"{what}: {len(ids)} members are named {text!r} ({', '.join(ids[:5])}): give the user id")
+    return ids[0] if ids else text

@@ -16,7 +16,7 @@ from rich.table import Table
 from evaluator.waivers import MAX_WAIVER_DAYS, Waiver, WaiverError
 from opsguard.audit import AuditError, open_audit_store
 from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors, print_json
-from opsguard.cli.node_refs import resolve_offline
+from opsguard.cli.node_refs import resolve_offline, resolve_operator
 from opsguard.config import OpsguardConfig
 
 __all__ = ["waive"]
@@ -29,7 +29,7 @@ def waive(
                                              "in the live snapshot).", show_default=False)] = None,
     baseline: Annotated[int | None, typer.Option(help="...reaching this baseline.", min=0)] = None,
     project: Annotated[int | None, typer.Option(help="...in this workspace.", min=0)] = None,
-    operator: Annotated[str | None, typer.Option(help="...by this operator (UID).")] = None,
+    operator: Annotated[str | None, typer.Option(help="...by this operator (user id, or a member's name).")] = None,
     event_code: Annotated[str | None, typer.Option("--event-code", help="...of this kind: freeze-node, "
                                                    "unfreeze-node, undeploy-node or backfill-data.")] = None,
     hours: Annotated[float, typer.Option(help=f"How long it lasts (at most {MAX_WAIVER_DAYS * 24} hours).",
@@ -56,6 +56,7 @@ def waive(
     url = state_url if state_url is not None else (cfg.server.state_url if cfg else "")
     directory = data_dir or (Path(cfg.data_dir) if cfg and cfg.data_dir else None)
     node_id = resolve_offline(directory, node, "--node") if node is not None else None
+    operator_id = resolve_operator(directory, operator, "--operator") if operator else None
     try:
         store = open_audit_store(directory, url) if (list_waivers or revoke) else _store_for_grant(directory, url)
     except AuditError as exc:   # no state store yet: one line, as `opsguard audit` says it
@@ -75,7 +76,7 @@ def waive(
         try:
             waiver = Waiver(f"w-{secrets.token_hex(4)}", by or getpass.getuser(), reason, now,
                             now + timedelta(hours=hours), node_id=node_id, baseline_id=baseline, project_id=project,
-                            operator=operator, event_code=event_code)
+                            operator=operator_id, event_code=event_code)
         except WaiverError as exc:
             fail(str(exc))
         store.grant_waiver(waiver)

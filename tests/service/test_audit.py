@@ -150,6 +150,22 @@ def test_the_table_names_workspaces_and_operators_and_never_splits_a_name(judged
             assert flagged <= words, flagged - words                                  # each on one line, whole
 
 
+@pytest.mark.parametrize("store_engine", ["sqlite"], indirect=True)
+def test_operator_by_name_selects_what_the_user_id_does(judged, data_dir):
+    from lineage.graph_load import load_directory
+    from lineage.snapshots import SnapshotStore
+
+    d = ("--data-dir", str(data_dir))
+    operator = audit(*d)["decisions"][-1]["operator"]
+    name = load_directory(SnapshotStore(data_dir).require_current().path).owner_name(operator)
+    assert name and name != operator
+    by_id = audit(*d, "--operator", operator)
+    assert by_id["count"] >= 1
+    for typed in (name, name.upper()):
+        by_name = audit(*d, "--operator", typed)
+        assert ids(by_name) == ids(by_id) and by_name["filters"]["operator"] == operator
+
+
 def test_bad_filters_and_a_missing_store_exit_2(tmp_path):
     for args, text in ((["--result", "MAYBE"], "--result"), (["--since", "last tuesday"], "--since"),
                        (["--json", "--csv"], "choose one")):
