@@ -153,6 +153,14 @@ def test_csv_of_impact_and_backfill_has_ids_and_names(synced):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert rows[0]["node_id"] == str(ROOT) and rows[0]["node_name"] == "ods_trade_order_di"
     assert rows[0]["owner_name"] == "Li Na" and rows[0]["workspace_name"] == "dw_trade"
+    doc = json.loads(run(synced, "backfill", "ods_trade_order_di", "--from", "2026-11-01", "--to", "2026-11-01",
+                         "--json").stdout)
+    named = {r["node_id"]: r for r in rows}                  # --json has the names of --csv beside the ids
+    assert [str(p["node_id"]) for p in doc["per_node"]] == [r["node_id"] for r in rows]
+    for entry in doc["per_node"]:
+        row = named[str(entry["node_id"])]
+        assert (entry["node_name"], entry["owner_name"], entry["workspace_name"]) == \
+            (row["node_name"], row["owner_name"], row["workspace_name"])
     for args in (("impact", "ods_trade_order_di"), ("backfill", "ods_trade_order_di", "--from", "2026-11-01",
                                                     "--to", "2026-11-01")):
         both = run(synced, *args, "--csv", "--json")
