@@ -162,6 +162,7 @@ class _SyncJob:
     def __init__(self, client: DataWorksClient, calls: CallPool, writer: SnapshotWriter, request: SyncRequest):
         self.client, self.calls, self.writer, self.request = client, calls, writer, request
         self.max_pages = client.max_pages
+        self._listed_projects: dict[int, dict[str, Any]] = {}   # every workspace ListProjects returned, by id
 
     def run(self, previous: duckdb.DuckDBPyConnection | None, counters: SyncCounters) -> None:
         """`previous`: the live snapshot, opened once for every phase that reuses it (None on a first sync)."""
@@ -184,6 +185,10 @@ class _SyncJob:
         # members of every workspace whose nodes the snapshot holds (downstream ones too), so owners read the same
         # after a sync limited to some workspaces as after a full one
         counters.members_unavailable = self._members(sorted(self.writer.node_project_ids - self.writer.unreadable))
+        # ... and their names: the listing already read every workspace (sync_info keeps the synced ones apart)
+        for pid in sorted(self.writer.node_project_ids - set(project_ids)):
+            if pid in self._listed_projects:
+                self.writer.add_project(self._listed_projects[pid])
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None
         counters.history_bizdates_fetched, counters.history_rows_missed = \
             self._history(readable, listed, previous, history_to)
@@ -195,6 +200,7 @@ class _SyncJob:
                  lambda _, page: self.client.list_projects_page(page), lambda _, rows: projects.extend(rows),
                  "workspaces")
         by_id = {int(p["ProjectId"]): p for p in projects if p.get("ProjectId") is not None}
+        self._listed_projects = by_id
         wanted = list(self.request.projects) or sorted(by_id)
         for pid in wanted:
             self.writer.add_project(by_id.get(pid, {"ProjectId": pid}))

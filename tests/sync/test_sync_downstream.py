@@ -75,11 +75,10 @@ def impact_json(data_dir: Path, node_id: int) -> dict:
 
 
 def _without_unsynced_names(out: dict) -> dict:
-    """The impact JSON less the names only a sync of that workspace reads (its name, its baselines' names); owners'
-    names stay: the members of every workspace holding a node are listed, downstream ones too."""
+    """The impact JSON less the names only a sync of that workspace reads (its baselines' names); owners' and
+    workspaces' names stay: the members and names of every workspace holding a node are read, downstream ones
+    too."""
     out.pop("baseline_names")
-    for row in out["descendants"]:
-        row.pop("workspace_name")
     return out
 
 
