@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import subprocess
 import time
 from pathlib import Path
@@ -60,7 +61,8 @@ class Browser:
     def _read(self) -> dict[str, Any]:
         deadline = time.monotonic() + self.timeout
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
+            ready, _, _ = select.select([self._from_chrome], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
                 raise CdpError("Chromium did not answer in time")
             chunk = os.read(self._from_chrome, 1 << 16)
             if not chunk:
