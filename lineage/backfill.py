@@ -108,12 +108,13 @@ class BackfillEstimate:
         return tuple(BackfillNode(n, r, d, s, r * s / 3600.0, h, x)
                      for n, r, d, s, h, x in zip(self.node_ids, runs, dry, seconds, has, excluded))
 
-    def to_json(self, *, include_nodes: bool = False) -> dict[str, Any]:
+    def to_json(self, *, include_nodes: bool = False, graph: LineageGraph | None = None) -> dict[str, Any]:
         """docs/contract.md "backfill" object (+ selection_mode, nodes_without_history, unknown, the ids of the request
         outside the root's downstream, and the wall-clock estimate: `estimated_wall_clock_hours`,
         `critical_path` ids and `critical_path_names`, `critical_path_hours`, `wall_clock_coverage`); with
         `include_nodes`, also "nodes" (the selected ids), "per_node", "bizdates", the downstream left out and
-        each listed bizdate's critical path.
+        each listed bizdate's critical path. With `graph` (the one estimated on), each `per_node` entry also
+        carries the names beside its id (`LineageGraph.names_of`).
 
         >>> g = LineageGraph.from_records([{"node_id": 1, "cron_express": "00 05 00 * * ?"}, {"node_id": 2}], [(1, 2)])
         >>> e = estimate_backfill(g, BackfillRequest(1, (BizdatePeriod(date(2026, 1, 1), date(2026, 1, 1)),), (1,)))
@@ -143,6 +144,10 @@ class BackfillEstimate:
                                 "dry_run_instances": p.dry_run_instances, "median_seconds": p.median_seconds,
                                 "hours": round(p.hours, 4), "has_history": p.has_history, "dry_run": p.dry_run}
                                for p in self.per_node]
+            if graph is not None:
+                idx, _ = graph.positions(self.node_ids)
+                for entry, named in zip(out["per_node"], graph.names_of(idx)):
+                    entry.update(named)
             out["bizdates"] = [d.isoformat() for d in self.bizdates]
             out["spans"] = [{"begin": p.begin.isoformat(), "end": p.end.isoformat()} for p in self.spans]
             out["per_bizdate_run_instances"] = list(self.per_bizdate_run_instances)

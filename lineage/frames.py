@@ -120,6 +120,7 @@ class BackfillResult:
     per_node: pd.DataFrame
     per_bizdate: pd.DataFrame
     stale: pd.DataFrame
+    graph: LineageGraph = field(repr=False)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -128,7 +129,7 @@ class BackfillResult:
 
     def to_json(self) -> dict[str, Any]:
         """What `opsguard backfill ... --json` prints for the same request and snapshot (dates as text)."""
-        return self.estimate.to_json(include_nodes=True)
+        return self.estimate.to_json(include_nodes=True, graph=self.graph)
 
     def command(self, data_dir: str | None = None) -> str:
         """The `opsguard backfill` command line that estimates this same request on the live snapshot.
@@ -241,7 +242,7 @@ def backfill_result(graph: LineageGraph, root: int, from_: date | str | None = N
     if estimate.wall_clock is not None:
         per_bizdate["critical_path_hours"] = np.array(estimate.wall_clock.per_listed_bizdate_seconds) / 3600.0
     stale, _ = graph.positions(estimate.downstream_not_included)
-    return BackfillResult(request, estimate, per_node, per_bizdate, node_frame(graph, stale, workspaces))
+    return BackfillResult(request, estimate, per_node, per_bizdate, node_frame(graph, stale, workspaces), graph)
 
 
 def as_periods(from_: date | str | None, to: date | str | None, periods: Iterable[Period] = ()

@@ -193,6 +193,23 @@ class LineageGraph:
         names, ids = self._names, self._ids
         return [names[i].as_py() or str(ids[i]) for i in np.asarray(idx, dtype=np.int64).tolist()]
 
+    def names_of(self, idx: np.ndarray) -> list[dict[str, Any]]:
+        """Per position of `idx`, the names a person reads beside the ids (None where the snapshot has none):
+        node_name, project_id, workspace_name, owner_id, owner_name — what `--json` rows add to a node id.
+
+        >>> from lineage.directory import Directory
+        >>> g = LineageGraph.from_records([{"node_id": 2, "node_name": "dwd_a", "owner_id": "u7", "project_id": 10}],
+        ...                               [], directory=Directory({10: "dw_x"}, {"u7": "Ann"}))
+        >>> g.names_of(np.array([0]))
+        [{'node_name': 'dwd_a', 'project_id': 10, 'workspace_name': 'dw_x', 'owner_id': 'u7', 'owner_name': 'Ann'}]
+        """
+        d = self.directory
+        return [{"node_name": name, "project_id": project if project >= 0 else None,
+                 "workspace_name": d.workspace_name(project), "owner_id": owner, "owner_name": d.owner_name(owner)}
+                for name, project, owner in zip(self.column("node_name")[idx].tolist(),
+                                                self.column("project_id")[idx].tolist(),
+                                                self.column("owner_id")[idx].tolist())]
+
     def node(self, node_id: int) -> NodeInfo:
         """The attributes of one node; raises `UnknownNodeError` when the snapshot lacks it.
 

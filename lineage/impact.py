@@ -55,12 +55,8 @@ class Impact:
         rows: list[dict[str, Any]] = [{"node_id": n, "depth": d, "via": v}
                                       for n, d, v in zip(ids, self.reach.depth.tolist(), via)]
         if names:
-            d = graph.directory
-            for row, name, project, owner in zip(rows, graph.column("node_name")[idx].tolist(),
-                                                 graph.column("project_id")[idx].tolist(),
-                                                 graph.column("owner_id")[idx].tolist()):
-                row.update(node_name=name, project_id=project if project >= 0 else None,
-                           workspace_name=d.workspace_name(project), owner_id=owner, owner_name=d.owner_name(owner))
+            for row, named in zip(rows, graph.names_of(idx)):
+                row.update(named)
         return rows
 
     def to_json(self, graph: LineageGraph, *, include_descendants: bool = True) -> dict[str, Any]:

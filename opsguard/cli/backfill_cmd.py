@@ -121,7 +121,7 @@ def backfill(
                               is_parallel=parallel > 1, parallel_group=parallel)
     estimate = estimate_backfill(graph, request)
     if json_output:
-        print_json(with_names(estimate.to_json(include_nodes=True), backfill_rows(graph, estimate)))
+        print_json(estimate.to_json(include_nodes=True, graph=graph))
     elif csv_output:
         write_csv(BACKFILL_CSV_COLUMNS, backfill_rows(graph, estimate))
     else:
@@ -130,24 +130,6 @@ def backfill(
 
 BACKFILL_CSV_COLUMNS = ("node_id", "node_name", "project_id", "workspace_name", "owner_id", "owner_name", "dry_run",
                         "run_instances", "dry_run_instances", "median_seconds", "has_history", "hours")
-
-
-NAME_KEYS = ("node_name", "project_id", "workspace_name", "owner_id", "owner_name")
-
-
-def with_names(doc: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """`doc` (the estimate's JSON) with each `per_node` entry's names beside its id (added keys, none renamed).
-
-    >>> with_names({"per_node": [{"node_id": 1, "hours": 0.5}]}, [{"node_id": 1, "node_name": "ods_a",
-    ...            "project_id": 7, "workspace_name": "dw", "owner_id": "9", "owner_name": "Li Na"}])["per_node"]
-    [{'node_id': 1, 'hours': 0.5, 'node_name': 'ods_a', 'project_id': 7, 'workspace_name': 'dw', 'owner_id': '9', 'owner_name': 'Li Na'}]
-    """
-    named = {row["node_id"]: row for row in rows}
-    for entry in doc.get("per_node", ()):
-        row = named.get(entry["node_id"])
-        if row is not None:
-            entry.update({key: row[key] for key in NAME_KEYS})
-    return doc
 
 
 def backfill_rows(graph: LineageGraph, e: BackfillEstimate) -> list[dict[str, Any]]:
