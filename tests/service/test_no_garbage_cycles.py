@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import collections
 import gc
-import time
 
-from tests.service.conftest import sample, wait_reported
+from opsguard.store import InboxStatus
+from tests.service.conftest import sample, wait_for, wait_reported
 
 # Code the server runs per push; test-side clients (httpx) and the json module's encoder, which the test's
 # pusher uses, are not the server's.
@@ -30,7 +30,6 @@ def test_pushes_leave_no_reference_cycles_behind(start_server, emulator):
     for event in warm:
         assert server.pusher.push(event).status_code == 202
     wait_reported(emulator, [e["id"] for e in warm], server=server)
-    time.sleep(0.3)
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
@@ -38,7 +37,9 @@ def test_pushes_leave_no_reference_cycles_behind(start_server, emulator):
         for event in events:
             assert server.pusher.push(event).status_code == 202
         wait_reported(emulator, [e["id"] for e in events])   # (no page polling: its JSON is not the push path)
-        time.sleep(0.5)                                      # the last verdicts and attempts committed
+        store = server.service.store                         # the last outcomes committed: read the store itself
+        wait_for(lambda: all(store.inbox_row(e["id"]).status is InboxStatus.REPORTED for e in events),
+                 what="every outcome committed")
         gc.collect()
         ours = collections.Counter(f"{_module_of(o)}.{getattr(o, '__qualname__', type(o).__qualname__)}"
                                    for o in gc.garbage if _module_of(o).startswith(SERVER_MODULES))

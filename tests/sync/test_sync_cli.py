@@ -146,9 +146,12 @@ def test_sigkill_mid_sync_leaves_the_previous_snapshot_live(workspace_factory, e
     for line in proc.stderr:  # log lines, as stderr is not a terminal
         if "dependencies:" in line or time.monotonic() > deadline:
             break
-    time.sleep(0.5)
+    partial = lambda: [p for p in SnapshotStore(tmp_path).dir.glob("*.partial*")  # noqa: E731
+                       if p.name.endswith(".partial")]
+    while not partial():
+        assert time.monotonic() < deadline and proc.poll() is None, "the sync should be writing its partial file"
+        time.sleep(0.02)
     left = list(SnapshotStore(tmp_path).dir.glob("*.partial*"))
-    assert [p for p in left if p.name.endswith(".partial")], "the sync should be writing its partial file"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
