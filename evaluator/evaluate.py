@@ -95,8 +95,8 @@ def evaluate(event: Event, graph: LineageGraph, policy: Policy | None = None, *,
     result = worst(c.status for c in checkpoints)
     return Verdict(
         message_id=event.message_id, event_code=event.code.value, project_id=event.project_id, result=result,
-        wire_result=_wire(result, effective), tip=make_tip(result, checkpoints, () if refused else notes),
-        checkpoints=tuple(checkpoints), snapshot=_snapshot(graph, now), operator=event.operator,
+        wire_result=effective.wire_result(result), tip=make_tip(result, checkpoints, () if refused else notes),
+        checkpoints=tuple(checkpoints), snapshot=SnapshotInfo.of(graph, now), operator=event.operator,
         impact=impact, backfill=backfill, notes=tuple(notes),
         latency_ms=(time.perf_counter() - started) * 1000)
 
@@ -153,7 +153,7 @@ def _not_checked(event: Ignored | NodeChanged, graph: LineageGraph, policy: Poli
     checkpoint = Checkpoint("not-checked", Status.OK, reason, {"event_code": code})
     return Verdict(message_id=event.message_id, event_code=code, project_id=event.project_id, result=Status.OK,
                    wire_result=Status.OK.value, tip=make_tip(Status.OK, [checkpoint]), checkpoints=(checkpoint,),
-                   snapshot=_snapshot(graph, now), operator=getattr(event, "operator", None), ignored=True,
+                   snapshot=SnapshotInfo.of(graph, now), operator=getattr(event, "operator", None), ignored=True,
                    latency_ms=(time.perf_counter() - started) * 1000)
 
 
@@ -166,19 +166,6 @@ def _options_for(project_id: int, options: ProjectOptions | None) -> str | Mappi
     if not options:
         return None
     return options.get(project_id)
-
-
-def _wire(result: Status, policy: Policy) -> str:
-    """What `UpdateWorkbenchEventResult` is sent: OK or FAIL (WARN per `warn_as`)."""
-    if result is Status.WARN:
-        return policy.warn_as.value
-    return result.value
-
-
-def _snapshot(graph: LineageGraph, now: datetime) -> SnapshotInfo:
-    synced = graph.synced_at
-    age = None if synced is None else max((now - synced).total_seconds(), 0.0)
-    return SnapshotInfo(id=graph.snapshot_id, synced_at=synced, age_seconds=age)
 
 
 def _aware(now: datetime) -> datetime:

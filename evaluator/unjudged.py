@@ -10,7 +10,7 @@ every extension-point event that carries a message id gets exactly one answer.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from evaluator.events import Event, EventIdentity
 from evaluator.policy import Policy, PolicyError
@@ -72,23 +72,12 @@ def _effective(policy: Policy, event: Event | EventIdentity) -> Policy:
 def _verdict(event: Event | EventIdentity, policy: Policy, status: Status, message: str, facts: dict[str, object],
              graph: LineageGraph | None, now: datetime | None, started: float | None) -> Verdict:
     checkpoint = Checkpoint(CHECKPOINT, status, message, facts)
-    wire = policy.warn_as.value if status is Status.WARN else status.value
     code = event.code
     return Verdict(message_id=event.message_id, event_code=None if code is None else str(code),
-                   project_id=event.project_id, result=status, wire_result=wire,
-                   tip=make_tip(status, [checkpoint]), checkpoints=(checkpoint,), snapshot=_snapshot(graph, now),
+                   project_id=event.project_id, result=status, wire_result=policy.wire_result(status),
+                   tip=make_tip(status, [checkpoint]), checkpoints=(checkpoint,), snapshot=SnapshotInfo.of(graph, now),
                    operator=getattr(event, "operator", None),
                    latency_ms=0.0 if started is None else (time.perf_counter() - started) * 1000)
-
-
-def _snapshot(graph: LineageGraph | None, now: datetime | None) -> SnapshotInfo:
-    if graph is None:
-        return SnapshotInfo("none", None, None)
-    synced = graph.synced_at
-    now = now or datetime.now(UTC)
-    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    age = None if synced is None else max((now - synced).total_seconds(), 0.0)
-    return SnapshotInfo(graph.snapshot_id, synced, age)
 
 
 def _clean(text: str) -> str:

@@ -10,13 +10,16 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum, StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
+
+if TYPE_CHECKING:
+    from lineage.graph import LineageGraph
 
 __all__ = ["Status", "Checkpoint", "SnapshotInfo", "Verdict", "worst", "make_tip", "jsonable", "doc_url",
            "EMPTY_IMPACT", "EMPTY_BACKFILL", "TIP_LIMIT", "json_text"]
@@ -85,6 +88,19 @@ class SnapshotInfo:
     id: str
     synced_at: datetime | None
     age_seconds: float | None
+
+    @classmethod
+    def of(cls, graph: LineageGraph | None, now: datetime | None = None) -> SnapshotInfo:
+        """The snapshot `graph` was loaded from and its age at `now` (default: now; naive = UTC); id "none"
+        when there is no graph."""
+        if graph is None:
+            return cls("none", None, None)
+        synced = graph.synced_at
+        if synced is None:
+            return cls(graph.snapshot_id, None, None)
+        now = now or datetime.now(UTC)
+        now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+        return cls(graph.snapshot_id, synced, max((now - synced).total_seconds(), 0.0))
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "synced_at": self.synced_at.isoformat() if self.synced_at else None,

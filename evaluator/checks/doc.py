@@ -10,7 +10,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-__all__ = ["CheckDoc", "check_doc", "OTHER_CHECKPOINTS"]
+from evaluator.events import EventCode
+
+__all__ = ["CheckDoc", "check_doc", "OTHER_CHECKPOINTS", "EXTENSION_POINT_EVENTS"]
+
+# Every event DataWorks holds until opsguard answers: the `events` of a checkpoint that judges them all.
+EXTENSION_POINT_EVENTS: tuple[str, ...] = tuple(code.value for code in EventCode if code.is_extension_point)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def check_doc(check: object) -> CheckDoc:
 OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
     "evaluation": CheckDoc(
         title="opsguard could not judge the operation",
-        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        events=EXTENSION_POINT_EVENTS,
         measures="Nothing: this checkpoint appears when no verdict could be computed — no metadata snapshot "
                  "loaded yet, an event whose payload cannot be read (a field missing or of the wrong type; the "
                  "message names it), an unexpected error, or a judgement that ran past judge_budget_seconds.",
@@ -56,7 +61,7 @@ OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
         settings=("on_error",)),
     "policy-options": CheckDoc(
         title="the workspace's extension options are invalid",
-        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        events=EXTENSION_POINT_EVENTS,
         measures="Nothing: the workspace's extension options (GetOptionValueForProject) could not be read as "
                  "policy overrides, so the file policy was applied alone.",
         why="Per-workspace thresholds in the extension options did not take effect; the verdict may be "
@@ -66,7 +71,7 @@ OTHER_CHECKPOINTS: dict[str, CheckDoc] = {
         settings=("on_error", "use_extension_options")),
     "waiver": CheckDoc(
         title="a policy owner waived this result",
-        events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+        events=EXTENSION_POINT_EVENTS,
         measures="Nothing: a waiver in force matched the operation (its node, baseline, workspace, operator or "
                  "event code), so the result is OK on purpose. The checks still ran: their findings are the "
                  "other checkpoints, and the message names the waiver, who granted it, why and until when.",

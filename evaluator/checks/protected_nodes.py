@@ -17,7 +17,7 @@ import numpy as np
 from evaluator.checks.derived import backfill_running, downstream
 from evaluator.checks.doc import CheckDoc
 from evaluator.checks.high_priority_downstream import STOPPING_CODES
-from evaluator.checks.judging import (graded, is_backfill, is_operation, rule_checkpoint, label_ids, plural, shown_ids, shown_baselines,
+from evaluator.checks.judging import (graded, is_backfill, is_operation, rule_checkpoint, label_ids, plural, shown_baselines,
                                       shown_list, subject)
 from evaluator.events import Backfill, EventCode, NodeOperation
 from evaluator.policy import Policy, Rule

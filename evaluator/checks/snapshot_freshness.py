@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from evaluator.checks.doc import CheckDoc
+from evaluator.checks.doc import EXTENSION_POINT_EVENTS, CheckDoc
 from evaluator.checks.judging import active_rule
 from evaluator.policy import Policy
 from evaluator.verdict import Checkpoint, Status
@@ -13,7 +13,7 @@ from lineage.graph import LineageGraph
 NAME = "snapshot-freshness"
 DOC = CheckDoc(
     title="metadata snapshot age",
-    events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+    events=EXTENSION_POINT_EVENTS,
     settings=("staleness", "on_stale"),
     measures="Age of the metadata snapshot the verdict was judged on. Not graded by warn/fail: past "
              "`staleness` the checkpoint takes the `on_stale` status.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from evaluator.checks.doc import CheckDoc
+from evaluator.checks.doc import EXTENSION_POINT_EVENTS, CheckDoc
 from evaluator.checks.judging import graded, rule_checkpoint, plural, shown_ids
 from evaluator.events import Backfill, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -14,7 +14,7 @@ from lineage.graph import LineageGraph
 NAME = "unknown-nodes"
 DOC = CheckDoc(
     title="nodes the snapshot does not know",
-    events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+    events=EXTENSION_POINT_EVENTS,
     unit="unknown node ids",
     measures="Node ids in the event that the metadata snapshot (plus node changes since) does not contain.",
     why="opsguard judges from a snapshot of the nodes and dependencies; a node deployed after the last sync, "

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from evaluator.checks.derived import downstream
-from evaluator.checks.doc import CheckDoc
+from evaluator.checks.doc import EXTENSION_POINT_EVENTS, CheckDoc
 from evaluator.checks.judging import graded, rule_checkpoint, plural, shown_ids
 from evaluator.events import Backfill, NodeOperation
 from evaluator.policy import Policy, Rule
@@ -18,7 +18,7 @@ from lineage.graph import LineageGraph
 NAME = "unreadable-workspaces"
 DOC = CheckDoc(
     title="downstream in workspaces opsguard cannot read",
-    events=("freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"),
+    events=EXTENSION_POINT_EVENTS,
     unit="unreadable workspaces reached",
     measures="Workspaces the last sync could not read (HTTP 403 Forbidden.Access) that hold one of the "
              "operation's nodes or one of their known descendants. Silent while the sync could read every "

@@ -76,6 +76,14 @@ class Policy:
         """True when `operator` is exempt from `rule` (listed on the rule or globally)."""
         return operator is not None and (operator in rule.exempt_operators or operator in self.exempt_operators)
 
+    def wire_result(self, status: Status) -> str:
+        """What `UpdateWorkbenchEventResult` is sent for `status`: OK or FAIL (WARN per `warn_as`).
+
+        >>> Policy(rules={}).wire_result(Status.WARN), Policy(rules={}, warn_as=Status.FAIL).wire_result(Status.WARN)
+        ('OK', 'FAIL')
+        """
+        return self.warn_as.value if status is Status.WARN else status.value
+
     def for_project(self, project_id: int | None, options: str | Mapping[str, Any] | None = None) -> Policy:
         """This policy with `[projects.<id>]` applied, then the workspace's extension options if enabled.
 

@@ -25,6 +25,14 @@ def sample(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def documented_freeze(**data: Any) -> dict[str, Any]:
+    """The documentation's own freeze example: no eventCode inside data, the envelope type names it."""
+    message = sample("freeze-node")
+    del message["data"]["eventCode"]
+    message["data"].update(data)
+    return message
+
+
 def node(node_id: int, **fields: Any) -> dict[str, Any]:
     """A NORMAL daily node in PROJECT named n<id>, owned by the operator unless told otherwise."""
     record = {"node_id": node_id, "node_name": f"n{node_id}", "project_id": PROJECT, "cron_express": "00 10 00 * * ?",

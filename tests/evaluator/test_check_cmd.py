@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from opsguard.cli import app
-from tests.evaluator.helpers import SAMPLE_NAMES, SAMPLES
+from tests.evaluator.helpers import SAMPLE_NAMES, SAMPLES, documented_freeze
 from lineage.snapshot_writer import write_fixture_snapshot
 from lineage.snapshots import SnapshotStore
 
@@ -133,3 +133,27 @@ def test_preview_and_enforcement_share_one_code_path(data_dir, name):
         doc.pop("latency_ms"), doc["snapshot"].pop("age_seconds")
         doc["checkpoints"] = [c for c in doc["checkpoints"] if c["name"] != "snapshot-freshness"]
     assert cli == direct
+
+
+# -- events that name their id and code but cannot be read (issue 19.4), or cannot be answered at all
+
+def test_check_answers_an_identifiable_but_unreadable_event_with_the_on_error_verdict(tmp_path, data_dir):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(documented_freeze(nodeIds=None)))
+    result = check(str(path), "--json", "--data-dir", str(data_dir))
+    verdict = json.loads(result.stdout)
+    assert result.exit_code == 1 and verdict["result"] == "FAIL" and verdict["event_code"] == "freeze-node"
+    assert "data.nodeIds: required field is missing" in verdict["tip"]
+
+
+@pytest.mark.parametrize("body, reason", [
+    ('{"data": {"eventCode": "freeze-node", "projectId": 1, "nodeIds": [1]}}', "no envelope `id`"),
+    ('{"id": "%s", "specversion": "1.0", "data": {}}' % ("x" * 300), "id: 300 characters"),
+    ('{"eventCode": "freeze-node", "projectId": 1, "nodeIds": [%s]}' % ("1" * 5000), "5,000-digit number"),
+])
+def test_check_refuses_an_unanswerable_file_with_exit_2_and_one_line(tmp_path, data_dir, body, reason):
+    path = tmp_path / "event.json"
+    path.write_text(body)
+    result = check(str(path), "--data-dir", str(data_dir))
+    assert result.exit_code == 2 and reason in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output

@@ -7,18 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from opsguard.cli import app
 from evaluator.evaluate import evaluate, evaluate_message
 from evaluator.events import (EventCode, EventIdentity, EventParseError, Ignored, MissingField, NodeOperation,
                               Unreadable, WrongType, parse_event)
 from evaluator.policy import parse_policy
 from evaluator.unjudged import verdict_for_error, verdict_for_timeout
 from evaluator.verdict import EMPTY_IMPACT, Status
-from lineage.snapshot_writer import write_fixture_snapshot
-from lineage.snapshots import SnapshotStore
-from tests.evaluator.helpers import NOW, PROJECT, chain, graph, op, sample
+from tests.evaluator.helpers import NOW, PROJECT, chain, documented_freeze, graph, op, sample
 
 FORWARD = r"no envelope `id` to answer with: is the EventBridge target forwarding only `\$\.data`\? deliver the complete event"
 
@@ -29,14 +25,6 @@ def unreadable(message, **kwargs) -> Unreadable:
         parse_event(message, **kwargs)
     assert isinstance(info.value.unreadable, Unreadable), info.value
     return info.value.unreadable
-
-
-def documented_freeze(**data) -> dict:
-    """The documentation's own freeze example: no eventCode inside data, the envelope type names it."""
-    message = sample("freeze-node")
-    del message["data"]["eventCode"]
-    message["data"].update(data)
-    return message
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -147,39 +135,3 @@ def test_verdict_for_error_from_a_stored_identity_and_for_a_timeout():
     assert late.checkpoint("evaluation").facts == {"timed_out": True, "budget_seconds": 2.0, "elapsed_seconds": 3.2}
     assert late.message_id == sample("freeze-node")["id"] and late.snapshot.id == "test"
     json.dumps(late.to_json())
-
-
-# -- `opsguard check` on such files ------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    from sandbox.workspace import generate_workspace
-
-    root = tmp_path_factory.mktemp("opsguard-home")
-    store = SnapshotStore(root)
-    partial = store.new_partial()
-    write_fixture_snapshot(generate_workspace(200, seed=3), partial)
-    store.publish(partial)
-    return root
-
-
-def test_check_answers_an_identifiable_but_unreadable_event_with_the_on_error_verdict(tmp_path, data_dir):
-    path = tmp_path / "event.json"
-    path.write_text(json.dumps(documented_freeze(nodeIds=None)))
-    result = CliRunner().invoke(app, ["check", str(path), "--json", "--data-dir", str(data_dir)])
-    verdict = json.loads(result.stdout)
-    assert result.exit_code == 1 and verdict["result"] == "FAIL" and verdict["event_code"] == "freeze-node"
-    assert "data.nodeIds: required field is missing" in verdict["tip"]
-
-
-@pytest.mark.parametrize("body, reason", [
-    ('{"data": {"eventCode": "freeze-node", "projectId": 1, "nodeIds": [1]}}', "no envelope `id`"),
-    ('{"id": "%s", "specversion": "1.0", "data": {}}' % ("x" * 300), "id: 300 characters"),
-    ('{"eventCode": "freeze-node", "projectId": 1, "nodeIds": [%s]}' % ("1" * 5000), "5,000-digit number"),
-])
-def test_check_refuses_an_unanswerable_file_with_exit_2_and_one_line(tmp_path, data_dir, body, reason):
-    path = tmp_path / "event.json"
-    path.write_text(body)
-    result = CliRunner().invoke(app, ["check", str(path), "--data-dir", str(data_dir)])
-    assert result.exit_code == 2 and reason in result.output
-    assert len(result.output.strip().splitlines()) == 1, result.output
