@@ -65,20 +65,20 @@ class JudgeLoop:
         judged: list[VerdictRow] = []
         try:
             for row in rows:
+                recheck_of = self.store.previous_check(row)
                 try:
-                    judged.append(self._judge(row))
+                    judged.append(self._judge(row, recheck_of))
                 except BudgetExceeded:
                     judged.append(timeout_verdict(row, self.policy, self.budget_seconds, self.graphs.current(),
-                                                  doc_base=self.doc_base, recheck_of=self.store.previous_check(row)))
+                                                  doc_base=self.doc_base, recheck_of=recheck_of))
                     raise
         finally:   # what was judged is stored; the rest goes back (a stuck or failing worker ends after this)
             self._save(judged)
             self.store.release([r.message_id for r in rows[len(judged):]], self.worker)
         return len(judged)
 
-    def _judge(self, row: InboxRow) -> VerdictRow:
+    def _judge(self, row: InboxRow, recheck_of: str | None) -> VerdictRow:
         live = self.graphs.current()
-        recheck_of = self.store.previous_check(row)
         started = time.perf_counter()
         future = self._pool.submit(judge, row, live, self.policy, doc_base=self.doc_base,
                                    load_error=self.graphs.load_error, recheck_of=recheck_of, waivers=self._waivers)

@@ -84,7 +84,7 @@ class Store:
         self.connector.close()
 
     # -- intake ------------------------------------------------------------------------------------------
-    def accept(self, rows: Sequence[InboxRow], overlay: Sequence[OverlayRow] = ()) -> list[bool]:
+    def accept(self, rows: Sequence[InboxRow]) -> list[bool]:
         """Insert inbox rows in one transaction; per row, True when it was new (False: a duplicate id)."""
         with self.connector.write() as s:
             return [s.one("store_inbox_insert", row.params()) is not None for row in rows]
