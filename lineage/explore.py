@@ -147,8 +147,7 @@ class Snapshot:
     @cached_property
     def workspaces(self) -> dict[int, str]:
         """Project id → workspace name."""
-        rows = self._connection().execute("SELECT project_id, project_name FROM projects").fetchall()
-        return {int(pid): name for pid, name in rows if name is not None}
+        return dict(self.directory.workspaces)
 
     def find(self, pattern: str, *, regex: bool = False) -> pd.DataFrame:
         """Nodes whose name contains `pattern` (ignoring case), or matches it as a regular expression.
@@ -197,7 +196,7 @@ class Snapshot:
     @cached_property
     def names(self) -> NodeNames:
         """Node names → ids (`lineage.names`), built on first use."""
-        return NodeNames(self.graph, self.workspaces)
+        return NodeNames(self.graph)
 
     def resolve(self, nodes: NodeRef | Iterable[NodeRef]) -> list[int]:
         """Node ids of `nodes` (ids, or names: `AmbiguousNodeError` lists the nodes a shared name fits).

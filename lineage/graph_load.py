@@ -6,7 +6,8 @@ from plain records for hand-built graphs; a test holds the two roads to the same
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,34 +45,30 @@ class GraphData:
 def load_directory(path: str | os.PathLike[str]) -> Directory:
     """Only the names of a published snapshot (no graph): for views of stored decisions, which name workspaces
     and operators without needing the nodes. `SnapshotError` if unreadable."""
-    path = Path(path)
-    con = connect_snapshot(path)
-    try:
+    with _reading(Path(path), "names") as con:
         return read_directory(con)
-    except duckdb.Error as exc:
-        raise SnapshotError(f"cannot read names from snapshot {path}: {exc}") from exc
-    finally:
-        con.close()
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> GraphData:
     """The graph data of a published snapshot file, opened read-only; `SnapshotError` if unreadable."""
     path = Path(path)
-    con = connect_snapshot(path)
-    try:
+    with _reading(path, "the graph") as con:
         return _read(con, path.name.removesuffix(".duckdb"), None, lambda: _history_of_file(path))
-    except duckdb.Error as exc:
-        raise SnapshotError(f"cannot read the graph from snapshot {path}: {exc}") from exc
-    finally:
-        con.close()
 
 
 def _history_of_file(path: Path) -> pa.Table:
+    with _reading(path, "run history") as con:
+        return con.sql(sql.load("graph_history")).to_arrow_table()
+
+
+@contextmanager
+def _reading(path: Path, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The snapshot at `path` opened read-only, closed after; a DuckDB error becomes a `SnapshotError`."""
     con = connect_snapshot(path)
     try:
-        return con.sql(sql.load("graph_history")).to_arrow_table()
+        yield con
     except duckdb.Error as exc:
-        raise SnapshotError(f"cannot read run history from snapshot {path}: {exc}") from exc
+        raise SnapshotError(f"cannot read {what} from snapshot {path}: {exc}") from exc
     finally:
         con.close()
 

@@ -11,7 +11,7 @@ Suggestions for an unknown name: names that contain it, else the closest spellin
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -42,9 +42,8 @@ class NodeNames:
     lineage.errors.UnknownNodeNameError: no node named 'dwd_b' in the snapshot (close names: dwd_a)
     """
 
-    def __init__(self, graph: LineageGraph, workspaces: Mapping[int, str] | None = None):
+    def __init__(self, graph: LineageGraph):
         self.graph = graph
-        self.workspaces = workspaces if workspaces is not None else graph.directory.workspaces
         self._index: dict[str, list[int]] | None = None
 
     def _positions(self) -> dict[str, list[int]]:
@@ -86,8 +85,8 @@ class NodeNames:
         projects = self.graph.column("project_id")[idx].tolist()
         owners = self.graph.column("owner_id")[idx].tolist()
         ids = self.graph.node_ids(idx).tolist()
-        who = self.graph.directory.owner_label
-        return [(i, self.workspaces.get(p, str(p) if p >= 0 else None), who(o)) for i, p, o in zip(ids, projects, owners)]
+        d = self.graph.directory
+        return [(i, d.workspace(p), d.owner_label(o)) for i, p, o in zip(ids, projects, owners)]
 
     def _suggest(self, text: str) -> list[str]:
         wanted = text.lower()

@@ -184,9 +184,10 @@ class _SyncJob:
         fetch_dependencies(self.client, self.calls, self.writer, (int(n["NodeId"]) for n in listed), reuse, follow)
         # members of every workspace whose nodes the snapshot holds (downstream ones too), so owners read the same
         # after a sync limited to some workspaces as after a full one
-        counters.members_unavailable = self._members(sorted(self.writer.node_project_ids - self.writer.unreadable))
+        held = self.writer.node_project_ids   # a pass over every node: taken once
+        counters.members_unavailable = self._members(sorted(held - self.writer.unreadable))
         # ... and their names: the listing already read every workspace (sync_info keeps the synced ones apart)
-        for pid in sorted(self.writer.node_project_ids - set(project_ids)):
+        for pid in sorted(held - set(project_ids)):
             if pid in self._listed_projects:
                 self.writer.add_project(self._listed_projects[pid])
         history_to = prev_info.get("history_to") if prev_info.get("source") == self.client.endpoint else None

@@ -159,9 +159,11 @@ def naive_fire_count(expression: str, day: date) -> int:
                             and _matches(minute, t % 60, 0, 59))
 
 
-def field_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+def field_text(lo: int, hi: int, *, single_value_spans: bool = True) -> st.SearchStrategy[str]:
+    """One cron field: `*`, or a list of values, ranges and steps; `single_value_spans=False` leaves out "a-a"."""
     value = st.integers(lo, hi)
-    span = st.tuples(value, value).map(sorted)
+    pairs = st.tuples(value, value)
+    span = (pairs if single_value_spans else pairs.filter(lambda ab: ab[0] != ab[1])).map(sorted)
     item = st.one_of(
         value.map(str),
         span.map(lambda ab: f"{ab[0]}-{ab[1]}"),
@@ -233,16 +235,7 @@ def test_a_monthly_L_node_is_counted_in_a_backfill_table_not_rejected():
 # those as "every value").
 
 def shared_field_text(lo: int, hi: int) -> st.SearchStrategy[str]:
-    value = st.integers(lo, hi)
-    span = st.tuples(value, value).filter(lambda ab: ab[0] != ab[1]).map(sorted)
-    item = st.one_of(
-        value.map(str),
-        span.map(lambda ab: f"{ab[0]}-{ab[1]}"),
-        st.tuples(value, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0]}/{t[1]}"),
-        st.tuples(span, st.integers(1, hi - lo + 1)).map(lambda t: f"{t[0][0]}-{t[0][1]}/{t[1]}"),
-        st.integers(1, hi - lo + 1).map(lambda s: f"*/{s}"),
-    )
-    return st.one_of(st.just("*"), st.lists(item, min_size=1, max_size=3).map(",".join))
+    return field_text(lo, hi, single_value_spans=False)
 
 
 def weekday_text() -> st.SearchStrategy[str]:

@@ -21,6 +21,12 @@ class FakeClock:
         self.now += seconds
 
 
+def fake_clock_bucket(rate: float, burst: int) -> tuple[TokenBucket, FakeClock]:
+    """A token bucket on its own fake clock, which its waits advance."""
+    clock = FakeClock()
+    return TokenBucket(rate=rate, burst=burst, clock=clock, sleep=clock.sleep), clock
+
+
 @pytest.mark.parametrize(("code", "status", "kind"), [
     ("Throttling.User", 429, FailureKind.THROTTLED),
     ("Throttling.Api", 400, FailureKind.THROTTLED),
@@ -62,16 +68,14 @@ def test_backoff_grows_exponentially_with_full_jitter_and_a_cap():
 
 
 def test_bucket_paces_calls_at_the_rate():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=50, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=50, burst=1)
     for _ in range(101):
         bucket.acquire()
     assert clock.now == pytest.approx(100 / 50)
 
 
 def test_bucket_burst_then_steady_rate():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=10, burst=5)
     for _ in range(5):
         bucket.acquire()
     assert clock.now == 0.0
@@ -81,8 +85,7 @@ def test_bucket_burst_then_steady_rate():
 
 
 def test_pause_holds_every_caller_back():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=1000, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=1000, burst=1)
     bucket.pause(3.0)
     bucket.acquire()
     assert clock.now == pytest.approx(3.0)
@@ -94,8 +97,7 @@ def test_bucket_rejects_a_non_positive_rate():
 
 
 def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=16, clock=clock, sleep=clock.sleep)  # all sent at once
+    bucket, clock = fake_clock_bucket(rate=100, burst=16)  # all sent at once
     epochs = [bucket.acquire() for _ in range(8)]  # eight requests in flight
     cuts = [bucket.throttled(epoch) for epoch in epochs]  # ... all throttled
     assert cuts == [True] + [False] * 7 and bucket.rate == 95  # one cut, gentle: nothing measured yet
@@ -108,8 +110,7 @@ def test_threads_throttled_in_one_congestion_event_cut_the_rate_once():
 
 
 def test_a_refusal_after_many_went_through_costs_little():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=100, burst=1)
     for _ in range(15):
         bucket.succeeded(bucket.acquire())
     bucket.throttled(bucket.acquire())
@@ -131,24 +132,21 @@ def saturate(bucket, clock, seconds: float, granted_share: float) -> None:
 
 
 def test_far_above_the_quota_the_rate_drops_to_what_the_server_granted():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=100, burst=1)
     saturate(bucket, clock, 1.0, granted_share=0.6)  # the server let 60 calls a second through
     bucket.throttled(bucket.epoch)
     assert bucket.rate == pytest.approx(60, rel=0.05)
 
 
 def test_a_cut_is_at_most_a_halving():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=100, burst=1)
     saturate(bucket, clock, 1.0, granted_share=0.1)
     bucket.throttled(bucket.epoch)
     assert bucket.rate == 50
 
 
 def test_the_rate_grows_back_slowly_while_calls_succeed():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=100, burst=1)
     bucket.throttled(bucket.acquire())
     assert bucket.rate == 95
     for _ in range(95):  # one second of calls at the cut rate
@@ -160,8 +158,7 @@ def test_the_rate_grows_back_slowly_while_calls_succeed():
 
 
 def test_a_cut_that_went_too_deep_recovers_fast():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=100, burst=1)
     saturate(bucket, clock, 1.0, granted_share=0.1)
     bucket.throttled(bucket.epoch)
     assert bucket.rate == 50
@@ -172,8 +169,7 @@ def test_a_cut_that_went_too_deep_recovers_fast():
 
 
 def test_callers_held_back_by_a_pause_go_one_by_one_after_it():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=10, burst=5)
     bucket.pause(2.0)
     sends = []
     for _ in range(3):
@@ -183,16 +179,14 @@ def test_callers_held_back_by_a_pause_go_one_by_one_after_it():
 
 
 def test_a_server_retry_after_holds_every_caller_back():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=1000, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=1000, burst=1)
     bucket.throttled(bucket.acquire(), retry_after=2.0)
     bucket.acquire()
     assert clock.now == pytest.approx(2.0, abs=0.01)
 
 
 def test_the_rate_never_drops_below_its_floor():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=64, burst=1, clock=clock, sleep=clock.sleep)
+    bucket, clock = fake_clock_bucket(rate=64, burst=1)
     for _ in range(1000):
         bucket.throttled(bucket.acquire())
     assert bucket.rate == 1.0
