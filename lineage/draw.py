@@ -57,7 +57,7 @@ def workspace_colors(source: Snapshot | LineageGraph) -> dict[int, str]:
 
 
 def workspace_color(source: Snapshot | LineageGraph, workspace: int | str | None) -> str:
-    """The colour of one workspace, given by project id or (with a Snapshot) by name; grey for none.
+    """The colour of one workspace, given by project id or by name; grey for none.
 
     >>> g = LineageGraph.from_records([{"node_id": 1, "project_id": 30}, {"node_id": 2, "project_id": 10}], [])
     >>> workspace_color(g, 30), workspace_color(g, None)
@@ -66,10 +66,11 @@ def workspace_color(source: Snapshot | LineageGraph, workspace: int | str | None
     colors = workspace_colors(source)
     if workspace is None or (isinstance(workspace, float) and workspace != workspace):   # None or NaN
         return NO_WORKSPACE_COLOR
-    if isinstance(workspace, str) and not isinstance(source, LineageGraph):
-        by_name = {name: pid for pid, name in source.workspaces.items()}
-        if workspace in by_name:
-            return colors.get(by_name[workspace], NO_WORKSPACE_COLOR)
+    if isinstance(workspace, str):
+        graph = source if isinstance(source, LineageGraph) else source.graph
+        named = graph.directory.workspace_ids(workspace)
+        if named:
+            return colors.get(named[0], NO_WORKSPACE_COLOR)
     try:
         return colors.get(int(workspace), NO_WORKSPACE_COLOR)
     except (TypeError, ValueError):
@@ -178,7 +179,7 @@ def draw_subdag(source: Snapshot | LineageGraph, node_ids: int | str | Iterable[
     from matplotlib.figure import Figure
 
     graph = source if isinstance(source, LineageGraph) else source.graph
-    workspaces: Mapping[int, str] = {} if isinstance(source, LineageGraph) else source.workspaces
+    workspaces: Mapping[int, str] = graph.directory.workspaces
     if isinstance(source, LineageGraph):
         ids = [int(node_ids)] if isinstance(node_ids, (int, np.integer)) else [int(n) for n in node_ids]
     else:
