@@ -11,8 +11,8 @@
     evaluator.verdict_for_timeout(event, policy)                # the answer when judging overran its budget
     evaluator.verdict_for_error(evaluator.EventIdentity(mid, code, pid), policy, reason)   # could not judge
 
-Names are imported on first use (PEP 562): the service's modules under `evaluator/` import only what
-they need. `evaluate` itself is not re-exported: `evaluator.evaluate` is its module's name.
+Names are imported on first use (PEP 562): the service (`opsguard/`) and the CLI import only what they
+need. `evaluate` itself is not re-exported: `evaluator.evaluate` is its module's name.
 """
 
 from __future__ import annotations
