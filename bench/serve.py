@@ -220,9 +220,9 @@ def event(rng: random.Random, ids: list[int]) -> dict:
 class Signer:
     """EventBridge-style signatures (docs/dataworks.md) from a pool of pre-encrypted per-push secrets.
 
-    `sandbox.pusher.sign_push` loads the private key on every call (~45 ms here), far too slow for
-    hundreds of pushes a second from one process; the receiver's work (public-key decryption of the
-    secret, HMAC) is the same either way.
+    `sandbox.pusher.sign_push` does the RSA private-key operation (Python integers) on every push (~6 ms
+    here), too slow for hundreds of pushes a second from one process; the receiver's work (public-key
+    decryption of the secret, HMAC) is the same either way.
     """
 
     def __init__(self, private_pem: bytes, pool: int = 32):

@@ -17,7 +17,7 @@ from lineage.graph import LineageGraph
 from lineage.impact import Impact, compute_impact
 from lineage.snapshots import SnapshotStore
 
-__all__ = ["impact", "impact_rows", "live_graph", "parse_node_ids", "print_path", "SHOWN_ROWS"]
+__all__ = ["impact", "impact_rows", "live_graph", "print_path", "SHOWN_ROWS"]
 
 SHOWN_ROWS = 20  # cap what a human reads, never what is computed
 
@@ -26,25 +26,6 @@ def live_graph(data_dir: Path | None) -> LineageGraph:
     """The graph of the data dir's live snapshot; `SnapshotError` (exit 2) when there is none."""
     ref = SnapshotStore(resolve_data_dir(data_dir)).require_current()
     return LineageGraph.from_snapshot(ref.path)
-
-
-def parse_node_ids(values: list[str] | str, what: str) -> tuple[int, ...]:
-    """Node ids from arguments and/or comma-separated lists; exits 2 naming the first bad one.
-
-    >>> parse_node_ids(["7", "8,9"], "NODE_ID")
-    (7, 8, 9)
-    """
-    items = [values] if isinstance(values, str) else values
-    out: list[int] = []
-    for item in items:
-        for text in item.split(","):
-            text = text.strip()
-            if not text:
-                continue
-            if not text.isdigit():
-                fail(f"{what}: {text!r} is not a node id (expected digits)")
-            out.append(int(text))
-    return tuple(out)
 
 
 @app.command()

@@ -146,7 +146,7 @@ def _whole(value: str | None, what: str) -> int | None:
     if value is None:
         return None
     if not value.isdigit() or len(value) > 19 or int(value) >= 2**63:
-        raise CheckFilterError(f"{what}: expected a workspace id (a whole number), got {value[:40]!r}")
+        raise CheckFilterError(f"{what}: expected a {what} id (a whole number), got {value[:40]!r}")
     return int(value)
 
 

@@ -85,6 +85,7 @@ def test_the_list_shows_only_the_checks_a_filter_selects(judged, params, expecte
     ({"since": "yesterday"}, "since: expected a date"),
     ({"since": "1d", "until": "2d"}, "must be before until"),
     ({"node": "no_such_node_anywhere"}, "no node named &#39;no_such_node_anywhere&#39;"),
+    ({"node": "9" * 25}, "node: expected a node id (a whole number)"),
     ({"before": "2026-11-20T00:00:00+00:00"}, "before and before_id go together"),
     ({"limit": "0"}, "limit: expected a number of rows from 1 to 1000"),
 ])
