@@ -193,10 +193,10 @@ class Snapshot:
         dg.graph["manual_nodes_left_out"] = int(self.graph.is_manual.sum())
         return dg
 
-    @cached_property
+    @property
     def names(self) -> NodeNames:
-        """Node names → ids (`lineage.names`), built on first use."""
-        return NodeNames(self.graph)
+        """Node names → ids (`lineage.names`): the graph's own resolver, built on first use."""
+        return self.graph.names
 
     def resolve(self, nodes: NodeRef | Iterable[NodeRef]) -> list[int]:
         """Node ids of `nodes` (ids, or names: `AmbiguousNodeError` lists the nodes a shared name fits).

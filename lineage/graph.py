@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NewType
 
 import numpy as np
@@ -29,6 +30,8 @@ from lineage.topo import TopoLevels
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from lineage.names import NodeNames
 
 __all__ = ["NodeId", "NodeInfo", "Reach", "LineageGraph"]
 
@@ -192,6 +195,14 @@ class LineageGraph:
         """
         names, ids = self._names, self._ids
         return [names[i].as_py() or str(ids[i]) for i in np.asarray(idx, dtype=np.int64).tolist()]
+
+    @cached_property
+    def names(self) -> NodeNames:
+        """Node names → ids (`lineage.names.NodeNames`), indexed once per graph on first use: every resolver
+        of a name (CLI, pages, the analyst API) shares it."""
+        from lineage.names import NodeNames   # names.py builds on this module
+
+        return NodeNames(self)
 
     def names_of(self, idx: np.ndarray) -> list[dict[str, Any]]:
         """Per position of `idx`, the names a person reads beside the ids (None where the snapshot has none):

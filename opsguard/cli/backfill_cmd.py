@@ -17,7 +17,6 @@ from opsguard.cli.app import DataDirOption, JsonOption, app, fail, handle_errors
 from opsguard.cli.impact_cmd import SHOWN_ROWS, live_graph
 from opsguard.cli.node_refs import resolve_one, split_refs
 from opsguard.cli.tables import KEEP, OPTIONAL, fitted_table, summary_table, write_csv
-from lineage.names import NodeNames
 from lineage.backfill import BackfillEstimate, BackfillRequest, BizdatePeriod, estimate_backfill
 from lineage.errors import UnknownNodeError
 from lineage.graph import LineageGraph
@@ -111,8 +110,8 @@ def backfill(
         fail(f"--parallel: {parallel} groups; give 1 (one bizdate at a time) or more")
     graph = live_graph(data_dir)
     root = resolve_one(graph, root_id, "ROOT")
-    include_ids = NodeNames(graph).resolve_all(split_refs(include)) if include is not None else None
-    exclude_ids = tuple(NodeNames(graph).resolve_all(split_refs(exclude))) if exclude is not None else ()
+    include_ids = graph.names.resolve_all(split_refs(include)) if include is not None else None
+    exclude_ids = tuple(graph.names.resolve_all(split_refs(exclude))) if exclude is not None else ()
     _, unknown = graph.positions([root, *(include_ids or ()), *exclude_ids])
     if unknown:
         raise UnknownNodeError(unknown)

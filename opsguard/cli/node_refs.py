@@ -1,9 +1,9 @@
 """Nodes on the command line: ids or names, space- or comma-separated, resolved against the live snapshot.
 
 One road for every command (`impact`, `--explain`, `backfill` and its `--include`/`--exclude`, `waive --node`,
-`audit --node`): `lineage.names.NodeNames`, the resolver of the analyst API. A name several nodes share raises
-`AmbiguousNodeError` listing them (workspace and owner by name), a name no node has `UnknownNodeNameError` with
-close names; `handle_errors` turns both into one line and exit 2.
+`audit --node`): `LineageGraph.names` (`lineage.names.NodeNames`), the resolver of the analyst API and the pages.
+A name several nodes share raises `AmbiguousNodeError` listing them (workspace and owner by name), a name no node
+has `UnknownNodeNameError` with close names; `handle_errors` turns both into one line and exit 2.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 
 from lineage.graph import LineageGraph
 from lineage.graph_load import load_directory
-from lineage.names import NodeNames
 from lineage.snapshots import SnapshotStore
 from opsguard.cli.app import fail, resolve_data_dir
 
@@ -35,7 +34,7 @@ def resolve_refs(graph: LineageGraph, values: Iterable[str] | str, what: str) ->
     refs = split_refs(values)
     if not refs:
         fail(f"{what}: give at least one node id or name")
-    return tuple(NodeNames(graph).resolve_all(refs))
+    return tuple(graph.names.resolve_all(refs))
 
 
 def resolve_one(graph: LineageGraph, value: str, what: str) -> int:
@@ -43,7 +42,7 @@ def resolve_one(graph: LineageGraph, value: str, what: str) -> int:
     refs = split_refs(value)
     if len(refs) != 1:
         fail(f"{what}: give exactly one node id or name, got {value!r}")
-    return NodeNames(graph).resolve(refs[0])
+    return graph.names.resolve(refs[0])
 
 
 def resolve_offline(data_dir: Path | None, value: str, what: str) -> int:

@@ -11,7 +11,6 @@ link (next page, first page) carries the filters on.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +20,6 @@ from urllib.parse import urlencode
 from evaluator.events import EventCode
 from lineage.errors import AmbiguousNodeError, UnknownNodeError, UnknownNodeNameError
 from lineage.graph import LineageGraph
-from lineage.names import NodeNames
 from opsguard.audit import AuditError, parse_time
 from opsguard.store.rows import CheckSummary
 
@@ -197,9 +195,6 @@ def _cursor(before: Any, before_id: Any) -> tuple[datetime, str] | None:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC), str(before_id)[:MAX_TEXT]
 
 
-_NAMES: weakref.WeakKeyDictionary[LineageGraph, NodeNames] = weakref.WeakKeyDictionary()
-
-
 def _node(value: str | None, graph: LineageGraph | None) -> int | None:
     """A node id from an id or a name. An id the snapshot no longer has is still a filter (its past checks
     stay in the store); a name must name exactly one node of the live snapshot."""
@@ -209,11 +204,8 @@ def _node(value: str | None, graph: LineageGraph | None) -> int | None:
         if value.isdigit():
             return _whole(value, "node")
         raise CheckFilterError(f"node: no snapshot is loaded to look up the name {value!r}: give the node id")
-    names = _NAMES.get(graph)
-    if names is None:
-        names = _NAMES[graph] = NodeNames(graph)
     try:
-        return names.resolve(value)
+        return graph.names.resolve(value)
     except (AmbiguousNodeError, UnknownNodeNameError) as exc:
         raise CheckFilterError(f"node: {exc}") from None
     except UnknownNodeError:
