@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
 from opsguard.store import open_store
-from tests.service.conftest import reported, sample, wait_for, wait_reported
+from tests.service.conftest import reported, sample, tmpfs, wait_for, wait_reported
 
 RESULT_API = ["UpdateWorkbenchEventResult"]
 
@@ -82,19 +81,11 @@ def test_judged_events_are_reported_from_the_stored_verdict_after_a_restart(serv
 def tiny_disk(tmp_path, demo_snapshot):
     """A data dir on a 16 MB file system of its own (tmpfs; mounting needs root, as CI has), holding the
     demo snapshot: the test fills the rest to make the disk full."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here (needs root): {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "tiny", "16m") as mount:
         (mount / "snapshots").mkdir()
         shutil.copy(demo_snapshot, mount / "snapshots" / demo_snapshot.name)
         (mount / "snapshots" / "CURRENT").write_text(demo_snapshot.name + "\n", encoding="utf-8")
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _fill(directory) -> None:

@@ -23,7 +23,7 @@ from opsguard.cli import app
 from opsguard.cli.init_cmd import example_config
 from opsguard.doctor import CHECKS
 from tests.conftest import TEST_KEY
-from tests.service.conftest import EXTENSION_CODE, UI_TOKEN
+from tests.service.conftest import EXTENSION_CODE, UI_TOKEN, tmpfs
 
 EVENTBRIDGE_TOKEN = "target-token-set-on-the-eventbridge-target"
 runner = CliRunner()
@@ -241,19 +241,11 @@ def test_an_unreadable_config_is_one_line_and_nothing_else_is_checked(setup):
 
 def test_a_read_only_data_dir_is_named(setup, tmp_path):
     """A data dir on a read-only file system (a tmpfs remounted read-only; mounting needs root, as CI has)."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a file system here (needs root): {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "ro", "64m") as mount:
         shutil.copytree(Path(setup.values[("", "data_dir")]) / "snapshots", mount / "snapshots")
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         setup.values[("", "data_dir")] = str(mount)
         code, findings = setup.doctor()
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
     assert code == 1 and list(failing(findings)) == ["data_dir"], failing(findings)
     assert "cannot be written" in failing(findings)["data_dir"] and "Read-only" in failing(findings)["data_dir"]
 
