@@ -55,8 +55,7 @@ class Waiver:
     revoked_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if not any(v is not None for v in (self.node_id, self.baseline_id, self.project_id, self.operator,
-                                           self.event_code)):
+        if not self.scope():
             raise WaiverError("a waiver needs a scope: a node, a baseline, a workspace, an operator or an event "
                               "code (a waiver for everything would turn the guard off)")
         if not self.granted_by.strip() or not self.reason.strip():
